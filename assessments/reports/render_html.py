@@ -1,0 +1,143 @@
+"""HTML rendering of a Report through Jinja2 templates in ``templates/reports/``.
+
+``render_html`` gives a fragment to embed in a site page (GOV.UK Frontend classes);
+``render_html_document`` gives a standalone document laid out for print, fed to WeasyPrint.
+Both share one body template, so the PDF says exactly what the page says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from assessments.reports.cells import format_value
+from assessments.reports.charts import chart_svg
+from assessments.reports.model import Chart, Report, Section, Table, column_widths
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
+# Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
+# linearly with its length, so long appendices are cut into several back-to-back tables.
+PRINT_CHUNK_ROWS = 250
+# Characters of 7.5pt Arial across an A4 page between 15 mm margins (print.css).
+PRINT_WIDTH_CHARS = 138.0
+
+KIND_LABELS = {
+    "capability_gap": "Capability gap assessment",
+    "procurement": "Procurement report",
+    "evaluation": "Evaluation report",
+    "project_record": "Project record",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnView:
+    label: str
+    numeric: bool
+    width_pct: float
+
+
+@dataclass(frozen=True, slots=True)
+class TableView:
+    id: str
+    title: str
+    caption: str
+    columns: list[ColumnView]
+    chunks: list[list[list[str]]]  # chunks of rows of formatted cell text
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.chunks)
+
+
+@dataclass(frozen=True, slots=True)
+class ChartView:
+    id: str
+    title: str
+    alt_text: str
+    svg: Markup
+    table: TableView
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    id: str
+    title: str
+    level: int  # heading level, 2..6
+    paragraphs: list[str]
+    charts: list[ChartView]
+    tables: list[TableView]
+    subsections: list[SectionView]
+
+
+def table_view(table: Table, chunk_rows: int | None = None) -> TableView:
+    weights = column_widths(table, PRINT_WIDTH_CHARS)
+    total = sum(weights) or 1.0
+    columns = [
+        ColumnView(c.label, c.numeric, round(100 * w / total, 2))
+        for c, w in zip(table.columns, weights, strict=True)
+    ]
+    cols = [(c.key, c.kind) for c in table.columns]
+    rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]
+    size = chunk_rows or max(len(rows), 1)
+    chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
+    return TableView(table.id, table.title, table.caption, columns, chunks)
+
+
+def _chart_view(chart: Chart, chunk_rows: int | None) -> ChartView:
+    return ChartView(
+        chart.id,
+        chart.title,
+        chart.alt_text,
+        Markup(chart_svg(chart)),  # noqa: S704 - charts.py escapes every text node
+        table_view(chart.table_alternative, chunk_rows),
+    )
+
+
+def section_view(section: Section, level: int = 2, chunk_rows: int | None = None) -> SectionView:
+    return SectionView(
+        id=section.id,
+        title=section.title,
+        level=min(level, 6),
+        paragraphs=list(section.paragraphs),
+        charts=[_chart_view(c, chunk_rows) for c in section.charts],
+        tables=[table_view(t, chunk_rows) for t in section.tables],
+        subsections=[section_view(s, level + 1, chunk_rows) for s in section.subsections],
+    )
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(("html",), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["kind_labels"] = KIND_LABELS
+    return env
+
+
+def _context(report: Report, print_mode: bool) -> dict[str, object]:
+    chunk = PRINT_CHUNK_ROWS if print_mode else None
+    return {
+        "report": report,
+        "kind_label": KIND_LABELS.get(report.kind, report.kind),
+        "generated": f"{report.generated_at.day} {report.generated_at:%B %Y, %H:%M %Z}".strip(),
+        "sections": [section_view(s, 2, chunk) for s in report.sections],
+        "print_mode": print_mode,
+    }
+
+
+def render_html(report: Report) -> str:
+    """The report as an HTML fragment (an ``<article>``) for a GOV.UK-styled page."""
+    return environment().get_template("report.html").render(_context(report, False))
+
+
+def render_html_document(report: Report) -> str:
+    """The report as a complete HTML document laid out for print (the PDF source)."""
+    return environment().get_template("document.html").render(_context(report, True))

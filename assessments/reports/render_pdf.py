@@ -1,0 +1,47 @@
+"""PDF rendering with WeasyPrint from the print HTML document and ``static/print.css``.
+
+WeasyPrint is single-threaded and CPU-bound: call ``render_pdf`` from a worker thread or
+process, never on the event loop. Fonts are system fonts only (no downloads).
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import cache
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from assessments.reports.model import Report
+from assessments.reports.render_html import TEMPLATE_DIR, render_html_document
+
+PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "print.css"
+
+# One font configuration and image cache for the process, as WeasyPrint recommends; the lock
+# keeps two threads from sharing them mid-render (fontconfig/pango state is not thread-safe).
+_LOCK = threading.Lock()
+_IMAGE_CACHE: dict = {}
+
+
+@cache
+def _fonts_and_css() -> tuple[FontConfiguration, CSS]:
+    fonts = FontConfiguration()
+    return fonts, CSS(filename=str(PRINT_CSS), font_config=fonts)
+
+
+def _no_fetch(url: str, *args: object, **kwargs: object) -> dict:
+    # Reports are self-contained (inline SVG, system fonts). Refuse network and file fetches
+    # so report content can never make the renderer read local files or call out.
+    raise ValueError(f"external resource not allowed in reports: {url[:80]}")
+
+
+def render_pdf(report: Report) -> bytes:
+    """Render ``report`` to PDF bytes (A4, running header/footer, TOC with page numbers)."""
+    document = render_html_document(report)
+    with _LOCK:
+        fonts, css = _fonts_and_css()
+        html = HTML(string=document, base_url=str(TEMPLATE_DIR), url_fetcher=_no_fetch)
+        pdf = html.write_pdf(stylesheets=[css], font_config=fonts, cache=_IMAGE_CACHE)
+    assert pdf is not None  # write_pdf returns bytes when no target is given
+    return pdf

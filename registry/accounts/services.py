@@ -1,0 +1,210 @@
+"""Organisations, users, sign-in (with throttling) and API tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
+from registry.accounts.schemas import (
+    OrganisationCreate,
+    OrganisationRead,
+    OrganisationUpdate,
+    UserCreate,
+)
+from registry.accounts.security import hash_password, hash_token, new_api_token, verify_password
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.db_types import utcnow
+from registry.enums import Role
+from registry.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from registry.resources import FilterSpec, ResourceSpec
+
+# Throttling: after this many failures, each further attempt waits 2^(n - FREE) seconds (capped).
+FREE_FAILURES = 5
+MAX_BACKOFF_S = 15 * 60
+
+
+def actor_for(session: Session, user: User) -> Actor:
+    from registry.suppliers.models import Supplier
+
+    org = session.get(Organisation, user.organisation_id)
+    supplier_id = None
+    if user.role == Role.SUPPLIER.value:
+        supplier_id = session.execute(
+            select(Supplier.id).where(Supplier.organisation_id == user.organisation_id)
+        ).scalar()
+    return Actor(
+        user_id=user.id, email=user.email, name=user.name, role=Role(user.role),
+        organisation_id=user.organisation_id, organisation_name=org.name if org else "",
+        supplier_id=supplier_id,
+    )
+
+
+def _backoff_seconds(failures: int) -> float:
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(2 ** (failures - FREE_FAILURES + 1), MAX_BACKOFF_S))
+
+
+def _throttle_check(session: Session, keys: Sequence[str]) -> None:
+    now = utcnow()
+    for key in keys:
+        row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+        if row is None:
+            continue
+        wait = _backoff_seconds(row.failures)
+        last = row.last_failure_at
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=now.tzinfo)
+        remaining = (last + timedelta(seconds=wait) - now).total_seconds()
+        if remaining > 0:
+            raise TooManyRequests(
+                f"Too many failed sign-in attempts. Try again in {int(remaining) + 1} seconds."
+            )
+
+
+def _throttle_fail(session: Session, keys: Sequence[str]) -> None:
+    for key in keys:
+        row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+        if row is None:
+            session.add(LoginAttempt(key=key, failures=1))
+        else:
+            row.failures += 1
+            row.last_failure_at = utcnow()
+
+
+def _throttle_clear(session: Session, key: str) -> None:
+    row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+    if row is not None:
+        session.delete(row)
+
+
+def authenticate(session: Session, email: str, password: str, ip: str = "") -> User | None:
+    """Check a password; throttled per account and per IP (TooManyRequests when locked out).
+
+    Returns None on a wrong password: the caller must let the transaction commit, so the
+    failure counter sticks, and only then tell the user.
+    """
+    email = email.strip().lower()
+    keys = [f"email:{email}"] + ([f"ip:{ip}"] if ip else [])
+    _throttle_check(session, keys)
+    user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        _throttle_fail(session, keys)
+        changelog.record(session, Actor(email=email), "login_failed", "user", user.id if user else "-",
+                         summary=f"Failed sign-in for {email}")
+        return None
+    _throttle_clear(session, f"email:{email}")
+    user.last_login_at = utcnow()
+    changelog.record(session, actor_for(session, user), "login", "user", user.id,
+                     organisation_id=user.organisation_id, summary="Signed in")
+    return user
+
+
+def issue_token(session: Session, user: User, name: str = "api") -> str:
+    token, digest = new_api_token()
+    session.add(ApiToken(user_id=user.id, token_hash=digest, name=name,  # type: ignore[arg-type]
+                         expires_at=utcnow() + timedelta(days=90)))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    row = session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).scalar_one_or_none()
+    if row is None:
+        return None
+    expires = row.expires_at
+    if expires is not None and expires < utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    return user if user is not None and user.active else None
+
+
+def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
+    if not actor.is_admin:
+        raise Forbidden("Only admins can create users.")
+    return add_user(session, actor, email=data.email, name=data.name, role=Role(data.role),
+                    organisation_id=data.organisation_id, password=data.password)
+
+
+def add_user(session: Session, actor: Actor, *, email: str, name: str, role: Role,
+             organisation_id: int, password: str) -> User:
+    email = email.strip().lower()
+    if session.execute(select(User.id).where(User.email == email)).first():
+        raise InvalidInput("An account with this email address already exists.",
+                           fields={"email": "already registered"})
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise InvalidInput("Unknown organisation.", fields={"organisation_id": "unknown organisation"})
+    user = User(email=email, name=name, role=role.value, organisation_id=organisation_id,
+                password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    after = changelog.snapshot(user)
+    if after:
+        after.pop("password_hash", None)
+    changelog.record(session, actor, "create", "user", user.id, after=after,
+                     organisation_id=organisation_id, summary=f"Created user {email} ({role.value})")
+    return user
+
+
+# --- organisations as an API resource -------------------------------------------------------
+
+def _org_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
+    if actor.is_staff:
+        return stmt
+    if not actor.is_authenticated:
+        return stmt.where(False)  # type: ignore[arg-type]
+    return stmt.where(Organisation.id == actor.organisation_id)
+
+
+def _org_read(_s: Session, rows: Sequence[Organisation]) -> list[dict[str, Any]]:
+    return [OrganisationRead.model_validate(r, from_attributes=True).model_dump() for r in rows]
+
+
+def _org_create(session: Session, actor: Actor, data: OrganisationCreate) -> Organisation:  # type: ignore[override]
+    if not actor.is_admin:
+        raise Forbidden("Only admins can create organisations.")
+    org = Organisation(name=data.name, kind=data.kind)
+    session.add(org)
+    return org
+
+
+def _org_update(_s: Session, _a: Actor, org: Organisation, data: OrganisationUpdate) -> None:  # type: ignore[override]
+    for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(org, key, value)
+
+
+def org_in_use(session: Session, org_id: int) -> bool:
+    return session.execute(select(User.id).where(User.organisation_id == org_id).limit(1)).first() is not None
+
+
+def _org_retire(session: Session, _actor: Actor, org: Organisation) -> None:
+    if org_in_use(session, org.id):  # type: ignore[arg-type]
+        raise Conflict("This organisation still has users; remove or move them first.")
+    org.name = org.name if org.name.endswith(" (closed)") else f"{org.name} (closed)"
+
+
+ORG_SPEC: ResourceSpec[Organisation] = ResourceSpec(
+    name="organisations",
+    entity_type="organisation",
+    model=Organisation,
+    read_schema=OrganisationRead,
+    create_schema=OrganisationCreate,
+    update_schema=OrganisationUpdate,
+    to_read=_org_read,
+    create=_org_create,  # type: ignore[arg-type]
+    apply_update=_org_update,  # type: ignore[arg-type]
+    scope=_org_scope,
+    can_write=lambda _s, actor, _o: actor.is_admin,
+    retire=_org_retire,
+    filters={"kind": FilterSpec("kind", "eq"), "q": FilterSpec("name", "text")},
+    sorts=("id", "name", "kind", "created_at"),
+    org_of=lambda o: o.id,
+)

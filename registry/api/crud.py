@@ -1,0 +1,150 @@
+"""Builds the JSON API controller for a ResourceSpec: list, get, create, update, retire/delete.
+
+No `from __future__ import annotations` here: handler annotations must be real classes so
+Litestar can document each resource's own schemas in OpenAPI.
+"""
+
+import re
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from pydantic import BaseModel, create_model
+
+from registry import resources
+from registry.resources import ListParams, ResourceSpec
+from registry.web.deps import unit_of_work
+
+RESERVED = {"page", "per_page", "sort"}
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=Problem, description=description, media_type="application/problem+json")
+
+
+ERRORS_READ = {404: _problem("Not found (or not visible to you)"), 400: _problem("Invalid query")}
+ERRORS_WRITE = {
+    400: _problem("Malformed or invalid body; each bad field is named"),
+    401: _problem("Bearer token missing or invalid"),
+    403: _problem("Your role or organisation may not do this"),
+    404: _problem("Not found (or not visible to you)"),
+    409: _problem("Version in the body is stale"),
+    412: _problem("If-Match does not match the current ETag"),
+    422: _problem("Input is well-formed but not acceptable"),
+    428: _problem("Neither If-Match nor version was sent"),
+}
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if not value:
+        return None
+    match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', value)
+    if match is None:
+        from registry.errors import PreconditionFailed
+
+        raise PreconditionFailed("If-Match must be the ETag returned by GET, e.g. \"3\".")
+    return int(match.group(1))
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
+    read_schema = spec.read_schema
+    create_schema = spec.create_schema
+    update_schema = spec.update_schema
+    page_schema = create_model(
+        f"{read_schema.__name__}Page",
+        items=(list[read_schema], ...),  # type: ignore[valid-type]
+        total=(int, ...),
+        page=(int, ...),
+        per_page=(int, ...),
+    )
+    filter_doc = ", ".join(f"`{k}`" for k in spec.filters) or "none"
+    sort_doc = ", ".join(f"`{s}`" for s in spec.sorts)
+    tag = spec.name
+
+    class ResourceController(Controller):
+        path = f"/api/v1/{spec.name}"
+        tags = [tag]
+
+        @get(
+            "/",
+            summary=f"List {spec.name}",
+            description=f"Paginated. Filters (query parameters): {filter_doc}. "
+            f"Sort by {sort_doc} (prefix '-' for descending).",
+            responses=ERRORS_READ,
+            operation_id=f"list_{spec.name}",
+            sync_to_thread=True,
+        )
+        def list_items(
+            self,
+            request: Request,
+            page: int = Parameter(default=1, ge=1, le=1_000_000),
+            per_page: int = Parameter(default=25, ge=1, le=resources.MAX_PER_PAGE),
+            sort: str | None = Parameter(default=None, max_length=40),
+        ) -> page_schema:  # type: ignore[valid-type]
+            filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
+            with unit_of_work(request) as (session, actor):
+                result = resources.list_resources(session, spec, actor, ListParams(page, per_page, sort, filters))
+            return page_schema(items=result.items, total=result.total, page=result.page,  # type: ignore[operator]
+                               per_page=result.per_page)
+
+        @get("/{item_id:int}", summary=f"Get one {spec.title}", responses=ERRORS_READ,
+             operation_id=f"get_{spec.name}", sync_to_thread=True)
+        def get_item(self, request: Request, item_id: int = Parameter(ge=1, le=2**31 - 1)) -> Response[read_schema]:  # type: ignore[valid-type]
+            with unit_of_work(request) as (session, actor):
+                item = resources.read_one(session, spec, actor, item_id)
+            return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
+
+        @post("/", summary=f"Create a {spec.title}", responses=ERRORS_WRITE, operation_id=f"create_{spec.name}",
+              sync_to_thread=True)
+        def create_item(self, request: Request, data: create_schema) -> Response[read_schema]:  # type: ignore[valid-type]
+            with unit_of_work(request) as (session, actor):
+                actor.require_auth()
+                item = resources.create_resource(session, spec, actor, data)
+            return Response(read_schema(**item), status_code=201,
+                            headers={"ETag": etag(item["version"]), "Location": f"{self.path}/{item['id']}"})
+
+        @patch("/{item_id:int}", summary=f"Update a {spec.title}",
+               description="Send `If-Match: \"<version>\"` (412 when stale) or `version` in the body "
+               "(409 when stale).",
+               responses=ERRORS_WRITE, operation_id=f"update_{spec.name}", sync_to_thread=True)
+        def update_item(
+            self,
+            request: Request,
+            data: update_schema,  # type: ignore[valid-type]
+            item_id: int = Parameter(ge=1, le=2**31 - 1),
+            if_match: str | None = Parameter(header="If-Match", default=None, max_length=100),
+        ) -> Response[read_schema]:  # type: ignore[valid-type]
+            expected = parse_if_match(if_match)
+            with unit_of_work(request) as (session, actor):
+                actor.require_auth()
+                item = resources.update_resource(session, spec, actor, item_id, data, if_match=expected)
+            return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
+
+        @delete("/{item_id:int}", summary=f"Retire (or delete) a {spec.title}",
+                description="Listings and taxonomy are retired (kept for the record); "
+                "other rows are deleted.",
+                responses=ERRORS_WRITE, operation_id=f"delete_{spec.name}", sync_to_thread=True)
+        def delete_item(self, request: Request, item_id: int = Parameter(ge=1, le=2**31 - 1)) -> None:
+            with unit_of_work(request) as (session, actor):
+                actor.require_auth()
+                resources.remove_resource(session, spec, actor, item_id)
+
+    ResourceController.__name__ = f"{spec.name.title()}Controller"
+    return ResourceController
+

@@ -1,0 +1,104 @@
+"""Litestar application factory."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy import Engine
+
+from registry.db import make_engine
+from registry.settings import ROOT, Settings, load_settings
+from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.security_headers import security_headers_middleware
+
+SESSION_MAX_AGE = 8 * 3600
+
+
+def _route_handlers() -> list[Any]:
+    from registry.accounts.services import ORG_SPEC
+    from registry.api.auth import AuthController
+    from registry.api.crud import build_controller
+    from registry.orgs.services import SPEC as INVENTORY_SPEC
+    from registry.requirements.services import SPEC as REQUIREMENT_SPEC
+    from registry.skills.services import HOLDING_SPEC, SKILL_SPEC
+    from registry.suppliers.services import SPEC as SUPPLIER_SPEC
+    from registry.taxonomy.services import SPEC as TAXONOMY_SPEC
+    from registry.tools.services import SPEC as TOOL_SPEC
+    from registry.web import health, pages
+
+    specs = [SUPPLIER_SPEC, TOOL_SPEC, TAXONOMY_SPEC, REQUIREMENT_SPEC, SKILL_SPEC, ORG_SPEC,
+             INVENTORY_SPEC, HOLDING_SPEC]
+    handlers: list[Any] = [build_controller(s) for s in specs]
+    handlers += [AuthController, health.live, health.ready, *pages.ROUTES]
+    handlers += _optional_routes()
+    return handlers
+
+
+def _optional_routes() -> list[Any]:
+    """Routes contributed by other packages (search, assessments, reports, jobs), when present."""
+    from importlib import import_module
+
+    out: list[Any] = []
+    for module_name in ("registry.search.routes", "registry.web.registry_pages", "assessments.routes",
+                        "assessments.reports.routes", "assessments.jobs_routes", "assessments.procurement_routes"):
+        try:
+            module = import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        out.extend(module.ROUTES)
+    return out
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None,
+               extra_handlers: Sequence[Any] = ()) -> Litestar:
+    settings = settings or load_settings()
+    engine = engine or make_engine(settings.database_url)
+    secret = hashlib.sha256(settings.secret_key.encode()).digest()  # exactly 32 bytes
+    session_config = CookieBackendConfig(
+        secret=secret, key="socreg_session", max_age=SESSION_MAX_AGE, httponly=True,
+        secure=settings.secure_cookies, samesite="lax",
+    )
+    csrf_config = CSRFConfig(
+        secret=hashlib.sha256(b"csrf" + secret).hexdigest(), cookie_name="socreg_csrf",
+        header_name="x-csrftoken", cookie_httponly=True, cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax", exclude=["/api/", "/health/", "/schema"],
+    )
+    static = create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
+                                        include_in_schema=False)
+    assets = create_static_files_router(path="/assets", directories=[ROOT / "static" / "vendor" / "assets"],
+                                        name="assets", include_in_schema=False)
+    logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
+    app = Litestar(
+        route_handlers=[*_route_handlers(), static, assets, *extra_handlers],
+        middleware=[security_headers_middleware, session_config.middleware],
+        csrf_config=csrf_config,
+        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="SOC Capability Registry API", version="1.0.0", path="/schema",
+            description="Find, compare and buy counter-SOC tools; assess capability and skills gaps. "
+            "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/token. "
+            "Errors are RFC 9457 problem details.",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=settings.max_upload_bytes,
+        debug=False,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    return app
+
+

@@ -1,0 +1,86 @@
+"""Audit trail and the listing change counter. Called inside the caller's transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlmodel import SQLModel
+
+from registry.actor import Actor
+from registry.changelog.models import AuditEvent, RegistryState
+
+
+def snapshot(obj: SQLModel | None, extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a row's columns (plus any child data the caller adds)."""
+    if obj is None:
+        return None
+    data = {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns}  # type: ignore[attr-defined]
+    if extra:
+        data.update({k: _jsonable(v) for k, v in extra.items()})
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value if not isinstance(value.value, int) else value.name
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    organisation_id: int | None = None,
+    summary: str = "",
+) -> AuditEvent:
+    event = AuditEvent(
+        actor_id=actor.user_id,
+        actor_label=actor.label,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        organisation_id=organisation_id,
+        summary=summary[:1000],
+        before=before,
+        after=after,
+    )
+    session.add(event)
+    return event
+
+
+def bump_generation(session: Session) -> None:
+    """Mark the published listings as changed; search indexes in every process notice."""
+    result = session.execute(
+        update(RegistryState).where(RegistryState.id == 1).values(generation=RegistryState.generation + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(RegistryState(id=1, generation=1))
+
+
+def current_generation(session: Session) -> int:
+    value = session.execute(select(RegistryState.generation).where(RegistryState.id == 1)).scalar()
+    return int(value or 0)
+
+
+def history(session: Session, entity_type: str, entity_id: Any) -> list[AuditEvent]:
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    )
+    return list(session.execute(stmt).scalars())

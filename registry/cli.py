@@ -1,0 +1,172 @@
+"""socreg: the command-line interface (database, seed data, users, import/export, server)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from registry.settings import load_settings
+
+app = typer.Typer(help="SOC Capability Registry", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+seed_app = typer.Typer(help="Demo and synthetic data.", no_args_is_help=True)
+user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(user_app, name="user")
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from registry.db import make_engine
+
+    return make_engine(load_settings().database_url)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations (creates the SQLite file under ./var on first run)."""
+    from registry.db import upgrade
+
+    upgrade(load_settings().database_url, revision)
+    typer.echo(f"Database at {revision}.")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str = "base") -> None:
+    from registry.db import downgrade
+
+    downgrade(load_settings().database_url, revision)
+    typer.echo(f"Database at {revision}.")
+
+
+@seed_app.command("demo")
+def seed_demo() -> None:
+    """Load the fictional demo data set (idempotent)."""
+    from registry.seed import load_demo
+
+    settings = load_settings()
+    counts = load_demo(_engine(), settings.demo_password)
+    if counts:
+        typer.echo(f"Loaded demo data: {counts}. Demo users' password: {settings.demo_password}")
+    else:
+        typer.echo("Demo data already loaded.")
+
+
+@seed_app.command("synthetic")
+def seed_synthetic(tools: Annotated[int, typer.Option(min=1, max=1_000_000)] = 1000, seed: int = 42) -> None:
+    """Bulk-load N deterministic synthetic published tools."""
+    from registry.seed import load_synthetic
+
+    result = load_synthetic(_engine(), tools=tools, seed=seed)
+    typer.echo(json.dumps(result))
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="supplier, procurement_officer, capability_lead, moderator, admin")],
+    organisation_id: Annotated[int, typer.Option()],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    from registry.accounts.security import MIN_PASSWORD_LENGTH
+    from registry.accounts.services import add_user
+    from registry.actor import SYSTEM
+    from registry.db import session_scope
+    from registry.enums import Role
+    from registry.errors import DomainError
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        typer.echo(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", err=True)
+        raise typer.Exit(2)
+    try:
+        with session_scope(_engine()) as session:
+            user = add_user(session, SYSTEM, email=email, name=name, role=Role(role),
+                            organisation_id=organisation_id, password=password)
+            typer.echo(f"Created user {user.id} <{user.email}>")
+    except (DomainError, ValueError) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command("export")
+def export(
+    kind: Annotated[str, typer.Argument(help="suppliers or tools")],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="json or csv")] = "json",
+) -> None:
+    """Export suppliers or tools (everything, as an admin) to JSON or CSV."""
+    from registry.actor import SYSTEM
+    from registry.db import session_scope
+    from registry.transfer import dumps, export_rows
+
+    if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
+        typer.echo("kind must be suppliers|tools and format json|csv", err=True)
+        raise typer.Exit(2)
+    with session_scope(_engine()) as session:
+        rows = export_rows(session, SYSTEM, kind)  # type: ignore[arg-type]
+    output.write_text(dumps(rows, kind, fmt), encoding="utf-8")  # type: ignore[arg-type]
+    typer.echo(f"Exported {len(rows)} {kind} to {output}")
+
+
+@app.command("import")
+def import_(
+    kind: Annotated[str, typer.Argument(help="suppliers or tools")],
+    path: Path,
+    fmt: Annotated[str | None, typer.Option("--format", "-f")] = None,
+) -> None:
+    """Import suppliers or tools; all-or-nothing, with a per-row error report."""
+    from registry.actor import SYSTEM
+    from registry.db import session_scope
+    from registry.errors import DomainError
+    from registry.transfer import ImportFailed, import_rows, parse
+
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
+        typer.echo("kind must be suppliers|tools and format json|csv", err=True)
+        raise typer.Exit(2)
+    try:
+        with session_scope(_engine()) as session:
+            rows = parse(path.read_bytes(), kind, fmt)  # type: ignore[arg-type]
+            report = import_rows(session, SYSTEM, kind, rows)  # type: ignore[arg-type]
+    except ImportFailed as exc:
+        typer.echo(f"Nothing was imported: {len(exc.report.errors)} problem(s).", err=True)
+        for err in exc.report.errors:
+            typer.echo(f"  row {err.row}: {err.field}: {err.message}", err=True)
+        raise typer.Exit(1) from exc
+    except DomainError as exc:
+        typer.echo(f"Nothing was imported: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Imported {report.created} {kind}.")
+
+
+@app.command("serve")
+def serve(
+    host: str | None = None,
+    port: int | None = None,
+    workers: Annotated[int, typer.Option(min=1, max=32)] = 1,
+) -> None:
+    """Run the web service (granian; several workers for production)."""
+    import subprocess
+
+    settings = load_settings()
+    host = host or settings.host
+    port = port or settings.port
+    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
+           "--workers", str(workers), "--factory", "registry.app:create_app"]
+    typer.echo(f"Serving on http://{host}:{port} ({workers} worker(s))")
+    started = time.time()
+    try:
+        subprocess.run(cmd, check=False)
+    except KeyboardInterrupt:
+        pass
+    typer.echo(f"Stopped after {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,17 @@
+"""Import every table model so SQLModel.metadata is complete (Alembic and tests use this)."""
+
+from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
+from registry.changelog.models import AuditEvent, RegistryState
+from registry.orgs.models import InventoryItem
+from registry.requirements.models import Requirement, RequirementSkill
+from registry.skills.models import Skill, SkillHolding
+from registry.suppliers.models import Supplier
+from registry.taxonomy.models import CapabilityNode, Workstream
+from registry.tools.models import Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
+
+__all__ = [
+    "Accreditation", "ApiToken", "AuditEvent", "CapabilityClaim", "CapabilityNode",
+    "InventoryItem", "LoginAttempt", "Organisation", "RegistryState", "Requirement",
+    "RequirementSkill", "Skill", "SkillHolding", "Supplier", "Tool", "ToolSkill",
+    "ToolTraining", "User", "Workstream",
+]

@@ -1,0 +1,245 @@
+"""One generic way to list, read, create, update and retire registry records.
+
+Each domain describes itself with a ResourceSpec (its model, schemas, filters, permissions and
+how to serialise); these functions do the rest, always inside the caller's transaction, always
+recording an audit event and honouring optimistic concurrency through the `version` column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import String, cast, func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+from sqlmodel import SQLModel
+
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+
+M = TypeVar("M", bound=SQLModel)
+
+FilterKind = Literal["eq", "bool", "int_min", "int_max", "num_max", "json_has", "text"]
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    column: str
+    kind: FilterKind = "eq"
+    description: str = ""
+
+
+@dataclass
+class ListParams:
+    page: int = 1
+    per_page: int = 25
+    sort: str | None = None
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PageResult:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass
+class ResourceSpec(Generic[M]):
+    name: str  # URL segment, e.g. "tools"
+    entity_type: str  # audit entity type, e.g. "tool"
+    model: type[M]
+    read_schema: type[BaseModel]
+    create_schema: type[BaseModel]
+    update_schema: type[BaseModel]
+    # Serialise many rows at once (so children can be loaded in a few queries).
+    to_read: Callable[[Session, Sequence[M]], list[dict[str, Any]]]
+    # Build a new row (and its children) from validated input; may raise InvalidInput/Forbidden.
+    create: Callable[[Session, Actor, BaseModel], M]
+    # Apply validated partial input to a row (and its children).
+    apply_update: Callable[[Session, Actor, M, BaseModel], None]
+    # Restrict a SELECT to what the actor may see.
+    scope: Callable[[Actor, Select[Any]], Select[Any]]
+    can_write: Callable[[Session, Actor, M], bool]
+    retire: Callable[[Session, Actor, M], None] | None = None  # None means hard delete
+    filters: dict[str, FilterSpec] = field(default_factory=dict)
+    sorts: tuple[str, ...] = ("id",)
+    default_sort: str = "id"
+    org_of: Callable[[M], int | None] = lambda _obj: None
+    listing: bool = False  # changes affect the public search index
+    child_snapshot: Callable[[Session, M], dict[str, Any]] | None = None
+    label: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.label or self.entity_type.replace("_", " ")
+
+
+def _apply_filters(spec: ResourceSpec[Any], stmt: Select[Any], filters: dict[str, str]) -> Select[Any]:
+    for key, raw in filters.items():
+        fspec = spec.filters.get(key)
+        if fspec is None:
+            allowed = ", ".join(sorted(spec.filters)) or "none"
+            raise InvalidInput(f"Unknown filter '{key}'. Allowed: {allowed}.", fields={key: "unknown filter"})
+        col = getattr(spec.model, fspec.column)
+        try:
+            if fspec.kind == "eq":
+                python_type = col.type.python_type
+                stmt = stmt.where(col == (int(raw) if python_type is int else raw))
+            elif fspec.kind == "bool":
+                if raw.lower() not in {"true", "false", "1", "0"}:
+                    raise ValueError
+                stmt = stmt.where(col.is_(raw.lower() in {"true", "1"}))
+            elif fspec.kind == "int_min":
+                stmt = stmt.where(col >= int(raw))
+            elif fspec.kind == "int_max":
+                stmt = stmt.where(col <= int(raw))
+            elif fspec.kind == "num_max":
+                stmt = stmt.where(col <= float(raw))
+            elif fspec.kind == "json_has":
+                # Portable across SQLite and PostgreSQL: match the quoted element in the JSON text.
+                needle = '"' + raw.replace("\\", "").replace('"', "") + '"'
+                stmt = stmt.where(cast(col, String).contains(needle, autoescape=True))
+            elif fspec.kind == "text":
+                stmt = stmt.where(func.lower(col).contains(raw.lower(), autoescape=True))
+        except ValueError as exc:
+            raise InvalidInput(f"Filter '{key}' has an invalid value.", fields={key: "invalid value"}) from exc
+    return stmt
+
+
+def _apply_sort(spec: ResourceSpec[Any], stmt: Select[Any], sort: str | None) -> Select[Any]:
+    sort = sort or spec.default_sort
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in spec.sorts:
+        raise InvalidInput(
+            f"Cannot sort by '{key}'. Allowed: {', '.join(spec.sorts)}.", fields={"sort": "unknown sort"}
+        )
+    col = getattr(spec.model, key)
+    primary = col.desc() if descending else col.asc()
+    return stmt.order_by(primary, spec.model.id.asc())  # type: ignore[attr-defined]
+
+
+def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, params: ListParams) -> PageResult:
+    if params.page < 1:
+        raise InvalidInput("page must be 1 or more.", fields={"page": "must be >= 1"})
+    if not 1 <= params.per_page <= MAX_PER_PAGE:
+        raise InvalidInput(f"per_page must be 1..{MAX_PER_PAGE}.", fields={"per_page": "out of range"})
+    stmt = spec.scope(actor, select(spec.model))
+    stmt = _apply_filters(spec, stmt, params.filters)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    stmt = _apply_sort(spec, stmt, params.sort)
+    stmt = stmt.offset((params.page - 1) * params.per_page).limit(params.per_page)
+    rows = list(session.execute(stmt).scalars())
+    return PageResult(spec.to_read(session, rows), total, params.page, params.per_page)
+
+
+def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> M:
+    stmt = spec.scope(actor, select(spec.model).where(spec.model.id == obj_id))  # type: ignore[attr-defined]
+    obj = session.execute(stmt).scalar_one_or_none()
+    if obj is None:
+        # Same answer whether it does not exist or is not visible: no existence oracle.
+        raise NotFound(f"No {spec.title} with id {obj_id}.")
+    return obj
+
+
+def read_one(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> dict[str, Any]:
+    return spec.to_read(session, [get_visible(session, spec, actor, obj_id)])[0]
+
+
+def _snapshot(session: Session, spec: ResourceSpec[M], obj: M) -> dict[str, Any] | None:
+    extra = spec.child_snapshot(session, obj) if spec.child_snapshot else None
+    return changelog.snapshot(obj, extra)
+
+
+def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data: BaseModel) -> dict[str, Any]:
+    obj = spec.create(session, actor, data)
+    session.flush()
+    changelog.record(
+        session, actor, "create", spec.entity_type, obj.id,  # type: ignore[attr-defined]
+        after=_snapshot(session, spec, obj), organisation_id=spec.org_of(obj),
+        summary=f"Created {spec.title} {getattr(obj, 'name', '') or getattr(obj, 'code', '')}".strip(),
+    )
+    if spec.listing:
+        changelog.bump_generation(session)
+    return spec.to_read(session, [obj])[0]
+
+
+def check_version(current: int, if_match: int | None, body_version: int | None) -> None:
+    """If-Match mismatch -> 412; body version mismatch -> 409; neither given -> 428."""
+    if if_match is not None:
+        if if_match != current:
+            raise PreconditionFailed(f"The record has changed (now version {current}); reload and retry.")
+        return
+    if body_version is not None:
+        if body_version != current:
+            raise Conflict(f"The record has changed (now version {current}); reload and retry.")
+        return
+    raise PreconditionRequired("Send If-Match with the record's ETag, or its 'version' in the body.")
+
+
+def bump_version(session: Session, model: type[SQLModel], obj: Any, expected: int) -> None:
+    """Guarded version bump: only one of several concurrent editors can win."""
+    result = session.execute(
+        update(model).where(model.id == obj.id, model.version == expected).values(version=expected + 1)  # type: ignore[attr-defined]
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("Someone else saved this record first; reload and retry.")
+    obj.version = expected + 1
+
+
+def update_resource(
+    session: Session,
+    spec: ResourceSpec[M],
+    actor: Actor,
+    obj_id: int,
+    data: BaseModel,
+    *,
+    if_match: int | None,
+) -> dict[str, Any]:
+    obj = get_visible(session, spec, actor, obj_id)
+    if not spec.can_write(session, actor, obj):
+        raise Forbidden(f"You cannot change this {spec.title}.")
+    body_version = getattr(data, "version", None)
+    check_version(obj.version, if_match, body_version)  # type: ignore[attr-defined]
+    expected = obj.version  # type: ignore[attr-defined]
+    before = _snapshot(session, spec, obj)
+    bump_version(session, spec.model, obj, expected)
+    spec.apply_update(session, actor, obj, data)
+    session.flush()
+    changelog.record(
+        session, actor, "update", spec.entity_type, obj.id,  # type: ignore[attr-defined]
+        before=before, after=_snapshot(session, spec, obj), organisation_id=spec.org_of(obj),
+    )
+    if spec.listing:
+        changelog.bump_generation(session)
+    return spec.to_read(session, [obj])[0]
+
+
+def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> None:
+    obj = get_visible(session, spec, actor, obj_id)
+    if not spec.can_write(session, actor, obj):
+        raise Forbidden(f"You cannot remove this {spec.title}.")
+    before = _snapshot(session, spec, obj)
+    if spec.retire is not None:
+        bump_version(session, spec.model, obj, obj.version)  # type: ignore[attr-defined]
+        spec.retire(session, actor, obj)
+        action, after = "retire", None
+        session.flush()
+        after = _snapshot(session, spec, obj)
+    else:
+        session.delete(obj)
+        action, after = "delete", None
+        session.flush()
+    changelog.record(
+        session, actor, action, spec.entity_type, obj_id, before=before, after=after,
+        organisation_id=spec.org_of(obj),
+    )
+    if spec.listing:
+        changelog.bump_generation(session)

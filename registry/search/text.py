@@ -1,0 +1,169 @@
+"""Text normalisation, tokenising and synonym expansion for search and duplicate detection.
+
+Pure: stdlib and rapidfuzz only. Everything the index stores and every query goes through
+`normalise` (rapidfuzz's `default_process`: lower case, non-alphanumerics to spaces, trimmed),
+so index-time and query-time text always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process, utils
+
+# Words that carry no meaning in a search over tool listings; dropped from queries and the
+# inverted index (kept when a query consists only of them, so "the" still finds something).
+STOPWORDS: frozenset[str] = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+        "via",
+        "our",
+        "your",
+        "we",
+        "their",
+        "its",
+        "that",
+        "this",
+        "these",
+        "those",
+    }
+)
+
+# A synonym phrase matches a query window when fuzz.ratio reaches this (typos in long phrases).
+_PHRASE_CUTOFF = 86.0
+# Windows shorter than this (spaces ignored) only match exactly: "anpr" vs "anpt" is risky.
+_MIN_FUZZY_SYNONYM_LEN = 6
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation to spaces, trimmed ("Open-Source" -> "open source")."""
+    return " ".join(utils.default_process(text).split()) if text else ""
+
+
+def tokenise(text: str) -> list[str]:
+    """Normalised words in order, duplicates kept."""
+    return utils.default_process(text).split() if text else []
+
+
+def content_tokens(tokens: Sequence[str]) -> list[str]:
+    """Drop stopwords, unless that would leave nothing."""
+    kept = [t for t in tokens if t not in STOPWORDS]
+    return kept or list(tokens)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of query tokens [start, end) that matched a synonym group."""
+
+    start: int
+    end: int
+    alternatives: tuple[tuple[str, ...], ...]  # other phrasings, each as tokens
+
+
+class SynonymTable:
+    """Equivalence groups of phrases built from a mapping term -> [synonyms].
+
+    Groups are merged transitively (if "anpr" ~ "alpr" and "alpr" ~ "licence plate
+    recognition", all three are one group) so lookups work in every direction.
+    """
+
+    def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None) -> None:
+        self._group_of: dict[tuple[str, ...], int] = {}
+        self._groups: list[set[tuple[str, ...]]] = []
+        # phrases by token count, plus the same joined without spaces for rapidfuzz, so
+        # "numberplate" can match "number plate"
+        self._by_len: dict[int, list[tuple[str, ...]]] = {}
+        self._squashed: dict[int, list[str]] = {}
+        for term, others in (synonyms or {}).items():
+            self.add_group([term, *others])
+
+    def __len__(self) -> int:
+        return len(self._group_of)
+
+    def add_group(self, phrases: Sequence[str]) -> None:
+        keys = [tuple(content_tokens(tokenise(p))) for p in phrases]
+        keys = [k for k in keys if k]
+        if not keys:
+            return
+        merged: set[tuple[str, ...]] = set(keys)
+        gids = {self._group_of[k] for k in keys if k in self._group_of}
+        for gid in gids:
+            merged |= self._groups[gid]
+            self._groups[gid] = set()
+        gid = len(self._groups)
+        self._groups.append(merged)
+        for k in merged:
+            if k not in self._group_of:
+                self._by_len.setdefault(len(k), []).append(k)
+                self._squashed.setdefault(len(k), []).append("".join(k))
+            self._group_of[k] = gid
+
+    def alternatives(self, phrase: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+        """Other phrasings of an exact phrase (tokens), sorted for determinism."""
+        gid = self._group_of.get(tuple(phrase))
+        if gid is None:
+            return ()
+        return tuple(sorted(p for p in self._groups[gid] if p != tuple(phrase)))
+
+    def find_spans(self, tokens: Sequence[str]) -> list[Span]:
+        """Non-overlapping synonym phrases in the query, longest first, typo-tolerant.
+
+        A window of n query words is compared with phrases of n-1..n+1 words, spaces
+        ignored, so split or merged words ("numberplate") still match.
+        """
+        taken = [False] * len(tokens)
+        spans: list[Span] = []
+        longest = max(self._by_len, default=0)
+        for size in range(min(len(tokens), longest + 1), 0, -1):
+            for start in range(len(tokens) - size + 1):
+                if any(taken[start : start + size]):
+                    continue
+                window = tuple(tokens[start : start + size])
+                key = self._match(window)
+                if key is None:
+                    continue
+                alts = self.alternatives(key)
+                if window != key:
+                    alts = (key, *alts)  # a misspelt phrase also searches its correct form
+                spans.append(Span(start, start + size, alts))
+                for i in range(start, start + size):
+                    taken[i] = True
+        return sorted(spans, key=lambda s: s.start)
+
+    def _match(self, window: tuple[str, ...]) -> tuple[str, ...] | None:
+        if window in self._group_of:
+            return window
+        squashed = "".join(window)
+        if len(squashed) < _MIN_FUZZY_SYNONYM_LEN:
+            return None
+        best: tuple[float, tuple[str, ...]] | None = None
+        for count in (len(window) - 1, len(window), len(window) + 1):
+            found = process.extractOne(
+                squashed,
+                self._squashed.get(count, ()),
+                scorer=fuzz.ratio,
+                score_cutoff=_PHRASE_CUTOFF,
+            )
+            if found and (best is None or found[1] > best[0]):
+                best = (found[1], self._by_len[count][found[2]])
+        return None if best is None else best[1]

@@ -1,0 +1,71 @@
+"""Settings from the environment, with safe defaults for a zero-set-up demo."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _var_dir() -> Path:
+    path = Path(os.environ.get("VAR_DIR", ROOT / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once into ./var (never committed)."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = _var_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 8000
+    debug: bool = False
+    scheduler: bool = True
+    smtp_url: str | None = None
+    secure_cookies: bool = False
+    max_upload_bytes: int = 5 * 1024 * 1024
+    demo_password: str = "demo-password-2026"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+def load_settings() -> Settings:
+    default_db = f"sqlite:///{_var_dir() / 'registry.sqlite3'}"
+    return Settings(
+        database_url=normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
+        secret_key=_secret_key(),
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8000")),
+        debug=os.environ.get("DEBUG", "") == "1",
+        scheduler=os.environ.get("SCHEDULER", "on").lower() in {"on", "1", "true", "yes"},
+        smtp_url=os.environ.get("SMTP_URL") or None,
+        secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
+        max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+        demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+    )

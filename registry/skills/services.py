@@ -1,0 +1,160 @@
+"""Skills framework (admin-edited) and each organisation's workforce skill holdings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from registry.actor import Actor
+from registry.enums import Role
+from registry.errors import InvalidInput
+from registry.resources import FilterSpec, ResourceSpec
+from registry.skills.models import Skill, SkillHolding
+from registry.skills.schemas import (
+    HoldingCreate,
+    HoldingRead,
+    HoldingUpdate,
+    SkillCreate,
+    SkillRead,
+    SkillUpdate,
+)
+
+
+def skill_by_code(session: Session, code: str, field: str = "skill_code") -> Skill:
+    skill = session.execute(select(Skill).where(Skill.code == code)).scalar_one_or_none()
+    if skill is None:
+        raise InvalidInput(f"Unknown skill code {code}.", fields={field: "unknown skill"})
+    return skill
+
+
+def skills_by_codes(session: Session, codes: Sequence[str], field: str) -> dict[str, Skill]:
+    found = {s.code: s for s in session.execute(select(Skill).where(Skill.code.in_(set(codes)))).scalars()}  # type: ignore[attr-defined]
+    missing = sorted(set(codes) - set(found))
+    if missing:
+        raise InvalidInput(f"Unknown skill code(s): {', '.join(missing)}.", fields={field: "unknown skill"})
+    return found
+
+
+def _skill_read(_s: Session, rows: Sequence[Skill]) -> list[dict[str, Any]]:
+    return [SkillRead.model_validate(r, from_attributes=True).model_dump() for r in rows]
+
+
+def _skill_create(session: Session, actor: Actor, data: SkillCreate) -> Skill:  # type: ignore[override]
+    actor.require_role(Role.MODERATOR)
+    if session.execute(select(Skill.id).where(Skill.code == data.code)).first():
+        raise InvalidInput(f"Skill code {data.code} is already used.", fields={"code": "already used"})
+    skill = Skill(**data.model_dump())
+    session.add(skill)
+    return skill
+
+
+def _apply(obj: Any, data: Any) -> None:
+    for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(obj, key, value)
+
+
+SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
+    name="skills",
+    entity_type="skill",
+    model=Skill,
+    read_schema=SkillRead,
+    create_schema=SkillCreate,
+    update_schema=SkillUpdate,
+    to_read=_skill_read,
+    create=_skill_create,  # type: ignore[arg-type]
+    apply_update=lambda _s, _a, obj, data: _apply(obj, data),
+    scope=lambda _actor, stmt: stmt,
+    can_write=lambda _s, actor, _obj: actor.is_staff,
+    retire=lambda _s, _a, obj: setattr(obj, "retired", True),
+    filters={
+        "category": FilterSpec("category", "eq"),
+        "retired": FilterSpec("retired", "bool"),
+        "q": FilterSpec("name", "text"),
+    },
+    sorts=("id", "code", "name", "category"),
+    default_sort="code",
+)
+
+
+def org_scope(model: Any) -> Any:
+    """Rows owned by the actor's organisation (admins and moderators see all)."""
+
+    def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
+        if actor.is_staff:
+            return stmt
+        if not actor.is_authenticated or actor.role is Role.SUPPLIER:
+            return stmt.where(False)  # type: ignore[arg-type]
+        return stmt.where(model.organisation_id == actor.organisation_id)
+
+    return scope
+
+
+def org_writer(session: Session, actor: Actor, obj: Any) -> bool:
+    return actor.is_admin or (actor.role is Role.CAPABILITY_LEAD and actor.in_org(obj.organisation_id))
+
+
+def target_org(actor: Actor, requested: int | None) -> int:
+    """The organisation a new org-owned row belongs to: one's own, unless an admin says otherwise."""
+    actor.require_role(Role.CAPABILITY_LEAD)
+    if requested is not None and actor.is_admin:
+        return requested
+    if requested is not None and requested != actor.organisation_id:
+        raise InvalidInput("You can only add records to your own organisation.",
+                           fields={"organisation_id": "not your organisation"})
+    if actor.organisation_id is None:
+        raise InvalidInput("organisation_id is required.", fields={"organisation_id": "required"})
+    return actor.organisation_id
+
+
+def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[str, Any]]:
+    ids = {r.skill_id for r in rows}
+    skills = {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()} if ids else {}  # type: ignore[attr-defined]
+    return [
+        HoldingRead(
+            id=r.id, organisation_id=r.organisation_id, skill_id=r.skill_id,  # type: ignore[arg-type]
+            skill_code=skills[r.skill_id].code, skill_name=skills[r.skill_id].name,
+            level=r.level, people=r.people, version=r.version,
+        ).model_dump()
+        for r in rows
+    ]
+
+
+def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> SkillHolding:  # type: ignore[override]
+    org_id = target_org(actor, data.organisation_id)
+    skill = skill_by_code(session, data.skill_code)
+    exists = session.execute(
+        select(SkillHolding.id).where(
+            SkillHolding.organisation_id == org_id, SkillHolding.skill_id == skill.id,
+            SkillHolding.level == data.level,
+        )
+    ).first()
+    if exists:
+        raise InvalidInput("This skill at this level is already recorded; edit that row instead.",
+                           fields={"skill_code": "already recorded at this level"})
+    row = SkillHolding(organisation_id=org_id, skill_id=skill.id, level=data.level, people=data.people)  # type: ignore[arg-type]
+    session.add(row)
+    return row
+
+
+HOLDING_SPEC: ResourceSpec[SkillHolding] = ResourceSpec(
+    name="workforce",
+    entity_type="skill_holding",
+    label="workforce skill holding",
+    model=SkillHolding,
+    read_schema=HoldingRead,
+    create_schema=HoldingCreate,
+    update_schema=HoldingUpdate,
+    to_read=_holding_read,
+    create=_holding_create,  # type: ignore[arg-type]
+    apply_update=lambda _s, _a, obj, data: _apply(obj, data),
+    scope=org_scope(SkillHolding),
+    can_write=org_writer,
+    retire=None,
+    filters={"skill_id": FilterSpec("skill_id", "eq"), "level_min": FilterSpec("level", "int_min")},
+    sorts=("id", "level", "people", "skill_id"),
+    org_of=lambda obj: obj.organisation_id,
+)

@@ -1,0 +1,28 @@
+"""Resolve the acting user: bearer tokens for the API, the signed session cookie for pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from sqlalchemy.orm import Session
+
+from registry.accounts.models import User
+from registry.accounts.services import actor_for, user_for_token
+from registry.actor import ANONYMOUS, Actor
+
+
+def resolve_actor(request: Request[Any, Any, Any], session: Session) -> Actor:
+    path = request.url.path
+    if path.startswith("/api/"):
+        header = request.headers.get("authorization", "")
+        if header.lower().startswith("bearer "):
+            user = user_for_token(session, header[7:].strip())
+            return actor_for(session, user) if user else ANONYMOUS
+        return ANONYMOUS  # the API never trusts cookies, so it needs no CSRF token
+    uid = request.session.get("uid") if request.scope.get("session") is not None else None
+    if isinstance(uid, int):
+        user = session.get(User, uid)
+        if user is not None and user.active and request.session.get("pw") == user.password_hash[-16:]:
+            return actor_for(session, user)
+    return ANONYMOUS

@@ -1,0 +1,55 @@
+"""Template context every page gets (current user, CSRF token, flash messages)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.utils.scope.state import ScopeState
+
+from registry.actor import Actor
+
+
+def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
+    request.session.setdefault("_flashes", []).append([category, message])
+
+
+def _pop_flashes(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
+    if request.scope.get("session") is None:
+        return []
+    items = request.session.pop("_flashes", []) or []
+    return [(c, m) for c, m in items]
+
+
+def current_actor(request: Request[Any, Any, Any]) -> Actor | None:
+    actor = request.scope.get("state", {}).get("actor")  # type: ignore[union-attr]
+    return actor if isinstance(actor, Actor) and actor.is_authenticated else None
+
+
+def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
+    actor = current_actor(request)
+    csrf = ScopeState.from_scope(request.scope).csrf_token
+    ctx: dict[str, Any] = {
+        "request": request,
+        "current_user": _UserView(actor) if actor else None,
+        "csrf_token": "" if csrf is None or not isinstance(csrf, str) else csrf,
+        "flashes": _pop_flashes(request),
+        "notifications_unread": request.scope.get("state", {}).get("notifications_unread", 0),  # type: ignore[union-attr]
+        "page_title": extra.pop("page_title", "SOC Capability Registry"),
+        "nav_active": extra.pop("nav_active", ""),
+    }
+    ctx.update(extra)
+    return ctx
+
+
+class _UserView:
+    """What templates may know about the signed-in user."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.id = actor.user_id
+        self.name = actor.name
+        self.email = actor.email
+        self.role = actor.role.value if actor.role else ""
+        self.organisation_name = actor.organisation_name
+        self.organisation_id = actor.organisation_id
+        self.supplier_id = actor.supplier_id

@@ -1,0 +1,100 @@
+"""One error policy: RFC 9457 problem details for the API, styled error pages for people."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from registry.errors import DomainError, NotAuthenticated
+
+log = logging.getLogger("registry")
+PROBLEM = "application/problem+json"
+
+
+def is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _field_errors_from_validation(extra: Any) -> dict[str, str]:
+    """Turn Litestar/Pydantic validation details into {field: message}."""
+    fields: dict[str, str] = {}
+    for item in extra if isinstance(extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        key = str(item.get("key") or item.get("loc") or "body")
+        fields[key] = str(item.get("message") or item.get("msg") or "invalid")
+    return fields
+
+
+def problem(request: Request[Any, Any, Any], status: int, title: str, detail: str,
+            fields: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+                            "instance": request.url.path}
+    if fields:
+        body["errors"] = [{"field": k, "message": v} for k, v in fields.items()]
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
+    from registry.web.context import page_context
+
+    template = {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
+        status, "errors/generic.html")
+    ctx = page_context(request, page_title=title, status=status, detail=detail, title=title)
+    return Template(template_name=template, context=ctx, status_code=status)  # type: ignore[return-value]
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(request, exc.status, exc.title, exc.detail, exc.fields, headers)
+    if isinstance(exc, NotAuthenticated):
+        return Redirect(path=f"/login?next={request.url.path}")  # type: ignore[return-value]
+    return _page(request, exc.status, exc.title, exc.detail)
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        fields = _field_errors_from_validation(exc.extra)
+        detail = "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields \
+            else str(exc.detail)
+        if is_api(request):
+            return problem(request, 400, "Invalid request", detail, fields)
+        return _page(request, 400, "There is a problem with your request", detail)
+    if isinstance(exc, NotAuthorizedException) and not is_api(request):
+        return Redirect(path=f"/login?next={request.url.path}")  # type: ignore[return-value]
+    title = {400: "Bad request", 401: "Sign in required", 403: "Forbidden", 404: "Not found",
+             405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type",
+             429: "Too many requests"}.get(status, "Error")
+    detail = str(exc.detail) if exc.detail else title
+    if status == 403 and "CSRF" in detail:
+        detail = "Your form has expired or was not sent from this site. Go back, reload and try again."
+    if is_api(request):
+        return problem(request, status, title, detail, headers=exc.headers)
+    return _page(request, status, title, detail)
+
+
+def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if is_api(request):
+        return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error",
+                       "Something went wrong on our side. Nothing was saved.")
+    try:
+        return _page(request, 500, "Sorry, there is a problem with the service",
+                     "Try again later. Nothing you submitted was saved.")
+    except Exception:  # the error page itself failed: plain text, never a traceback
+        return Response("Sorry, there is a problem with the service.", status_code=500,
+                        media_type=MediaType.TEXT)
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_server_error,
+}

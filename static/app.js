@@ -1,0 +1,48 @@
+// Loaded synchronously as the first element of <body>, so it must not wait for the DOM.
+// CSP forbids inline scripts, so the GOV.UK "js-enabled" body classes are set here.
+(function () {
+  "use strict";
+
+  var body = document.body;
+  body.classList.add("js-enabled");
+  // GOV.UK Frontend v5 only initialises in browsers that understand ES modules.
+  if ("noModule" in HTMLScriptElement.prototype) {
+    body.classList.add("govuk-frontend-supported");
+  }
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Litestar's CSRF middleware reads the token from this header on unsafe htmx requests.
+  // Read it per request so a page swapped in by htmx never leaves a stale token behind.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var token = csrfToken();
+    if (token) {
+      event.detail.headers["x-csrftoken"] = token;
+    }
+  });
+
+  // Forms or buttons marked data-confirm ask before submitting (no inline onclick allowed).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var message = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+
+  // Move focus to content that htmx swapped in when it asks for it (e.g. new results heading),
+  // so screen reader users learn that the page changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.elt;
+    var focusable = target && target.querySelector && target.querySelector("[data-focus-on-swap]");
+    if (focusable) {
+      if (!focusable.hasAttribute("tabindex")) {
+        focusable.setAttribute("tabindex", "-1");
+      }
+      focusable.focus();
+    }
+  });
+})();
