@@ -92,9 +92,7 @@ def tool_doc(
     accreditations = tuple(
         AccreditationDoc(
             a["name"],
-            None
-            if a.get("expires_in_days") is None
-            else today + timedelta(days=a["expires_in_days"]),
+            None if a.get("expires_in_days") is None else today + timedelta(days=a["expires_in_days"]),
             bool(a.get("mandatory", False)),
         )
         for a in d.get("accreditations", ())
@@ -121,9 +119,7 @@ def tool_doc(
         price_capital=float(d.get("price_capital", 0.0)),
         price_annual=float(d.get("price_annual", 0.0)),
         sme=sme,
-        skills_needed=tuple(
-            SkillNeed(s["skill"], int(s["level"])) for s in d.get("skills_needed", ())
-        ),
+        skills_needed=tuple(SkillNeed(s["skill"], int(s["level"])) for s in d.get("skills_needed", ())),
         training_offered=tuple(d.get("training_offered", ())),
         last_reviewed=None if reviewed is None else today - timedelta(days=reviewed),
     )
@@ -150,10 +146,7 @@ def requirement_spec(d: Dict, req_id: int, tax: Taxonomy) -> RequirementSpec:
         required_data_standards=tuple(d.get("data_standards", ()) or ()),
         min_trl=d.get("min_trl"),
         allowed_deployments=tuple(Deployment(v) for v in d.get("allowed_deployments", ()) or ()),
-        skills=tuple(
-            SkillNeed(s["skill"], int(s["level"]), int(s.get("people", 1)))
-            for s in d.get("skills", ())
-        ),
+        skills=tuple(SkillNeed(s["skill"], int(s["level"]), int(s.get("people", 1))) for s in d.get("skills", ())),
     )
 
 

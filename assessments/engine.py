@@ -359,9 +359,7 @@ def _axis(known: Iterable[str], seen: Iterable[str]) -> list[str]:
     return list(dict.fromkeys([*known, *seen]))
 
 
-def _breakdowns(
-    reqs: Sequence[RequirementSpec], cov: Sequence[RequirementCoverage]
-) -> dict[str, Any]:
+def _breakdowns(reqs: Sequence[RequirementSpec], cov: Sequence[RequirementCoverage]) -> dict[str, Any]:
     ws_axis = _axis(WORKSTREAMS, (w for r in reqs for w in r.workstreams))
     by_ws = {w: _Acc() for w in ws_axis}
     by_4p = {w: {p.value: _Acc() for p in FourP} for w in ws_axis}
@@ -417,9 +415,7 @@ def _skill_demand(
     return demand
 
 
-def _skill_gap(
-    code: str, needs: list[tuple[int, int, str]], held: list[tuple[int, int]], name: str
-) -> SkillGap:
+def _skill_gap(code: str, needs: list[tuple[int, int, str]], held: list[tuple[int, int]], name: str) -> SkillGap:
     levels = []
     for level in sorted({lv for lv, _, _ in needs}):
         needed = sum(p for lv, p, _ in needs if lv >= level)
@@ -448,9 +444,7 @@ def _skills(inp: AssessmentInput, index: CandidateIndex, owned: set[int]) -> lis
     gaps = []
     for code, needs in _skill_demand(inp.requirements, inp.inventory, inp.today).items():
         gap = _skill_gap(code, needs, held.get(code, []), inp.skill_names.get(code, code))
-        gap.training_in_inventory = [
-            it.tool.name for it in inp.inventory if code in it.tool.training_offered
-        ]
+        gap.training_in_inventory = [it.tool.name for it in inp.inventory if code in it.tool.training_offered]
         offering = [t for t in index.tools_training(code) if t.id not in owned]
         if offering:
             keys = mix64(np.array([t.id for t in offering], np.int64), tie_salt(code))
@@ -469,20 +463,14 @@ def _skills(inp: AssessmentInput, index: CandidateIndex, owned: set[int]) -> lis
 
 def assess(inp: AssessmentInput) -> AssessmentResult:
     """Run one assessment; see the module docstring for every rule."""
-    index = (
-        inp.candidates
-        if isinstance(inp.candidates, CandidateIndex)
-        else CandidateIndex(inp.candidates)
-    )
+    index = inp.candidates if isinstance(inp.candidates, CandidateIndex) else CandidateIndex(inp.candidates)
     owned = {item.tool.id for item in inp.inventory}
     by_node = _node_index(inp.inventory)
     coverage = []
     for req in inp.requirements:
         cov = _cover(req, inp.inventory, _claiming(req, by_node), inp.today)
         if cov.status != "full" and req.priority is not MoSCoW.WONT:
-            top = index.rank_positions(
-                req, today=inp.today, limit=CANDIDATE_LIMIT, exclude_ids=owned
-            )
+            top = index.rank_positions(req, today=inp.today, limit=CANDIDATE_LIMIT, exclude_ids=owned)
             cov.candidates = [_candidate(req, r, index.tools[r.position]) for r in top]
         coverage.append(cov)
     counts = {s: 0 for s in STATUS_SCORE}

@@ -121,9 +121,7 @@ def validate_criteria(criteria: Sequence[Criterion]) -> list[str]:
         problems.append(f"weights must sum to 100, not {total:g}")
     social = sum(c.weight for c in criteria if c.kind == "social_value")
     if social < SOCIAL_VALUE_MINIMUM - 1e-6:
-        problems.append(
-            f"social value must weigh at least {SOCIAL_VALUE_MINIMUM:g}, not {social:g}"
-        )
+        problems.append(f"social value must weigh at least {SOCIAL_VALUE_MINIMUM:g}, not {social:g}")
     if sum(1 for c in criteria if c.kind == "price") != 1:
         problems.append("exactly one price criterion is required")
     return problems
@@ -203,8 +201,7 @@ def _ranking(
         prev = ranked[-1] if ranked else None
         rank = prev.rank if prev and abs(prev.total - totals[t]) <= _TOL else pos
         breakdown = {
-            c: Contribution(table[t][c][0], w, w * table[t][c][0] / 100.0, table[t][c][1])
-            for c, w in weights.items()
+            c: Contribution(table[t][c][0], w, w * table[t][c][0] / 100.0, table[t][c][1]) for c, w in weights.items()
         }
         ranked.append(RankedTool(t, rank, totals[t], bool(same), breakdown))
     return ranked

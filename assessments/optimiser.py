@@ -167,9 +167,7 @@ def problem_from_assessment(result: AssessmentResult) -> Problem:
                 ),  # fmt: skip
             )
         gaps.append(
-            GapOption(
-                cov.requirement_code, cov.weight, cov.score, frozenset(partial), frozenset(full)
-            )  # fmt: skip
+            GapOption(cov.requirement_code, cov.weight, cov.score, frozenset(partial), frozenset(full))  # fmt: skip
         )
     return Problem(tuple(tools.values()), tuple(gaps))
 
@@ -178,9 +176,7 @@ def _filtered(problem: Problem, min_classification: Classification | None) -> Pr
     if min_classification is None:
         return problem
     keep = {t.tool_id for t in problem.tools if t.classification >= min_classification}
-    gaps = tuple(
-        replace(g, partial_by=g.partial_by & keep, full_by=g.full_by & keep) for g in problem.gaps
-    )
+    gaps = tuple(replace(g, partial_by=g.partial_by & keep, full_by=g.full_by & keep) for g in problem.gaps)
     return Problem(tuple(t for t in problem.tools if t.tool_id in keep), gaps)
 
 
@@ -210,9 +206,7 @@ def _feasible(problem: Problem, picked: set[int], limits: Limits) -> bool:
         return False
     if sum(t.price_annual for t in tools) > limits.budget_annual + _EPS:
         return False
-    if limits.max_suppliers is not None and len({t.supplier_id for t in tools}) > (
-        limits.max_suppliers
-    ):
+    if limits.max_suppliers is not None and len({t.supplier_id for t in tools}) > (limits.max_suppliers):
         return False
     if limits.min_sme_share is not None:
         spend = sum(t.spend for t in tools)
@@ -225,9 +219,7 @@ def _feasible(problem: Problem, picked: set[int], limits: Limits) -> bool:
 def _prune(problem: Problem, picked: set[int], limits: Limits) -> set[int]:
     """Drop tools that add no value (the solver may keep them when money is spare)."""
     value = coverage_value(problem, picked)
-    by_cost = sorted(
-        (t for t in problem.tools if t.tool_id in picked), key=lambda t: (-t.spend, t.tool_id)
-    )
+    by_cost = sorted((t for t in problem.tools if t.tool_id in picked), key=lambda t: (-t.spend, t.tool_id))
     for t in by_cost:
         trial = picked - {t.tool_id}
         if coverage_value(problem, trial) >= value - _EPS and _feasible(problem, trial, limits):
@@ -235,9 +227,7 @@ def _prune(problem: Problem, picked: set[int], limits: Limits) -> set[int]:
     return picked
 
 
-def _explain(
-    problem: Problem, picked: set[int]
-) -> tuple[list[ChosenTool], list[str], list[str], list[str]]:
+def _explain(problem: Problem, picked: set[int]) -> tuple[list[ChosenTool], list[str], list[str], list[str]]:
     options = {t.tool_id: t for t in problem.tools}
     total = coverage_value(problem, picked)
     chosen = []
@@ -321,9 +311,7 @@ def _greedy_set(problem: Problem, limits: Limits) -> set[int]:
             touches.setdefault(tid, []).append((gi, 0.5))
 
     def gain(tid: int) -> float:
-        return sum(
-            problem.gaps[gi].value * max(0.0, reach - level[gi]) for gi, reach in touches[tid]
-        )
+        return sum(problem.gaps[gi].value * max(0.0, reach - level[gi]) for gi, reach in touches[tid])
 
     picked: set[int] = set()
     capital = annual = spend = sme_spend = 0.0
@@ -390,9 +378,7 @@ def greedy(
 # ---------------------------------------------------------------- exact MIP
 
 
-def _limits(
-    capital: float, annual: float, max_suppliers: int | None, sme_share: float | None
-) -> Limits:
+def _limits(capital: float, annual: float, max_suppliers: int | None, sme_share: float | None) -> Limits:
     if capital < 0 or annual < 0:
         raise ValueError("budgets must be non-negative")
     if max_suppliers is not None and max_suppliers < 0:
@@ -479,10 +465,7 @@ class _Model:
         lp.a_matrix_.start_ = starts.astype(np.int32)
         lp.a_matrix_.index_ = np.array([i for r in rows for i in r[2]], dtype=np.int32)
         lp.a_matrix_.value_ = np.array([v for r in rows for v in r[3]], dtype=np.float64)
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-            for i in integral
-        ]
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in integral]
         h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", max(float(time_limit_s), 0.0))
@@ -542,17 +525,13 @@ def recommend(
             mip_gap=gap, solver_objective=solver_obj,
         )  # fmt: skip
     picked = _prune(problem, picked, limits)
-    rec = _recommendation(
-        full_problem, picked, EXACT, status, started, mip_gap=gap, solver_objective=solver_obj
-    )
+    rec = _recommendation(full_problem, picked, EXACT, status, started, mip_gap=gap, solver_objective=solver_obj)
     rec.alternatives = _alternatives(model, rec, alternatives, limits)
     rec.solve_time_s = time.perf_counter() - started
     return rec
 
 
-def _alternatives(
-    model: _Model, rec: Recommendation, count: int, limits: Limits
-) -> list[Alternative]:
+def _alternatives(model: _Model, rec: Recommendation, count: int, limits: Limits) -> list[Alternative]:
     found = []
     for choice in sorted(rec.chosen, key=lambda c: (-c.value, c.tool_id))[:count]:
         model.fix_out(choice.tool_id, True)

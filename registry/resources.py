@@ -19,7 +19,14 @@ from sqlmodel import SQLModel
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, PreconditionRequired
+from registry.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+)
 
 M = TypeVar("M", bound=SQLModel)
 

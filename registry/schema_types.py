@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.enums import (
     Clearance,
@@ -19,6 +19,7 @@ from registry.enums import (
     ToolStatus,
     VerificationState,
 )
+from registry.suppliers.validation import check_ch_number
 
 ClassificationName = Literal["OFFICIAL", "OFFICIAL_SENSITIVE", "SECRET", "TOP_SECRET"]
 WorkstreamCode = Literal["MSHT", "ECON", "BLUEGREEN", "GANGS", "VICTIMS", "CYBER", "CONFLICT"]
@@ -33,9 +34,7 @@ LongText = Annotated[str, StringConstraints(max_length=10000)]
 Level = Annotated[int, Field(ge=1, le=7)]
 TRL = Annotated[int, Field(ge=1, le=9)]
 Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
-CompaniesHouseNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^(\d{8}|(SC|NI|OC)\d{6})$")
-]
+CompaniesHouseNumber = Annotated[str, AfterValidator(check_ch_number)]
 
 __all__ = [
     "ClassificationName", "Clearance", "Code", "CompaniesHouseNumber", "Deployment", "FiveC",

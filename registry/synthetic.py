@@ -43,234 +43,42 @@ CHUNK = 4096  # fixed, so output never depends on the requested total
 _TOOLS, _SUPPLIERS, _REQUIREMENTS, _SKILLS = 1, 2, 3, 4
 
 # --- word lists for names: brand (stem + ending) + product noun + optional modifier ----------
+# fmt: off
 _STEMS = (
-    "Cor",
-    "Hal",
-    "Tes",
-    "Quil",
-    "Mar",
-    "Vel",
-    "Bran",
-    "Kes",
-    "Fen",
-    "Lin",
-    "Ash",
-    "Bel",
-    "Cal",
-    "Dun",
-    "Fal",
-    "Gar",
-    "Har",
-    "Jor",
-    "Kel",
-    "Lor",
-    "Mor",
-    "Nor",
-    "Ost",
-    "Pen",
-    "Ros",
-    "Sel",
-    "Tal",
-    "Val",
-    "Wen",
-    "Yar",
-    "Zel",
-    "Thorn",
-    "Brack",
-    "Cres",
-    "Dray",
-    "Glen",
-    "Hurst",
-    "Kin",
-    "Lang",
-    "Merr",
-    "Ock",
-    "Quen",
-    "Rav",
-    "Sten",
-    "Trev",
-    "Whit",
-    "Ald",
-    "Bram",
-    "Carr",
-    "Dal",
-    "Ever",
-    "Fox",
-    "Gil",
-    "Ivo",
-    "Lyn",
-    "Orr",
-    "Pry",
-    "Rud",
-    "Sol",
-    "Tor",
-    "Ven",
-    "Wyr",
-    "Axi",
-    "Cyn",
+    "Cor", "Hal", "Tes", "Quil", "Mar", "Vel", "Bran", "Kes", "Fen", "Lin", "Ash", "Bel", "Cal", "Dun", "Fal",
+    "Gar", "Har", "Jor", "Kel", "Lor", "Mor", "Nor", "Ost", "Pen", "Ros", "Sel", "Tal", "Val", "Wen", "Yar",
+    "Zel", "Thorn", "Brack", "Cres", "Dray", "Glen", "Hurst", "Kin", "Lang", "Merr", "Ock", "Quen", "Rav",
+    "Sten", "Trev", "Whit", "Ald", "Bram", "Carr", "Dal", "Ever", "Fox", "Gil", "Ivo", "Lyn", "Orr", "Pry",
+    "Rud", "Sol", "Tor", "Ven", "Wyr", "Axi", "Cyn",
 )
 _ENDINGS = (
-    "vane",
-    "brook",
-    "saro",
-    "lon",
-    "wick",
-    "ora",
-    "ton",
-    "trel",
-    "wyn",
-    "ley",
-    "mere",
-    "stead",
-    "gate",
-    "ford",
-    "ridge",
-    "haven",
-    "field",
-    "more",
-    "dale",
-    "moor",
-    "by",
-    "wood",
-    "well",
-    "ix",
-    "ara",
-    "eon",
-    "ent",
-    "ica",
-    "ium",
-    "yx",
-    "ar",
-    "el",
-    "an",
-    "ex",
-    "ion",
-    "ova",
-    "ith",
-    "ant",
-    "ery",
-    "ane",
+    "vane", "brook", "saro", "lon", "wick", "ora", "ton", "trel", "wyn", "ley", "mere", "stead", "gate", "ford",
+    "ridge", "haven", "field", "more", "dale", "moor", "by", "wood", "well", "ix", "ara", "eon", "ent", "ica",
+    "ium", "yx", "ar", "el", "an", "ex", "ion", "ova", "ith", "ant", "ery", "ane",
 )
 _NOUNS = (
-    "Link",
-    "Trace",
-    "Lens",
-    "Vault",
-    "Graph",
-    "Sight",
-    "Watch",
-    "Scope",
-    "Map",
-    "Hub",
-    "Bridge",
-    "Atlas",
-    "Ledger",
-    "Beacon",
-    "Sentry",
-    "Harbour",
-    "Compass",
-    "Signal",
-    "Index",
-    "Matrix",
-    "Forge",
-    "Pulse",
-    "Grid",
-    "Relay",
-    "Track",
-    "Scan",
-    "Core",
-    "Flow",
-    "Nexus",
-    "Shield",
-    "Case",
-    "Archive",
-    "Insight",
-    "Radar",
-    "Lantern",
-    "Anchor",
-    "Keystone",
-    "Summit",
-    "Prism",
-    "Chart",
-    "Vector",
-    "Gauge",
-    "Pilot",
-    "Quarry",
-    "Sift",
-    "Thread",
-    "Weave",
-    "Loom",
-    "Canvas",
-    "Ward",
-    "Gate",
-    "Point",
-    "Frame",
-    "Line",
-    "Board",
-    "Deck",
-    "Desk",
-    "Studio",
-    "Works",
-    "Suite",
-    "Console",
-    "Engine",
-    "Kit",
-    "Box",
+    "Link", "Trace", "Lens", "Vault", "Graph", "Sight", "Watch", "Scope", "Map", "Hub", "Bridge", "Atlas",
+    "Ledger", "Beacon", "Sentry", "Harbour", "Compass", "Signal", "Index", "Matrix", "Forge", "Pulse", "Grid",
+    "Relay", "Track", "Scan", "Core", "Flow", "Nexus", "Shield", "Case", "Archive", "Insight", "Radar",
+    "Lantern", "Anchor", "Keystone", "Summit", "Prism", "Chart", "Vector", "Gauge", "Pilot", "Quarry", "Sift",
+    "Thread", "Weave", "Loom", "Canvas", "Ward", "Gate", "Point", "Frame", "Line", "Board", "Deck", "Desk",
+    "Studio", "Works", "Suite", "Console", "Engine", "Kit", "Box",
 )
 # Empty string repeated so roughly half the names have no modifier.
 _MODS = ("",) * 14 + (
-    " Pro",
-    " 360",
-    " Live",
-    " Cloud",
-    " Lite",
-    " Enterprise",
-    " Edge",
-    " Field",
-    " Plus",
-    " Go",
-    " Analyst",
-    " Secure",
-    " Mobile",
-    " Desktop",
-    " Express",
-    " Studio",
+    " Pro", " 360", " Live", " Cloud", " Lite", " Enterprise", " Edge", " Field", " Plus", " Go", " Analyst",
+    " Secure", " Mobile", " Desktop", " Express", " Studio",
 )
 _COMPANY_WORDS = (
-    "Analytics",
-    "Systems",
-    "Data",
-    "Intelligence",
-    "Forensics",
-    "Technologies",
-    "Labs",
-    "Solutions",
-    "Software",
-    "Security",
-    "Insight",
-    "Digital",
-    "Consulting",
-    "Networks",
+    "Analytics", "Systems", "Data", "Intelligence", "Forensics", "Technologies", "Labs", "Solutions",
+    "Software", "Security", "Insight", "Digital", "Consulting", "Networks",
 )
 _KINDS = (
-    "platform",
-    "workbench",
-    "toolkit",
-    "service",
-    "module",
-    "suite",
-    "engine",
-    "app",
+    "platform", "workbench", "toolkit", "service", "module", "suite", "engine", "app",
 )
 _AUDIENCES = (
-    "analysts",
-    "investigators",
-    "digital forensic units",
-    "financial investigators",
-    "intelligence teams",
-    "regional units",
-    "partner agencies",
-    "safeguarding teams",
+    "analysts", "investigators", "digital forensic units", "financial investigators", "intelligence teams",
+    "regional units", "partner agencies", "safeguarding teams",
 )
 # Acronyms that belong to a top-level area, mentioned in some summaries so search sees them.
 _AREA_ACRONYMS = {
@@ -288,29 +96,14 @@ _AREA_ACRONYMS = {
     "RISK": ("MoRiLE",),
 }
 _SKILL_FACETS = (
-    "practice",
-    "tooling",
-    "supervision",
-    "quality assurance",
-    "governance",
-    "automation",
-    "court presentation",
+    "practice", "tooling", "supervision", "quality assurance", "governance", "automation", "court presentation",
     "triage",
 )
 _REGIONS = (
-    "London",
-    "South East",
-    "South West",
-    "East of England",
-    "East Midlands",
-    "West Midlands",
-    "North West",
-    "North East",
-    "Yorkshire and the Humber",
-    "Wales",
-    "Scotland",
-    "Northern Ireland",
+    "London", "South East", "South West", "East of England", "East Midlands", "West Midlands", "North West",
+    "North East", "Yorkshire and the Humber", "Wales", "Scotland", "Northern Ireland",
 )
+# fmt: on
 _EVIDENCE = {
     VerificationState.VERIFIED.value: "Independent test report (synthetic).",
     VerificationState.EVIDENCED.value: "Customer reference supplied (synthetic).",
@@ -380,9 +173,7 @@ def _walk(nodes: list[dict[str, Any]], area: dict[str, Any] | None = None) -> It
 
 def _leaves(taxonomy: list[dict[str, Any]]) -> tuple[_Leaf, ...]:
     return tuple(
-        _Leaf(n["code"], n["name"], top["code"], top["name"])
-        for n, top in _walk(taxonomy)
-        if not n.get("children")
+        _Leaf(n["code"], n["name"], top["code"], top["name"]) for n, top in _walk(taxonomy) if not n.get("children")
     )
 
 
@@ -495,15 +286,11 @@ def iter_tools(
     codes = tuple(skill_codes) if skill_codes is not None else _skill_codes(skills)
     for chunk_start in range(0, tools, CHUNK):
         rng = _rng(seed, _TOOLS, chunk_start // CHUNK)
-        yield from _tool_chunk(
-            rng, chunk_start, min(CHUNK, tools - chunk_start), n_sup, leaves, codes
-        )
+        yield from _tool_chunk(rng, chunk_start, min(CHUNK, tools - chunk_start), n_sup, leaves, codes)
 
 
 def _skill_codes(n: int) -> tuple[str, ...]:
-    return tuple(s["code"] for s in load_seed("skills")) + tuple(
-        f"SK-{i:04d}" for i in range(1, n + 1)
-    )
+    return tuple(s["code"] for s in load_seed("skills")) + tuple(f"SK-{i:04d}" for i in range(1, n + 1))
 
 
 def _tool_chunk(
@@ -546,64 +333,78 @@ def _tool_chunk(
     reviewed = ints(0, 900, size).tolist()
     kind, aud = ints(0, len(_KINDS), size).tolist(), ints(0, len(_AUDIENCES), size).tolist()
     acr = (rng.random(size) < 0.35).tolist()
+    # Hoist lookups out of the per-tool loop: this loop is the cost of a 1M-tool run.
+    leaf_code = [leaf.code for leaf in leaves]
+    leaf_name = [leaf.name for leaf in leaves]
+    leaf_lower = [leaf.name.lower() for leaf in leaves]
+    leaf_area = [leaf.area_name for leaf in leaves]
+    leaf_acr = [_AREA_ACRONYMS.get(leaf.area_code, ("SOC",)) for leaf in leaves]
+    annual_int = [int(a) for a in annual]
+    stems, endings, nouns, mods, kinds, audiences = (
+        _STEMS,
+        _ENDINGS,
+        _NOUNS,
+        _MODS,
+        _KINDS,
+        _AUDIENCES,
+    )
+    states, evidence = _STATES, tuple(_EVIDENCE[s] for s in _STATES)
+    pricing_names, dep_combos, std_combos = _PRICING, _DEP_COMBOS, _STD_COMBOS
+    hostings, host_text, class_names, statuses = _HOSTINGS, _HOST_TEXT, _CLASS_NAMES, _STATUSES
+    ws_combos, fp_combos, fd_combos = _WS_COMBOS, _FOURP_COMBOS, _FIVED_COMBOS
 
     for j in range(count):
         i = start + j + 1
-        name = f"{_STEMS[stem[j]]}{_ENDINGS[end[j]]} {_NOUNS[noun[j]]}{_MODS[mod[j]]}"
+        name = f"{stems[stem[j]]}{endings[end[j]]} {nouns[noun[j]]}{mods[mod[j]]}"
         claimed = list(dict.fromkeys(cap[j][: n_cap[j] + 1]))  # distinct, in draw order
-        first = leaves[claimed[0]]
+        first = claimed[0]
         capabilities = [
-            {"node": leaves[c].code, "state": _STATES[s], "evidence": _EVIDENCE[_STATES[s]]}
+            {"node": leaf_code[c], "state": states[s], "evidence": evidence[s]}
             for c, s in zip(claimed, state[j], strict=False)
         ]
-        pm = _PRICING[pricing[j]]
+        pm = pricing_names[pricing[j]]
         free = pm == "free-open-source"
-        deployments = list(_DEP_COMBOS[dep[j]])
-        hosting = _HOSTINGS[host[j]]
-        standards = list(_STD_COMBOS[std[j]])
-        accreditations = [
-            {"name": "Cyber Essentials Plus", "expires_in_days": ce_days[j], "mandatory": True}
-        ]
+        deployments = list(dep_combos[dep[j]])
+        hosting = hostings[host[j]]
+        accreditations = [{"name": "Cyber Essentials Plus", "expires_in_days": ce_days[j], "mandatory": True}]
         if iso_days[j]:
-            accreditations.append(
-                {"name": "ISO/IEC 27001", "expires_in_days": iso_days[j], "mandatory": False}
-            )
-        needs = list(dict.fromkeys(sk[j][: n_sk[j]]))
-        skills_needed = [
-            {"skill": skill_codes[s], "level": lvl}
-            for s, lvl in zip(needs, sk_level[j], strict=False)
-        ]
-        summary = f"{first.name} {_KINDS[kind[j]]} for {_AUDIENCES[aud[j]]}"
+            accreditations.append({"name": "ISO/IEC 27001", "expires_in_days": iso_days[j], "mandatory": False})
+        needs = sk[j][: n_sk[j]]
+        if len(needs) == 2 and needs[0] == needs[1]:
+            needs = needs[:1]
+        skills_needed = [{"skill": skill_codes[s], "level": lvl} for s, lvl in zip(needs, sk_level[j], strict=False)]
+        audience = audiences[aud[j]]
+        summary = f"{leaf_name[first]} {kinds[kind[j]]} for {audience}"
         if acr[j]:
-            acronyms = _AREA_ACRONYMS.get(first.area_code, ("SOC",))
-            summary += f" ({acronyms[i % len(acronyms)]})"
-        extra = f" and {leaves[claimed[1]].name.lower()}" if len(claimed) > 1 else ""
+            acronyms = leaf_acr[first]
+            summary = f"{summary} ({acronyms[i % len(acronyms)]})"
+        extra = f" and {leaf_lower[claimed[1]]}" if len(claimed) > 1 else ""
         yield {
             "key": f"SYN-T{i:07d}",
             "supplier": f"SYN-S{sup[j]:06d}",
             "name": name,
             "summary": summary,
             "description": (
-                f"{name} supports {first.name.lower()}{extra} for {_AUDIENCES[aud[j]]}. "
-                f"Offered {' and '.join(deployments)} with data held in {_HOST_TEXT[hosting]}."
+                f"{name} supports {leaf_lower[first]}{extra} for {audience}. "
+                f"Offered {' and '.join(deployments)} with data held in {host_text[hosting]}."
             ),
-            "category": first.area_name,
+            "category": leaf_area[first],
             "capabilities": capabilities,
             "trl": trl[j],
             "deployments": deployments,
             "hosting": hosting,
-            "classification": _CLASS_NAMES[cls[j]],
+            "classification": class_names[cls[j]],
             "accreditations": accreditations,
-            "data_standards": standards,
+            "data_standards": list(std_combos[std[j]]),
             "pricing_model": pm,
             "price_capital": 0 if free else capital[j],
-            "price_annual": 0 if free else int(annual[j]),
-            "workstreams": list(_WS_COMBOS[ws[j]]),
-            "four_ps": list(_FOURP_COMBOS[fp[j]]),
-            "five_ds": list(_FIVED_COMBOS[fd[j]]),
+            "price_annual": 0 if free else annual_int[j],
+            "workstreams": list(ws_combos[ws[j]]),
+            "four_ps": list(fp_combos[fp[j]]),
+            "five_ds": list(fd_combos[fd[j]]),
             "skills_needed": skills_needed,
             "training_offered": [skills_needed[0]["skill"]] if trains[j] else [],
-            "status": _STATUSES[status[j]],
+            "status": statuses[status[j]],
             "last_reviewed_days_ago": reviewed[j],
         }
 
@@ -659,9 +460,7 @@ def iter_requirements(
                 "priority": priority,
                 "weight": {"must": 3, "should": 2, "could": 1, "wont": 0}[priority],
                 "min_classification": _CLASS_NAMES[cls[j]] if cls[j] >= 0 else None,
-                "allowed_hosting": []
-                if host[j] == 0
-                else (["uk"] if host[j] == 1 else ["uk", "eea"]),
+                "allowed_hosting": [] if host[j] == 0 else (["uk"] if host[j] == 1 else ["uk", "eea"]),
                 "data_standards": [DATA_STANDARDS[std[j]]] if std[j] >= 0 else [],
                 "min_trl": trl[j] or None,
                 "allowed_deployments": ["air-gapped"] if air[j] else [],
@@ -690,10 +489,6 @@ def generate(
         taxonomy=tax,
         skills=skill_rows,
         suppliers=list(iter_suppliers(n_sup, seed=seed)),
-        tools=list(
-            iter_tools(tools=tools, seed=seed, suppliers=n_sup, taxonomy=tax, skill_codes=codes)
-        ),
-        requirements=list(
-            iter_requirements(requirements, seed=seed, taxonomy=tax, skill_codes=codes)
-        ),
+        tools=list(iter_tools(tools=tools, seed=seed, suppliers=n_sup, taxonomy=tax, skill_codes=codes)),
+        requirements=list(iter_requirements(requirements, seed=seed, taxonomy=tax, skill_codes=codes)),
     )

@@ -33,11 +33,7 @@ def esc(text: object) -> str:
     """Escape text for XML content and attribute values; drop characters XML forbids."""
     s = _XML_INVALID.sub("", str(text))
     return (
-        s.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&#39;")
+        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("'", "&#39;")
     )
 
 
@@ -113,10 +109,7 @@ def _open_svg(pid: str, width: float, height: float, title: str, desc: str) -> l
 
 def _text(x: float, y: float, s: str, *, anchor: str = "start", fill: str = TEXT, **kw: str) -> str:
     extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in kw.items())
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>'
-        f"{esc(s)}</text>"
-    )
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{fill}"{extra}>{esc(s)}</text>'
 
 
 def heatmap_svg(
@@ -182,9 +175,7 @@ def _heatmap_legend(pid: str, x0: float, y: float) -> list[str]:
         out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{sw:.1f}" height="18" fill="{fill}"/>')
         out.append(_text(x + sw / 2, y + 13, f"{stop}%", anchor="middle", fill=text_colour_on(fill)))
     x = x0 + 5 * sw + 8
-    out.append(
-        f'<rect x="{x:.1f}" y="{y:.1f}" width="{sw:.1f}" height="18" fill="url(#{pid}-na)"/>'
-    )
+    out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{sw:.1f}" height="18" fill="url(#{pid}-na)"/>')
     out.append(_text(x + sw / 2, y + 13, "n/a", anchor="middle"))
     out.append(_text(x + sw + 6, y + 13, "no requirements", fill=MUTED))
     return out
@@ -219,13 +210,9 @@ def bar_svg(
         out.append(_text(label_w - 8, y + bar_h / 2 + 4, label, anchor="end"))
         if max_value:  # a track shows how far from the maximum each bar is
             out.append(
-                f'<rect x="{label_w:.1f}" y="{y:.1f}" width="{plot_w:.1f}" '
-                f'height="{bar_h:.1f}" fill="{TRACK}"/>'
+                f'<rect x="{label_w:.1f}" y="{y:.1f}" width="{plot_w:.1f}" height="{bar_h:.1f}" fill="{TRACK}"/>'
             )
-        out.append(
-            f'<rect x="{label_w:.1f}" y="{y:.1f}" width="{length:.1f}" '
-            f'height="{bar_h:.1f}" fill="{BAR}"/>'
-        )
+        out.append(f'<rect x="{label_w:.1f}" y="{y:.1f}" width="{length:.1f}" height="{bar_h:.1f}" fill="{BAR}"/>')
         out.append(_text(label_w + plot_w + 6, y + bar_h / 2 + 4, _fmt(value, unit)))
     out.append(
         f'<line x1="{label_w:.1f}" y1="{gap / 2:.1f}" x2="{label_w:.1f}" '

@@ -300,8 +300,15 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": [
-        "schema_version", "kind", "title", "organisation", "marking",
-        "generated_at", "generated_by", "summary", "sections",
+        "schema_version",
+        "kind",
+        "title",
+        "organisation",
+        "marking",
+        "generated_at",
+        "generated_by",
+        "summary",
+        "sections",
     ],
     "properties": {
         "schema_version": {"const": SCHEMA_VERSION},

@@ -77,8 +77,7 @@ def table_view(table: Table, chunk_rows: int | None = None) -> TableView:
     weights = column_widths(table, PRINT_WIDTH_CHARS)
     total = sum(weights) or 1.0
     columns = [
-        ColumnView(c.label, c.numeric, round(100 * w / total, 2))
-        for c, w in zip(table.columns, weights, strict=True)
+        ColumnView(c.label, c.numeric, round(100 * w / total, 2)) for c, w in zip(table.columns, weights, strict=True)
     ]
     cols = [(c.key, c.kind) for c in table.columns]
     rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]

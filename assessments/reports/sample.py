@@ -24,15 +24,32 @@ from assessments.reports.model import (
 from registry.enums import WORKSTREAMS, FiveD, FourP, MoSCoW
 
 _CAPABILITIES = (
-    "Network analysis", "Financial investigation", "Open-source intelligence",
-    "Digital forensics", "Case management", "Entity resolution", "Geospatial analysis",
-    "Communications data analysis", "Cryptocurrency tracing", "Image triage",
-    "Risk scoring", "Data sharing gateway", "Translation and transcription",
-    "Vessel tracking", "Dark web monitoring", "Victim identification",
+    "Network analysis",
+    "Financial investigation",
+    "Open-source intelligence",
+    "Digital forensics",
+    "Case management",
+    "Entity resolution",
+    "Geospatial analysis",
+    "Communications data analysis",
+    "Cryptocurrency tracing",
+    "Image triage",
+    "Risk scoring",
+    "Data sharing gateway",
+    "Translation and transcription",
+    "Vessel tracking",
+    "Dark web monitoring",
+    "Victim identification",
 )
 _QUALIFIERS = (
-    "at scale", "across forces", "for partner agencies", "in near real time",
-    "with audit trail", "for international data", "on air-gapped networks", "for analysts",
+    "at scale",
+    "across forces",
+    "for partner agencies",
+    "in near real time",
+    "with audit trail",
+    "for international data",
+    "on air-gapped networks",
+    "for analysts",
 )
 _REASONS = {
     "none": (
@@ -49,16 +66,26 @@ _REASONS = {
     ),
 }
 _TOOLS = (
-    ("Lattice Graph", "Northgate Analytics Ltd"), ("LedgerTrace", "Fenwick Forensics"),
-    ("OpenLens OSINT", "Brightwater Intelligence"), ("Keystone Case", "Keystone Systems plc"),
-    ("HarbourWatch", "Solent Maritime Data"), ("CipherFollow", "Tally Chain Labs"),
-    ("TriageVision", "Clearpath Imaging"), ("Bridge Exchange", "Commonwealth Data Services"),
-    ("Polyglot Transcribe", "Lingua Secure"), ("Sentinel Risk", "Ardent Risk Ltd"),
+    ("Lattice Graph", "Northgate Analytics Ltd"),
+    ("LedgerTrace", "Fenwick Forensics"),
+    ("OpenLens OSINT", "Brightwater Intelligence"),
+    ("Keystone Case", "Keystone Systems plc"),
+    ("HarbourWatch", "Solent Maritime Data"),
+    ("CipherFollow", "Tally Chain Labs"),
+    ("TriageVision", "Clearpath Imaging"),
+    ("Bridge Exchange", "Commonwealth Data Services"),
+    ("Polyglot Transcribe", "Lingua Secure"),
+    ("Sentinel Risk", "Ardent Risk Ltd"),
 )
 _SKILLS = (
-    ("Intelligence analysis", 4), ("Financial investigation", 5), ("Digital forensics", 5),
-    ("Data engineering", 4), ("Open-source research", 3), ("Cryptocurrency analysis", 5),
-    ("Geospatial analysis", 3), ("Information governance", 4),
+    ("Intelligence analysis", 4),
+    ("Financial investigation", 5),
+    ("Digital forensics", 5),
+    ("Data engineering", 4),
+    ("Open-source research", 3),
+    ("Cryptocurrency analysis", 5),
+    ("Geospatial analysis", 3),
+    ("Information governance", 4),
 )
 # One combination deliberately left empty so the heatmaps show an "n/a" cell.
 _EMPTY_COMBO = ("CONFLICT", FourP.PREPARE)
@@ -106,23 +133,23 @@ def _weighted(reqs: list[dict]) -> float | None:
 
 def _heatmap(reqs: list[dict], key: str, cols: list[str], chart_id: str, title: str) -> Chart:
     rows = list(WORKSTREAMS)
-    values = [
-        [_weighted([r for r in reqs if r["workstream"] == ws and r[key] == c]) for c in cols]
-        for ws in rows
-    ]
+    values = [[_weighted([r for r in reqs if r["workstream"] == ws and r[key] == c]) for c in cols] for ws in rows]
     row_titles = [WORKSTREAMS[ws].split(" (")[0] for ws in rows]
     table = Table(
         id=f"{chart_id}-data",
         title=f"{title} (data)",
-        columns=[Column("workstream", "Workstream")]
-        + [Column(c.lower(), c, "percent") for c in cols],
+        columns=[Column("workstream", "Workstream")] + [Column(c.lower(), c, "percent") for c in cols],
         rows=[
             {"workstream": t, **{c.lower(): v for c, v in zip(cols, vals, strict=True)}}
             for t, vals in zip(row_titles, values, strict=True)
         ],
     )
-    flat = [(t, c, v) for t, vals in zip(row_titles, values, strict=True)
-            for c, v in zip(cols, vals, strict=True) if v is not None]
+    flat = [
+        (t, c, v)
+        for t, vals in zip(row_titles, values, strict=True)
+        for c, v in zip(cols, vals, strict=True)
+        if v is not None
+    ]
     lo, hi = min(flat, key=lambda x: x[2]), max(flat, key=lambda x: x[2])
     alt = (
         f"{title}: weighted coverage for {len(rows)} workstreams by {len(cols)} functions. "
@@ -132,8 +159,17 @@ def _heatmap(reqs: list[dict], key: str, cols: list[str], chart_id: str, title: 
     return Chart(chart_id, title, "heatmap", HeatmapData(row_titles, cols, values), alt, table)
 
 
-def _bar_chart(chart_id: str, title: str, labels: list[str], values: list[float], unit: str,
-               max_value: float | None, label_col: str, value_col: str, kind: str) -> Chart:
+def _bar_chart(
+    chart_id: str,
+    title: str,
+    labels: list[str],
+    values: list[float],
+    unit: str,
+    max_value: float | None,
+    label_col: str,
+    value_col: str,
+    kind: str,
+) -> Chart:
     table = Table(
         id=f"{chart_id}-data",
         title=f"{title} (data)",
@@ -141,9 +177,7 @@ def _bar_chart(chart_id: str, title: str, labels: list[str], values: list[float]
         rows=[{"label": lbl, "value": v} for lbl, v in zip(labels, values, strict=True)],
     )
     unit_text = "%" if unit == "%" else f" {unit}"
-    alt = f"{title}. " + "; ".join(
-        f"{lbl}: {v:.0f}{unit_text}" for lbl, v in zip(labels, values, strict=True)
-    ) + "."
+    alt = f"{title}. " + "; ".join(f"{lbl}: {v:.0f}{unit_text}" for lbl, v in zip(labels, values, strict=True)) + "."
     return Chart(chart_id, title, "bar", BarData(labels, values, unit, max_value), alt, table)
 
 
@@ -206,8 +240,7 @@ def _skills(rng: random.Random) -> tuple[Chart, Table]:
     for name, level in _SKILLS:
         needed = rng.randrange(4, 30)
         held = rng.randrange(0, needed + 1)
-        rows.append({"skill": name, "level": level, "needed": needed, "held": held,
-                     "shortfall": needed - held})
+        rows.append({"skill": name, "level": level, "needed": needed, "held": held, "shortfall": needed - held})
     rows.sort(key=lambda r: -r["shortfall"])
     table = Table(
         id="skills-shortfall",
@@ -222,9 +255,15 @@ def _skills(rng: random.Random) -> tuple[Chart, Table]:
         rows=rows,
     )
     chart = _bar_chart(
-        "skills-shortfall-chart", "Skills shortfall (people)",
-        [r["skill"] for r in rows], [float(r["shortfall"]) for r in rows],
-        "people", None, "Skill", "Shortfall (people)", "int",
+        "skills-shortfall-chart",
+        "Skills shortfall (people)",
+        [r["skill"] for r in rows],
+        [float(r["shortfall"]) for r in rows],
+        "people",
+        None,
+        "Skill",
+        "Shortfall (people)",
+        "int",
     )
     return chart, table
 
@@ -234,15 +273,13 @@ def build_demo_report(n_requirements: int = 120, *, seed: int = 7) -> Report:
     rng = random.Random(seed)
     reqs = _requirements(n_requirements, rng)
     overall = _weighted(reqs) or 0.0
-    by_priority = {p: _weighted([r for r in reqs if r["priority"] == p]) or 0.0
-                   for p in ("Must", "Should", "Could")}
+    by_priority = {p: _weighted([r for r in reqs if r["priority"] == p]) or 0.0 for p in ("Must", "Should", "Could")}
     must_gaps = sum(1 for r in reqs if r["priority"] == "Must" and r["state"] != "full")
     recs = _recommendations(rng, reqs)
     spend = sum(r["capital"] + r["annual"] for r in recs.rows)  # type: ignore[operator]
     skills_chart, skills_table = _skills(rng)
     shortfall = sum(r["shortfall"] for r in skills_table.rows)  # type: ignore[misc]
-    trend_points = [("Q2 2024", overall - 14), ("Q3 2024", overall - 9),
-                    ("Q4 2024", overall - 6), ("Q1 2025", overall)]
+    trend_points = [("Q2 2024", overall - 14), ("Q3 2024", overall - 9), ("Q4 2024", overall - 6), ("Q1 2025", overall)]
     four_ps = [p.value.title() for p in FourP]
     five_ds = [d.value.title() for d in FiveD]
 
@@ -275,37 +312,55 @@ def build_demo_report(n_requirements: int = 120, *, seed: int = 7) -> Report:
         Section(
             id="coverage",
             title="Coverage by workstream and function",
-            paragraphs=["Coverage is the priority-weighted share of requirements met by the "
-                        "current inventory. Cells marked n/a have no requirements."],
+            paragraphs=[
+                "Coverage is the priority-weighted share of requirements met by the "
+                "current inventory. Cells marked n/a have no requirements."
+            ],
             charts=[
                 _heatmap(reqs, "four_p", four_ps, "heatmap-4p", "Coverage by workstream and 4P"),
                 _heatmap(reqs, "five_d", five_ds, "heatmap-5d", "Coverage by workstream and 5D"),
-                _bar_chart("coverage-by-priority", "Coverage by priority", list(by_priority),
-                           list(by_priority.values()), "%", 100.0, "Priority", "Coverage",
-                           "percent"),
-                Chart("coverage-trend", "Coverage trend", "line",
-                      LineData(trend_points, "%", 100.0),
-                      "Coverage trend over four quarterly runs: " + "; ".join(
-                          f"{lbl} {v:.0f}%" for lbl, v in trend_points) + ".",
-                      trend_table),
+                _bar_chart(
+                    "coverage-by-priority",
+                    "Coverage by priority",
+                    list(by_priority),
+                    list(by_priority.values()),
+                    "%",
+                    100.0,
+                    "Priority",
+                    "Coverage",
+                    "percent",
+                ),
+                Chart(
+                    "coverage-trend",
+                    "Coverage trend",
+                    "line",
+                    LineData(trend_points, "%", 100.0),
+                    "Coverage trend over four quarterly runs: "
+                    + "; ".join(f"{lbl} {v:.0f}%" for lbl, v in trend_points)
+                    + ".",
+                    trend_table,
+                ),
             ],
         ),
         Section(
             id="gaps",
             title="Gaps by priority",
-            paragraphs=["Requirements not fully met, grouped by MoSCoW priority, with the "
-                        "reason the current inventory falls short."],
+            paragraphs=[
+                "Requirements not fully met, grouped by MoSCoW priority, with the "
+                "reason the current inventory falls short."
+            ],
             subsections=[
-                Section(id=f"gaps-{p.lower()}-have", title=f"{p} have",
-                        tables=[_gap_table(reqs, p)])
+                Section(id=f"gaps-{p.lower()}-have", title=f"{p} have", tables=[_gap_table(reqs, p)])
                 for p in ("Must", "Should", "Could")
             ],
         ),
         Section(
             id="skills",
             title="Skills gaps",
-            paragraphs=["People needed to run the current and recommended tools at the required "
-                        "SFIA level, against the workforce records."],
+            paragraphs=[
+                "People needed to run the current and recommended tools at the required "
+                "SFIA level, against the workforce records."
+            ],
             charts=[skills_chart],
             tables=[skills_table],
         ),

@@ -89,6 +89,7 @@ _FUZZY_CUTOFF_KNOWN = 90.0  # only close variants (plurals) when the word itself
 _MIN_FUZZY_LEN = 4
 _MIN_PREFIX_LEN = 3
 _MAX_PREFIX_EXPANSIONS = 64
+_INFLECTION_LEN = 3  # "s", "es", "ed", "ing", "ers"
 _NO_EXPIRY = np.iinfo(np.int32).max
 _MISSING_DATE = -1
 
@@ -201,6 +202,19 @@ _COLUMN_SPEC: dict[str, type] = {
 
 def _bits(values: Iterable[object], universe: Sequence[object]) -> int:
     return sum(1 << universe.index(v) for v in set(values) if v in universe)
+
+
+# _BYTE_BITS[v, i] is bit i of byte value v: turns a byte histogram into per-bit counts.
+_BYTE_BITS = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(np.int64)
+
+
+def _bit_counts(column: np.ndarray, width: int) -> np.ndarray:
+    """How many rows have each of the low `width` bits set: one histogram per byte."""
+    counts = np.zeros(-(-width // 8) * 8, dtype=np.int64)
+    for k in range(-(-width // 8)):
+        byte = ((column >> (8 * k)) & 0xFF).astype(np.uint8)
+        counts[8 * k : 8 * k + 8] = np.bincount(byte, minlength=256) @ _BYTE_BITS
+    return counts[:width]
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -356,9 +370,7 @@ class SearchIndex:
                 "acc_count": len(doc.accreditations),
                 "acc_min_expiry": min(expiries, default=_NO_EXPIRY),
                 "price_annual": doc.price_annual,
-                "last_reviewed": doc.last_reviewed.toordinal()
-                if doc.last_reviewed
-                else _MISSING_DATE,
+                "last_reviewed": doc.last_reviewed.toordinal() if doc.last_reviewed else _MISSING_DATE,
                 "name_len": max(1, len(content_tokens(name_tokens))),
             }
         )
@@ -421,15 +433,11 @@ class SearchIndex:
             matches: dict[str, dict[int, float]] = {}
             if slots:
                 scores = self._score(slots, matches)
-                mask &= scores >= max(
-                    MIN_SCORE, RELATIVE_CUTOFF * float(scores[mask].max(initial=0))
-                )
+                mask &= scores >= max(MIN_SCORE, RELATIVE_CUTOFF * float(scores[mask].max(initial=0)))
             else:
                 scores = np.zeros(self._cols.size, dtype=np.float32)
             selected = np.flatnonzero(mask)
-            order = self._order(
-                selected, scores, sort_key, descending, page * per_page, shuffle_seed
-            )
+            order = self._order(selected, scores, sort_key, descending, page * per_page, shuffle_seed)
             page_slots = order[(page - 1) * per_page : page * per_page]
             hits = [
                 Hit(
@@ -503,9 +511,16 @@ class SearchIndex:
         return out
 
     def _prefixed(self, word: str) -> list[str]:
+        """Vocabulary words starting with `word`; only inflections if `word` is itself known.
+
+        A complete word ("track") should find "tracks"/"tracking", not every longer word;
+        an unknown fragment ("invest") is probably being typed, so all completions count.
+        """
         lo = bisect.bisect_right(self._sorted_vocab, word)
         hi = bisect.bisect_left(self._sorted_vocab, word + "\uffff", lo)
         found = self._sorted_vocab[lo:hi]
+        if word in self._tok_id:
+            found = [t for t in found if len(t) - len(word) <= _INFLECTION_LEN]
         if len(found) > _MAX_PREFIX_EXPANSIONS:
             found = sorted(found, key=len)[:_MAX_PREFIX_EXPANSIONS]
         return found
@@ -636,18 +651,13 @@ class SearchIndex:
     def _facets(self, selected: np.ndarray) -> dict[str, dict[str, int]]:
         c = self._cols
         facets: dict[str, dict[str, int]] = {}
-        ws = c["workstreams"][selected]
-        facets["workstream"] = {
-            code: int(np.count_nonzero(ws & np.uint64(1 << i)))
-            for i, code in enumerate(self._ws_codes)
-        }
+        ws = _bit_counts(c["workstreams"][selected], len(self._ws_codes))
+        facets["workstream"] = {code: int(ws[i]) for i, code in enumerate(self._ws_codes)}
         in_set = np.zeros(c.size, dtype=bool)
         in_set[selected] = True
         caps: dict[str, int] = {}
         for code in sorted(self._cap_docs):
-            count = int(
-                np.count_nonzero(in_set[np.frombuffer(self._cap_docs[code], dtype=np.int32)])
-            )
+            count = int(np.count_nonzero(in_set[np.frombuffer(self._cap_docs[code], dtype=np.int32)]))
             if count:
                 caps[code] = count
         facets["capability"] = caps
@@ -656,18 +666,14 @@ class SearchIndex:
             ("five_d", "five_ds", _FIVE_DS),
             ("deployment", "deployments", _DEPLOYMENTS),
         ):
-            col = c[key][selected]
-            facets[name] = {
-                str(v): int(np.count_nonzero(col & (1 << i))) for i, v in enumerate(universe)
-            }
+            counts = _bit_counts(c[key][selected], len(universe))
+            facets[name] = {str(v): int(counts[i]) for i, v in enumerate(universe)}
         cls_counts = np.bincount(c["classification"][selected], minlength=5)
         facets["classification"] = {x.name: int(cls_counts[int(x)]) for x in _CLASSIFICATIONS}
         trl_counts = np.bincount(np.clip(c["trl"][selected], 0, 9), minlength=10)
         facets["trl"] = {str(t): int(trl_counts[t]) for t in range(1, 10)}
-        host = c["hosting"][selected]
-        facets["hosting"] = {
-            str(h): int(np.count_nonzero(host == i)) for i, h in enumerate(_HOSTINGS)
-        }
+        host = np.bincount(c["hosting"][selected] + 1, minlength=len(_HOSTINGS) + 1)
+        facets["hosting"] = {str(h): int(host[i + 1]) for i, h in enumerate(_HOSTINGS)}
         for name, flags in (
             ("sme", c["sme"][selected]),
             ("verified", c["verified"][selected]),
@@ -677,9 +683,7 @@ class SearchIndex:
             facets[name] = {"true": yes, "false": int(selected.size) - yes}
         return facets
 
-    def _explain(
-        self, slot: int, slots: list[_Slot], matches: dict[str, dict[int, float]]
-    ) -> list[Match]:
+    def _explain(self, slot: int, slots: list[_Slot], matches: dict[str, dict[int, float]]) -> list[Match]:
         """Why a tool matched: for each query slot, the words of its winning phrasing."""
         doc = self._docs[slot]
         if doc is None or not slots:
@@ -701,9 +705,7 @@ class SearchIndex:
             out.extend(best_alt)
         return sorted(out, key=lambda m: -m.score)
 
-    def _best_match(
-        self, word: str, where: dict[str, int], matches: dict[str, dict[int, float]]
-    ) -> Match | None:
+    def _best_match(self, word: str, where: dict[str, int], matches: dict[str, dict[int, float]]) -> Match | None:
         best: Match | None = None
         for tid, sim in matches.get(word, {}).items():
             fidx = where.get(self._tokens[tid])

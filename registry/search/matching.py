@@ -233,8 +233,7 @@ def _check_accreditations(tool: ToolDoc, today: date) -> Reason | None:
         days = (today - first.expires_on).days
         return Reason(
             MANDATORY_ACCREDITATION_EXPIRED,
-            f"Mandatory accreditation {first.name} expired on {first.expires_on.isoformat()}"
-            f" ({days} days ago)",
+            f"Mandatory accreditation {first.name} expired on {first.expires_on.isoformat()} ({days} days ago)",
         )
     return Reason("accreditations_ok", f"All {len(mandatory)} mandatory accreditations current")
 
@@ -289,6 +288,8 @@ class CandidateIndex:
     :func:`rank_candidates` would for the same tools, minus any excluded tool ids.
     """
 
+    first_block = 64  # tools text-scored in the first round; later rounds double
+
     def __init__(self, tools: Sequence[ToolDoc]) -> None:
         self.tools: list[ToolDoc] = list(tools)
         n = len(self.tools)
@@ -315,8 +316,12 @@ class CandidateIndex:
                 pool = nodes.get(claim.node_id)
                 if pool is None:
                     pool = nodes[claim.node_id] = ([], [])
-                pool[0].append(i)
-                pool[1].append(STATE_RANK[claim.state])
+                rank = STATE_RANK[claim.state]
+                if pool[0] and pool[0][-1] == i:  # the same node claimed twice: keep the best
+                    pool[1][-1] = max(pool[1][-1], rank)
+                else:
+                    pool[0].append(i)
+                    pool[1].append(rank)
             for s in t.data_standards:
                 standards.setdefault(normalise_standard(s), []).append(i)
             for skill in t.training_offered:
@@ -327,9 +332,7 @@ class CandidateIndex:
                 if dated:
                     expiry[i] = min(dated)
         self._cls, self._trl, self._host, self._dep, self._expiry = cls, trl, host, dep, expiry
-        self._nodes = {
-            k: (np.array(ix, np.int64), np.array(st, np.int8)) for k, (ix, st) in nodes.items()
-        }
+        self._nodes = {k: (np.array(ix, np.int64), np.array(st, np.int8)) for k, (ix, st) in nodes.items()}
         self._standard_lists = standards
         self._training = training
         self._standard_masks: dict[str, np.ndarray] = {}
@@ -454,7 +457,7 @@ class CandidateIndex:
         top_score = np.empty(0)
         top_key = np.empty(0, np.uint64)
         top_at = np.empty(0, np.int64)  # offsets into idx
-        done, block = 0, max(4 * limit, 64)
+        done, block = 0, max(limit, self.first_block)
         while done < len(idx):
             stop = min(done + block, len(idx))
             if len(top_score) >= limit:
@@ -464,9 +467,7 @@ class CandidateIndex:
                 if stop <= done:
                     break
             at = np.arange(done, stop)
-            ratios = process.cdist(
-                query, self._texts_for(idx[at]), scorer=fuzz.token_set_ratio, dtype=np.float64
-            )[0]
+            ratios = process.cdist(query, self._texts_for(idx[at]), scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
             top_score = np.concatenate([top_score, base[at] + _TEXT_SCALE * ratios])
             top_key = np.concatenate([top_key, mix64(self._ids[idx[at]], salt)])
             top_at = np.concatenate([top_at, at])

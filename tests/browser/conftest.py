@@ -107,9 +107,9 @@ def watch_page_problems(page: Page) -> list[str]:
     )
     page.on(
         "response",
-        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}")
-        if resp.status >= 400
-        else None,
+        lambda resp: (
+            problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None
+        ),
     )
     return problems
 

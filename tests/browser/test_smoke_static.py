@@ -18,10 +18,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from playwright.sync_api import Browser, Page
 
 try:  # works whether or not tests/ is a package
-    from .axe import assert_accessible
+    from .axe import assert_accessible, run_axe
     from .conftest import save_screenshot, watch_page_problems
 except ImportError:
-    from axe import assert_accessible
+    from axe import assert_accessible, run_axe
     from conftest import save_screenshot, watch_page_problems
 
 pytestmark = pytest.mark.browser
@@ -53,8 +53,9 @@ DEMO_PAGE = """
   {{ forms.select("classification", "Minimum classification",
                   [("1", "OFFICIAL"), ("2", "OFFICIAL-SENSITIVE"), ("3", "SECRET")],
                   value="2", blank="Any") }}
-  {{ forms.checkboxes("hosting", "Hosting", [("uk", "UK"), ("eea", "EEA", "European Economic Area")],
-                      values=["uk"], error=errors.get("hosting"), small=true) }}
+  {{ forms.checkboxes("hosting", "Hosting",
+                      [("uk", "UK"), ("eea", "EEA", "European Economic Area")], values=["uk"],
+                      error=errors.get("hosting"), small=true) }}
   {{ forms.radios("deployment", "Deployment", ["saas", "on-premises"], value="saas", inline=true) }}
   {{ forms.date_input("reviewed", "Last reviewed after", value="2024-03-07",
                       error=errors.get("reviewed"), hint="For example, 27 3 2024") }}
@@ -75,10 +76,12 @@ DEMO_PAGE = """
             caption="Coverage", numeric=[2], row_headers=true) }}
 <div class="app-table-wrapper" role="region" aria-labelledby="heatmap-caption" tabindex="0">
 <table class="govuk-table">
-  <caption class="govuk-table__caption govuk-table__caption--s" id="heatmap-caption">Heatmap</caption>
+  <caption class="govuk-table__caption govuk-table__caption--s" id="heatmap-caption">
+    Heatmap</caption>
   <thead class="govuk-table__head"><tr class="govuk-table__row">
     <th scope="col" class="govuk-table__header">Workstream</th>
-    {% for i in range(5) %}<th scope="col" class="govuk-table__header">Level {{ i }}</th>{% endfor %}
+    {% for i in range(5) %}
+    <th scope="col" class="govuk-table__header">Level {{ i }}</th>{% endfor %}
   </tr></thead>
   <tbody class="govuk-table__body"><tr class="govuk-table__row">
     <th scope="row" class="govuk-table__header">Cyber</th>
@@ -104,8 +107,7 @@ class Site:
 
 
 def make_env() -> Environment:
-    # StrictUndefined would reject the templates' "is defined" guards for optional variables,
-    # so use it only where we want typos to fail: the macros' own tests pass full contexts.
+    # Same defaults as Litestar's Jinja engine (lenient Undefined, HTML autoescape).
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
@@ -367,6 +369,25 @@ def test_works_without_javascript(js_disabled_page: Page, site: Site) -> None:
     assert page.locator("#query").input_value() == "network"
 
 
+def test_no_moderate_axe_findings_either(page: Page, site: Site) -> None:
+    # Only serious/critical fail assert_accessible; keep the shell itself fully clean.
+    open_page(page, site.base_url + "/search")
+    assert run_axe(page) == []
+
+
+def test_axe_helper_fails_on_serious_issues(page: Page) -> None:
+    # An unlabelled field and an image with no alt text are "critical" in axe.
+    page.set_content(
+        '<html lang="en"><head><title>t</title></head><body><main><h1>t</h1>'
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><input type="text">'
+        "</main></body></html>"
+    )
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    report = str(failure.value)
+    assert "image-alt" in report and "label" in report
+
+
 # ---- Plain Jinja checks (no browser needed, cheap) -------------------------------------------
 
 ROLE_NAV = {
@@ -394,9 +415,7 @@ def nav_texts(html: str) -> list[str]:
 @pytest.mark.parametrize("role", list(ROLE_NAV))
 def test_navigation_depends_on_role(role: str | None) -> None:
     env = make_env()
-    html = env.get_template("errors/404.html").render(
-        context("/x", user(role) if role else None)
-    )
+    html = env.get_template("errors/404.html").render(context("/x", user(role) if role else None))
     assert nav_texts(html) == ROLE_NAV[role]
     assert ("Sign out" in html) is (role is not None)
 
@@ -426,6 +445,9 @@ def test_macros_escape_and_mark_errors() -> None:
     assert 'aria-describedby="org-name-error"' in html
     assert "Name &lt;b&gt;" in html and 'value="&#34;x&#34;"' in html
     assert 'value="tok&lt;&gt;"' in str(forms.csrf())
+    assert 'value="explicit"' in str(forms.csrf("explicit"))
+    called = env.get_template("_macros/forms.html").make_module({"csrf_token": lambda: "fromfn"})
+    assert 'value="fromfn"' in str(called.csrf())
     select = str(forms.select("c", "C", [(1, "One"), (2, "Two")], value=2))
     assert '<option value="2" selected>Two</option>' in select
     assert '<option value="1">One</option>' in select

@@ -65,9 +65,7 @@ def tool_doc(
     accreditations = tuple(
         AccreditationDoc(
             name=a["name"],
-            expires_on=None
-            if a.get("expires_in_days") is None
-            else today + timedelta(days=a["expires_in_days"]),
+            expires_on=None if a.get("expires_in_days") is None else today + timedelta(days=a["expires_in_days"]),
             mandatory=bool(a.get("mandatory", False)),
         )
         for a in row.get("accreditations", ())
@@ -96,9 +94,7 @@ def tool_doc(
         price_annual=float(row.get("price_annual", 0) or 0),
         sme=SizeBand(supplier.get("size_band", "large")).is_sme,
         verified=bool(supplier.get("verified", False)),
-        skills_needed=tuple(
-            SkillNeed(s["skill"], int(s["level"])) for s in row.get("skills_needed", ())
-        ),
+        skills_needed=tuple(SkillNeed(s["skill"], int(s["level"])) for s in row.get("skills_needed", ())),
         training_offered=tuple(row.get("training_offered", ())),
         last_reviewed=None if reviewed is None else today - timedelta(days=reviewed),
     )

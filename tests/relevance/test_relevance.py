@@ -11,9 +11,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from seed_docs import key_number, load_seed, seed_tool_docs
 
 from registry.search.engine import SearchIndex
+from tests.relevance.seed_docs import key_number, load_seed, seed_tool_docs
 
 TODAY = date(2025, 6, 1)
 QUERIES = json.loads((Path(__file__).with_name("queries.json")).read_text(encoding="utf-8"))

@@ -143,9 +143,7 @@ def test_suppliers_valid(data: dict[str, Any]) -> None:
     assert len(smes) > len(sups) * 0.75, "most suppliers should be SMEs"
 
 
-def test_tools_reference_and_enum_validity(
-    data: dict[str, Any], nodes: dict[str, dict], skill_codes: set[str]
-) -> None:
+def test_tools_reference_and_enum_validity(data: dict[str, Any], nodes: dict[str, dict], skill_codes: set[str]) -> None:
     sup_keys = {s["key"] for s in data["suppliers"]}
     keys = [t["key"] for t in data["tools"]]
     assert len(keys) == len(set(keys))
@@ -179,9 +177,7 @@ def test_tools_reference_and_enum_validity(
         assert t["last_reviewed_days_ago"] >= 0
 
 
-def test_tools_cover_every_leaf_workstream_area_and_supplier(
-    data: dict[str, Any], nodes: dict[str, dict]
-) -> None:
+def test_tools_cover_every_leaf_workstream_area_and_supplier(data: dict[str, Any], nodes: dict[str, dict]) -> None:
     tools = data["tools"]
     claimed = {c["node"] for t in tools for c in t["capabilities"]}
     leaves = {code for code, n in nodes.items() if not n["children"]}
@@ -209,16 +205,12 @@ def test_tools_include_the_demo_edge_cases(data: dict[str, Any]) -> None:
     assert min(trls) <= 3 and max(trls) == 9
 
 
-@pytest.mark.parametrize(
-    "acronym", ["ANPR", "OSINT", "CSAM", "SAR", "POLE", "AML", "CDR", "MoRiLE", "NRM", "AIS"]
-)
+@pytest.mark.parametrize("acronym", ["ANPR", "OSINT", "CSAM", "SAR", "POLE", "AML", "CDR", "MoRiLE", "NRM", "AIS"])
 def test_acronyms_appear_in_tool_summaries(data: dict[str, Any], acronym: str) -> None:
     assert any(re.search(rf"\b{acronym}\b", t["summary"]) for t in data["tools"])
 
 
-def test_requirements_valid(
-    data: dict[str, Any], nodes: dict[str, dict], skill_codes: set[str]
-) -> None:
+def test_requirements_valid(data: dict[str, Any], nodes: dict[str, dict], skill_codes: set[str]) -> None:
     codes = [r["code"] for r in data["requirements"]]
     assert len(codes) == len(set(codes))
     for r in data["requirements"]:
@@ -243,9 +235,7 @@ def _covers(tool: dict, req: dict) -> bool:
     target = req["capability"]
     return (
         tool["status"] == "published"
-        and any(
-            c["node"] == target or c["node"].startswith(target + ".") for c in tool["capabilities"]
-        )
+        and any(c["node"] == target or c["node"].startswith(target + ".") for c in tool["capabilities"])
         and (
             req["min_classification"] is None
             or Classification[tool["classification"]] >= Classification[req["min_classification"]]
@@ -253,10 +243,7 @@ def _covers(tool: dict, req: dict) -> bool:
         and (not req["allowed_hosting"] or tool["hosting"] in req["allowed_hosting"])
         and set(req["data_standards"]) <= set(tool["data_standards"])
         and (req["min_trl"] is None or tool["trl"] >= req["min_trl"])
-        and (
-            not req["allowed_deployments"]
-            or bool(set(req["allowed_deployments"]) & set(tool["deployments"]))
-        )
+        and (not req["allowed_deployments"] or bool(set(req["allowed_deployments"]) & set(tool["deployments"])))
     )
 
 
@@ -267,9 +254,7 @@ def test_catalogue_covers_most_but_not_all_requirements(data: dict[str, Any]) ->
     assert 0.7 <= fraction <= 0.95, fraction
 
 
-def test_organisations_reference_existing_records(
-    data: dict[str, Any], skill_codes: set[str]
-) -> None:
+def test_organisations_reference_existing_records(data: dict[str, Any], skill_codes: set[str]) -> None:
     orgs = {o["key"]: o for o in data["organisations"]}
     assert orgs["PLATFORM"]["kind"] == OrgKind.PLATFORM.value
     req_codes = {r["code"] for r in data["requirements"]}

@@ -1,0 +1,222 @@
+"""The per-process search index, kept current with the database, and query parsing.
+
+Each process holds one SearchIndex of published tools. At most once a second a request checks
+the registry's change counter (one indexed single-row read); when it moved, the audit trail
+since the last check says which tools changed, and only those are reloaded. Anything the audit
+trail cannot pin down (seed, import, taxonomy edits) triggers a full rebuild. So no process
+serves results staler than about a second, whatever process made the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from registry.changelog.models import AuditEvent
+from registry.changelog.services import current_generation
+from registry.db_types import today
+from registry.enums import Classification, Deployment, FiveD, FourP, Hosting, ToolStatus
+from registry.errors import InvalidInput
+from registry.search.documents import ToolDoc
+from registry.search.engine import SORTS, Filters, SearchIndex, SearchResult
+from registry.seed import read_seed
+from registry.tools.models import Tool
+from registry.tools.services import tool_docs
+
+CHECK_INTERVAL_S = 1.0
+PER_PAGE_MAX = 100
+FULL_REBUILD_TYPES = {"capability_node", "registry", "tools", "suppliers", "skill"}
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: Filters = field(default_factory=Filters)
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def shuffle_seed(self, salt: str = "") -> str:
+        """Stable per search: the same query and filters always give the same tie order."""
+        key = repr((self.q.strip().lower(), self.filters, self.sort, salt))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _many(params: Mapping[str, Any], key: str) -> list[str]:
+    getall = getattr(params, "getall", None)
+    values = getall(key, []) if getall else params.get(key, [])
+    if isinstance(values, str):
+        values = [values]
+    return [v for v in values if v]
+
+
+def _enum_many(params: Mapping[str, Any], key: str, enum: Any) -> tuple[Any, ...]:
+    out = []
+    for raw in _many(params, key):
+        try:
+            out.append(enum[raw] if enum is Classification else enum(raw))
+        except (KeyError, ValueError) as exc:
+            raise InvalidInput(f"'{raw}' is not a valid {key}.", fields={key: "invalid value"}) from exc
+    return tuple(out)
+
+
+def _flag(params: Mapping[str, Any], key: str) -> bool:
+    value = str(params.get(key) or "").lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise InvalidInput(f"{key} must be true or false.", fields={key: "invalid value"})
+
+
+def _int(params: Mapping[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
+    raw = params.get(key)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(str(raw))
+    except ValueError as exc:
+        raise InvalidInput(f"{key} must be a whole number.", fields={key: "not a number"}) from exc
+    if not lo <= value <= hi:
+        raise InvalidInput(f"{key} must be between {lo} and {hi}.", fields={key: "out of range"})
+    return value
+
+
+def parse_params(params: Mapping[str, Any]) -> SearchParams:
+    """Query-string parameters (shared by the page and the API) -> SearchParams."""
+    q = str(params.get("q") or "")[:200]
+    from registry.enums import WORKSTREAMS
+
+    workstreams = tuple(_many(params, "workstream"))
+    bad = [w for w in workstreams if w not in WORKSTREAMS]
+    if bad:
+        raise InvalidInput(f"Unknown workstream {bad[0]}.", fields={"workstream": "invalid value"})
+    price = params.get("max_price")
+    try:
+        max_price = float(price) if price not in (None, "") else None
+    except ValueError as exc:
+        raise InvalidInput("max_price must be a number.", fields={"max_price": "not a number"}) from exc
+    filters = Filters(
+        workstreams=workstreams,
+        capability_codes=tuple(_many(params, "capability")),
+        four_ps=_enum_many(params, "four_p", FourP),
+        five_ds=_enum_many(params, "five_d", FiveD),
+        classifications=_enum_many(params, "classification", Classification),
+        trl_min=_int(params, "trl_min", None, 1, 9),
+        deployments=_enum_many(params, "deployment", Deployment),
+        hostings=_enum_many(params, "hosting", Hosting),
+        sme_only=_flag(params, "sme"),
+        verified_only=_flag(params, "verified"),
+        accreditations_current_only=_flag(params, "accredited"),
+        max_price_annual=max_price,
+    )
+    sort = str(params.get("sort") or "relevance")
+    if sort.lstrip("-") not in SORTS:
+        raise InvalidInput(f"Cannot sort by {sort}. Allowed: {', '.join(SORTS)}.", fields={"sort": "invalid"})
+    page = _int(params, "page", 1, 1, 100_000) or 1
+    per_page = _int(params, "per_page", 20, 1, PER_PAGE_MAX) or 20
+    return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
+
+
+class SearchService:
+    """Owns this process's index; thread-safe."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        self.index: SearchIndex | None = None
+        self.generation = -1
+        self.audit_cursor = 0
+        self.checked_at = 0.0
+        self._synonyms: dict[str, list[str]] | None = None
+
+    def synonyms(self) -> dict[str, list[str]]:
+        if self._synonyms is None:
+            raw = read_seed("synonyms")
+            self._synonyms = dict(raw) if isinstance(raw, list) else raw
+        return self._synonyms
+
+    def current(self, session: Session | None = None) -> SearchIndex:
+        now = time.monotonic()
+        if self.index is not None and now - self.checked_at < CHECK_INTERVAL_S:
+            return self.index
+        with self._lock:
+            if self.index is not None and time.monotonic() - self.checked_at < CHECK_INTERVAL_S:
+                return self.index
+            if session is None:
+                with Session(self.engine) as own:
+                    self._refresh(own)
+            else:
+                self._refresh(session)
+            self.checked_at = time.monotonic()
+            assert self.index is not None
+            return self.index
+
+    def _refresh(self, session: Session) -> None:
+        generation = current_generation(session)
+        if self.index is not None and generation == self.generation:
+            if self.index.today != today():
+                self._rebuild(session, generation)  # accreditation currency depends on the date
+            return
+        if self.index is None:
+            self._rebuild(session, generation)
+            return
+        events = list(session.execute(
+            select(AuditEvent.entity_type, AuditEvent.entity_id).where(AuditEvent.id > self.audit_cursor)
+        ))
+        if any(t in FULL_REBUILD_TYPES for t, _ in events):
+            self._rebuild(session, generation)
+            return
+        tool_ids = {int(i) for t, i in events if t == "tool" and i.isdigit()}
+        supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdigit()]
+        if supplier_ids:
+            tool_ids |= set(session.execute(select(Tool.id).where(Tool.supplier_id.in_(supplier_ids))).scalars())
+        if tool_ids:
+            fresh = {d.id: d for d in tool_docs(session, status=None, tool_ids=tool_ids)}
+            published = set(session.execute(select(Tool.id).where(
+                Tool.id.in_(tool_ids), Tool.status == ToolStatus.PUBLISHED.value)).scalars())
+            for tid in tool_ids:
+                if tid in published and tid in fresh:
+                    self.index.upsert(fresh[tid])
+                else:
+                    self.index.remove(tid)
+        self.generation = generation
+        self.audit_cursor = self._max_audit(session)
+
+    def _max_audit(self, session: Session) -> int:
+        return int(session.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one())
+
+    def _rebuild(self, session: Session, generation: int) -> None:
+        cursor = self._max_audit(session)
+        docs = tool_docs(session)
+        self.index = SearchIndex.build(docs, self.synonyms(), today=today())
+        self.generation = generation
+        self.audit_cursor = cursor
+
+    def search(self, params: SearchParams, session: Session | None = None, salt: str = "") -> SearchResult:
+        index = self.current(session)
+        return index.search(params.q, params.filters, sort=params.sort, page=params.page,
+                            per_page=params.per_page, shuffle_seed=params.shuffle_seed(salt))
+
+    def docs(self, ids: Sequence[int]) -> list[ToolDoc]:
+        index = self.current()
+        return [d for d in (index.get(i) for i in ids) if d is not None]
+
+
+_services: dict[int, SearchService] = {}
+_services_lock = threading.Lock()
+
+
+def service_for(engine: Engine) -> SearchService:
+    with _services_lock:
+        svc = _services.get(id(engine))
+        if svc is None or svc.engine is not engine:
+            svc = _services[id(engine)] = SearchService(engine)
+        return svc
