@@ -50,4 +50,4 @@ class Actor:
 
 
 ANONYMOUS = Actor()
-SYSTEM = Actor(user_id=None, email="system", name="system", role=Role.ADMIN)
+SYSTEM = Actor(user_id=0, email="system", name="system", role=Role.ADMIN)  # id 0: no real user

@@ -78,11 +78,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     )
     static = create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                         include_in_schema=False)
-    assets = create_static_files_router(path="/assets", directories=[ROOT / "static" / "vendor" / "assets"],
-                                        name="assets", include_in_schema=False)
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
     app = Litestar(
-        route_handlers=[*_route_handlers(), static, assets, *extra_handlers],
+        route_handlers=[*_route_handlers(), static, *extra_handlers],
         middleware=[security_headers_middleware, session_config.middleware],
         csrf_config=csrf_config,
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),

@@ -4,6 +4,7 @@ from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
 from registry.changelog.models import AuditEvent, RegistryState
 from registry.orgs.models import InventoryItem
 from registry.requirements.models import Requirement, RequirementSkill
+from registry.shortlists.models import Shortlist, ShortlistItem  # noqa: F401
 from registry.skills.models import Skill, SkillHolding
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode, Workstream

@@ -26,7 +26,7 @@ BACKENDS = ["sqlite"] + (["postgres"] if PG_URL else [])
 
 
 @dataclass
-class TestDB:
+class DBHandle:
     backend: str
     url: str
     engine: Engine
@@ -78,21 +78,21 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 _counter = iter(range(1_000_000))
 
 
-def fresh_db(backend: str, templates: dict[str, str], tmp_path: Path) -> TestDB:
+def fresh_db(backend: str, templates: dict[str, str], tmp_path: Path) -> DBHandle:
     if backend == "sqlite":
         path = tmp_path / f"db{next(_counter)}.sqlite3"
         shutil.copy(templates["sqlite"], path)
         url = f"sqlite:///{path}"
-        return TestDB(backend, url, make_engine(url))
+        return DBHandle(backend, url, make_engine(url))
     name = f"socreg_t_{RUN_ID}_{next(_counter)}"
     admin = _pg_admin()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgres"]}"'))
     url = _pg_url(name)
-    return TestDB(backend, url, make_engine(url))
+    return DBHandle(backend, url, make_engine(url))
 
 
-def drop_db(db: TestDB) -> None:
+def drop_db(db: DBHandle) -> None:
     db.engine.dispose()
     if db.backend == "postgres":
         name = db.url.rsplit("/", 1)[1]
@@ -101,7 +101,7 @@ def drop_db(db: TestDB) -> None:
 
 
 @pytest.fixture(params=BACKENDS)
-def db(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[TestDB]:
+def db(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path) -> Iterator[DBHandle]:
     """A fresh demo database for one test, on each backend."""
     database = fresh_db(request.param, templates, tmp_path)
     yield database
@@ -114,7 +114,7 @@ def make_settings(url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def app(db: TestDB, tmp_path: Path) -> Any:
+def app(db: DBHandle, tmp_path: Path) -> Any:
     from registry.app import create_app
 
     return create_app(make_settings(db.url, tmp_path), engine=db.engine)

@@ -12,11 +12,11 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
-from assessments.reports.model import Chart, Report, Section, Table, column_widths
+from assessments.reports.model import Chart, Column, Report, Section, Table, column_widths
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
@@ -24,6 +24,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 PRINT_CHUNK_ROWS = 250
 # Characters of 7.5pt Arial across an A4 page between 15 mm margins (print.css).
 PRINT_WIDTH_CHARS = 138.0
+# Print tables longer than this are packed into fewer cells (see _packed).
+PRINT_COMPACT_ROWS = 150
 
 KIND_LABELS = {
     "capability_gap": "Capability gap assessment",
@@ -73,38 +75,94 @@ class SectionView:
     subsections: list[SectionView]
 
 
-def table_view(table: Table, chunk_rows: int | None = None) -> TableView:
-    weights = column_widths(table, PRINT_WIDTH_CHARS)
-    total = sum(weights) or 1.0
-    columns = [
-        ColumnView(c.label, c.numeric, round(100 * w / total, 2)) for c, w in zip(table.columns, weights, strict=True)
-    ]
-    cols = [(c.key, c.kind) for c in table.columns]
-    rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]
+def table_view(table: Table, chunk_rows: int | None = None, compact_rows: int | None = None) -> TableView:
+    """Formatted cells in chunks; in print, tables longer than ``compact_rows`` are packed."""
+    if compact_rows is not None and len(table.rows) > compact_rows and len(table.columns) > 4:
+        columns, rows = _packed(table)
+    else:
+        widths = column_widths(table, PRINT_WIDTH_CHARS)
+        total = sum(widths) or 1.0
+        columns = [
+            ColumnView(c.label, c.numeric, round(100 * w / total, 2))
+            for c, w in zip(table.columns, widths, strict=True)
+        ]
+        cols = [(c.key, c.kind) for c in table.columns]
+        rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]
     size = chunk_rows or max(len(rows), 1)
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
     return TableView(table.id, table.title, table.caption, columns, chunks)
 
 
-def _chart_view(chart: Chart, chunk_rows: int | None) -> ChartView:
+def _packed(table: Table) -> tuple[list[ColumnView], list[list[str]]]:
+    """Pack a wide, long table into at most four cells per row for print.
+
+    WeasyPrint's cost is per table cell (about 0.4 ms each on this kind of machine) far more
+    than per line of text, so a 2,000-row, 10-column appendix cannot print in seconds. Packed:
+    the first column; the main text column with the other text columns on a second line
+    (in header order, "–" for blanks); and the numeric columns, stacked if more than two.
+    """
+    first, rest = table.columns[0], table.columns[1:]
+    texts = [c for c in rest if not c.numeric]
+    numbers = [c for c in rest if c.numeric]
+    widths = dict(zip([c.key for c in table.columns], column_widths(table), strict=True))
+    primary = max(texts, key=lambda c: widths[c.key]) if texts else None
+    others = [c for c in texts if c is not primary]
+    groups: list[list[Column]] = [[c] for c in numbers] if len(numbers) <= 2 else [numbers]
+
+    def stack(values: list[str], sub: bool) -> str:
+        head = escape(values[0])
+        if len(values) == 1:
+            return head
+        tail = " · ".join(escape(v) or "–" for v in values[1:])
+        return Markup(f'{head}<br><span class="report-table__sub">{tail}</span>') if sub else Markup(
+            "<br>".join(escape(v) for v in values)
+        )
+
+    columns = [ColumnView(first.label, first.numeric, 12.0)]
+    if primary is not None:
+        columns.append(ColumnView(stack([primary.label] + [c.label for c in others], True), False, 0.0))
+    columns += [ColumnView(stack([c.label for c in g], False), True, 10.0) for g in groups]
+    columns[1 if primary else 0] = ColumnView(
+        columns[1 if primary else 0].label,
+        columns[1 if primary else 0].numeric,
+        100.0 - sum(c.width_pct for i, c in enumerate(columns) if i != (1 if primary else 0)),
+    )
+
+    rows: list[list[str]] = []
+    for row in table.rows:
+        cells = [format_value(row.get(first.key), first.kind)]
+        if primary is not None:
+            cells.append(stack([format_value(row.get(c.key), c.kind) for c in [primary, *others]], True))
+        cells += [stack([format_value(row.get(c.key), c.kind) for c in g], False) for g in groups]
+        rows.append(cells)
+    return columns, rows
+
+
+def _print_table_view(table: Table, print_mode: bool) -> TableView:
+    if print_mode:
+        return table_view(table, PRINT_CHUNK_ROWS, PRINT_COMPACT_ROWS)
+    return table_view(table)
+
+
+def _chart_view(chart: Chart, print_mode: bool) -> ChartView:
     return ChartView(
         chart.id,
         chart.title,
         chart.alt_text,
-        Markup(chart_svg(chart)),  # noqa: S704 - charts.py escapes every text node
-        table_view(chart.table_alternative, chunk_rows),
+        Markup(chart_svg(chart)),  # charts.py escapes every text node
+        _print_table_view(chart.table_alternative, print_mode),
     )
 
 
-def section_view(section: Section, level: int = 2, chunk_rows: int | None = None) -> SectionView:
+def section_view(section: Section, level: int = 2, print_mode: bool = False) -> SectionView:
     return SectionView(
         id=section.id,
         title=section.title,
         level=min(level, 6),
         paragraphs=list(section.paragraphs),
-        charts=[_chart_view(c, chunk_rows) for c in section.charts],
-        tables=[table_view(t, chunk_rows) for t in section.tables],
-        subsections=[section_view(s, level + 1, chunk_rows) for s in section.subsections],
+        charts=[_chart_view(c, print_mode) for c in section.charts],
+        tables=[_print_table_view(t, print_mode) for t in section.tables],
+        subsections=[section_view(s, level + 1, print_mode) for s in section.subsections],
     )
 
 
@@ -122,12 +180,11 @@ def environment() -> Environment:
 
 
 def _context(report: Report, print_mode: bool) -> dict[str, object]:
-    chunk = PRINT_CHUNK_ROWS if print_mode else None
     return {
         "report": report,
         "kind_label": KIND_LABELS.get(report.kind, report.kind),
         "generated": f"{report.generated_at.day} {report.generated_at:%B %Y, %H:%M %Z}".strip(),
-        "sections": [section_view(s, 2, chunk) for s in report.sections],
+        "sections": [section_view(s, 2, print_mode) for s in report.sections],
         "print_mode": print_mode,
     }
 

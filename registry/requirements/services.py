@@ -37,7 +37,7 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
         select(RequirementSkill, Skill).join(Skill, Skill.id == RequirementSkill.skill_id)
         .where(RequirementSkill.requirement_id.in_(ids)).order_by(RequirementSkill.id)  # type: ignore[attr-defined]
     )
-    for rs, skill in rows.tuples():
+    for rs, skill in rows:
         out[rs.requirement_id].append((rs, skill))
     return out
 

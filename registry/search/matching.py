@@ -281,6 +281,88 @@ def rank_candidates(
     return fitting[:limit]
 
 
+_BINS = 37  # a-z, 0-9, everything else (merging characters keeps the bound valid)
+_ASCII_BIN = np.full(128, _BINS - 1, np.int64)
+_ASCII_BIN[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", np.uint8)] = np.arange(26)
+_ASCII_BIN[np.frombuffer(b"0123456789", np.uint8)] = np.arange(26, 36)
+
+
+def _char_bins(text: str) -> np.ndarray:
+    points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    return np.where(points < 128, _ASCII_BIN[np.minimum(points, 127)], _BINS - 1)
+
+
+class _TextIndex:
+    """Processed tool texts plus what an upper bound on token_set_ratio needs.
+
+    token_set_ratio compares the sorted unique tokens: with S the shared tokens and
+    A, B the rest, it is 100 if S is non-empty and A or B is empty, else the best of
+    ratio(S, S+A), ratio(S, S+B) (both fixed by lengths) and an Indel ratio of A vs B.
+    Lengths give the first two exactly; for the third, the longest common subsequence of
+    A and B cannot exceed the shared character counts, so the Indel distance is at least
+    |A| + |B| − 2·Σ_c min(count_A(c), count_B(c)). That needs only token ids, token lengths
+    and per-tool character histograms, all vectorised over a requirement's fitting tools.
+    """
+
+    def __init__(self, tools: Sequence[ToolDoc]) -> None:
+        n = len(tools)
+        self.texts = np.empty(n, dtype=object)
+        self.vocab: dict[str, int] = {}
+        flat: list[int] = []
+        counts = np.zeros(n, np.int64)
+        letters: list[str] = []
+        for i, t in enumerate(tools):
+            text = self.texts[i] = tool_text(t)
+            words = set(text.split())
+            flat.extend(self.vocab.setdefault(w, len(self.vocab)) for w in words)
+            counts[i] = len(words)
+            letters.append("".join(words))
+        self.flat = np.array(flat, np.int64)
+        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        self.counts = counts
+        self.token_len = np.fromiter((len(w) for w in self.vocab), np.int64, len(self.vocab))
+        owner = np.repeat(np.arange(n), [len(w) for w in letters])
+        hist = np.bincount(owner * _BINS + _char_bins("".join(letters)), minlength=n * _BINS)
+        self.hist = hist.reshape(n, _BINS).astype(np.int32)
+        self.letters = self.hist.sum(axis=1)
+
+    def bounds(self, positions: np.ndarray, query: str) -> np.ndarray:
+        """Upper bounds on token_set_ratio(query, tool text) for each position."""
+        words = set(query.split())
+        m = len(positions)
+        if not words or m == 0:
+            return np.zeros(m)
+        n_q = len(words)
+        letters_q = sum(len(w) for w in words)
+        hist_q = np.bincount(_char_bins("".join(words)), minlength=_BINS)
+        in_query = np.zeros(len(self.vocab), bool)
+        in_query[[self.vocab[w] for w in words if w in self.vocab]] = True
+        counts = self.counts[positions]
+        seg = np.repeat(np.arange(m), counts)
+        offsets = np.arange(len(seg)) - np.repeat(np.cumsum(counts) - counts, counts)
+        tokens = self.flat[np.repeat(self.starts[positions], counts) + offsets]
+        hit = in_query[tokens]
+        shared = np.bincount(seg, weights=hit, minlength=m)
+        shared_letters = np.bincount(seg, weights=hit * self.token_len[tokens], minlength=m)
+        has = (shared > 0).astype(np.float64)
+        spaces_a = np.maximum(n_q - shared - 1, 0)
+        spaces_b = np.maximum(counts - shared - 1, 0)
+        len_s = shared_letters + np.maximum(shared - 1, 0)
+        len_a = letters_q - shared_letters + spaces_a
+        len_b = self.letters[positions] - shared_letters + spaces_b
+        common = np.minimum(self.hist[positions], hist_q).sum(axis=1) - shared_letters
+        lcs = np.minimum(np.minimum(common + np.minimum(spaces_a, spaces_b), len_a), len_b)
+        sa, sb = len_s + has + len_a, len_s + has + len_b
+        lensum = sa + sb
+        diff_ratio = np.where(lensum > 0, 100 - 100 * (len_a + len_b - 2 * lcs) / np.maximum(lensum, 1), 100)
+        sect_a = np.where(has > 0, 100 - 100 * (has + len_a) / np.maximum(len_s + sa, 1), 0)
+        sect_b = np.where(has > 0, 100 - 100 * (has + len_b) / np.maximum(len_s + sb, 1), 0)
+        bound = np.maximum(diff_ratio, np.maximum(sect_a, sect_b))
+        subset = (has > 0) & ((shared == n_q) | (shared == counts))
+        bound = np.where(subset, 100.0, bound)
+        return np.where(counts == 0, 0.0, bound)
+
+
 class CandidateIndex:
     """A catalogue of candidate tools indexed for fast ranking against many requirements.
 
@@ -337,7 +419,7 @@ class CandidateIndex:
         self._training = training
         self._standard_masks: dict[str, np.ndarray] = {}
         self._ids = np.fromiter((t.id for t in self.tools), np.int64, n)
-        self._texts = np.full(n, None, dtype=object)  # processed name+summary, filled lazily
+        self._text_index: _TextIndex | None = None  # built on first ranking
         self._exclude_cache: tuple[frozenset[int], np.ndarray] | None = None
         self._pool_cache: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -377,12 +459,10 @@ class CandidateIndex:
             self._standard_masks[standard] = mask
         return mask
 
-    def _texts_for(self, positions: np.ndarray) -> list[str]:
-        texts = self._texts[positions]
-        for j in np.flatnonzero(np.equal(texts, None)).tolist():
-            pos = int(positions[j])
-            texts[j] = self._texts[pos] = tool_text(self.tools[pos])
-        return texts.tolist()
+    def _text(self) -> _TextIndex:
+        if self._text_index is None:
+            self._text_index = _TextIndex(self.tools)
+        return self._text_index
 
     def _excluded(self, exclude_ids: Collection[int]) -> np.ndarray | None:
         """Boolean mask of excluded positions, cached for the last exclusion set."""
@@ -442,17 +522,20 @@ class CandidateIndex:
     ) -> list[Ranked]:
         """Top ``limit`` fitting tools as (position, fit score, claim state).
 
-        Tools are visited in descending base score and text similarity (worth at most
-        ``TEXT_POINTS``) is only computed while a tool could still reach the current top
-        ``limit``, so the expensive scorer touches few tools per requirement.
+        Tools are visited in descending order of the best total they could reach (base
+        score plus an upper bound on text similarity, see ``_TextIndex``) and the exact,
+        expensive scorer only runs while a tool could still reach the current top ``limit``.
         """
         idx, st, base = self.fitting(req, today=today, exclude_ids=exclude_ids)
         if len(idx) == 0 or limit <= 0:
             return []
-        order = np.argsort(-base, kind="stable")
-        idx, st, base = idx[order], st[order], base[order]
-        neg_base = -base  # ascending, for searchsorted
-        query = [requirement_text(req)]
+        text = self._text()
+        query = requirement_text(req)
+        # Best total each tool could reach; visit in that order and stop once no remaining
+        # tool can reach the current k-th score (tolerance covers float rounding).
+        reach = base + _TEXT_SCALE * text.bounds(idx, query)
+        order = np.argsort(-reach, kind="stable")
+        idx, st, base, neg_reach = idx[order], st[order], base[order], -reach[order]
         salt = tie_salt(req.code)
         top_score = np.empty(0)
         top_key = np.empty(0, np.uint64)
@@ -461,13 +544,13 @@ class CandidateIndex:
         while done < len(idx):
             stop = min(done + block, len(idx))
             if len(top_score) >= limit:
-                # Only tools whose base + best possible text score can tie or beat the k-th.
-                floor_base = top_score[limit - 1] - TEXT_POINTS - 1e-9
-                stop = min(stop, int(np.searchsorted(neg_base, -floor_base, side="right")))
+                kth = top_score[limit - 1] - 1e-6
+                stop = min(stop, int(np.searchsorted(neg_reach, -kth, side="right")))
                 if stop <= done:
                     break
             at = np.arange(done, stop)
-            ratios = process.cdist(query, self._texts_for(idx[at]), scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
+            choices = text.texts[idx[at]].tolist()
+            ratios = process.cdist([query], choices, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
             top_score = np.concatenate([top_score, base[at] + _TEXT_SCALE * ratios])
             top_key = np.concatenate([top_key, mix64(self._ids[idx[at]], salt)])
             top_at = np.concatenate([top_at, at])

@@ -126,33 +126,38 @@ class SynonymTable:
         return tuple(sorted(p for p in self._groups[gid] if p != tuple(phrase)))
 
     def find_spans(self, tokens: Sequence[str]) -> list[Span]:
-        """Non-overlapping synonym phrases in the query, longest first, typo-tolerant.
+        """Non-overlapping synonym phrases in the query, typo-tolerant.
 
         A window of n query words is compared with phrases of n-1..n+1 words, spaces
-        ignored, so split or merged words ("numberplate") still match.
+        ignored, so split or merged words ("numberplate") still match. Candidates are taken
+        best score first, longer first on equal scores, so a loose window that swallows a
+        neighbouring word loses to the tighter one.
         """
+        longest = max(self._by_len, default=0)
+        candidates: list[tuple[float, int, int, tuple[str, ...]]] = []
+        for size in range(1, min(len(tokens), longest + 1) + 1):
+            for start in range(len(tokens) - size + 1):
+                found = self._match(tuple(tokens[start : start + size]))
+                if found is not None:
+                    candidates.append((found[0], size, start, found[1]))
         taken = [False] * len(tokens)
         spans: list[Span] = []
-        longest = max(self._by_len, default=0)
-        for size in range(min(len(tokens), longest + 1), 0, -1):
-            for start in range(len(tokens) - size + 1):
-                if any(taken[start : start + size]):
-                    continue
-                window = tuple(tokens[start : start + size])
-                key = self._match(window)
-                if key is None:
-                    continue
-                alts = self.alternatives(key)
-                if window != key:
-                    alts = (key, *alts)  # a misspelt phrase also searches its correct form
-                spans.append(Span(start, start + size, alts))
-                for i in range(start, start + size):
-                    taken[i] = True
+        for _, size, start, key in sorted(candidates, key=lambda c: (-c[0], -c[1], c[2])):
+            if any(taken[start : start + size]):
+                continue
+            window = tuple(tokens[start : start + size])
+            alts = self.alternatives(key)
+            if window != key:
+                alts = (key, *alts)  # a misspelt phrase also searches its correct form
+            spans.append(Span(start, start + size, alts))
+            for i in range(start, start + size):
+                taken[i] = True
         return sorted(spans, key=lambda s: s.start)
 
-    def _match(self, window: tuple[str, ...]) -> tuple[str, ...] | None:
+    def _match(self, window: tuple[str, ...]) -> tuple[float, tuple[str, ...]] | None:
+        """(score, phrase) of the best phrase for a query window, or None."""
         if window in self._group_of:
-            return window
+            return 100.0, window
         squashed = "".join(window)
         if len(squashed) < _MIN_FUZZY_SYNONYM_LEN:
             return None
@@ -165,5 +170,5 @@ class SynonymTable:
                 score_cutoff=_PHRASE_CUTOFF,
             )
             if found and (best is None or found[1] > best[0]):
-                best = (found[1], self._by_len[count][found[2]])
-        return None if best is None else best[1]
+                best = (float(found[1]), self._by_len[count][found[2]])
+        return best

@@ -100,7 +100,10 @@ def org_writer(session: Session, actor: Actor, obj: Any) -> bool:
 def target_org(actor: Actor, requested: int | None) -> int:
     """The organisation a new org-owned row belongs to: one's own, unless an admin says otherwise."""
     actor.require_role(Role.CAPABILITY_LEAD)
-    if requested is not None and actor.is_admin:
+    if actor.is_admin:
+        if requested is None:
+            raise InvalidInput("Admins must say which organisation (organisation_id).",
+                               fields={"organisation_id": "required for admins"})
         return requested
     if requested is not None and requested != actor.organisation_id:
         raise InvalidInput("You can only add records to your own organisation.",

@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, EmailStr, Field, HttpUrl
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, EmailStr, Field
 
 from registry.schema_types import Clearance, CompaniesHouseNumber, Name, SizeBand, StrictModel
+from registry.suppliers.validation import check_website
+
+Website = Annotated[str, Field(max_length=300), AfterValidator(check_website)]
 
 
 class SupplierRead(BaseModel):
@@ -34,7 +39,7 @@ class SupplierCreate(StrictModel):
     companies_house_number: CompaniesHouseNumber
     address: str = Field(default="", max_length=500)
     region: str = Field(default="", max_length=100)
-    website: HttpUrl | None = None
+    website: Website | None = None
     size_band: SizeBand
     employees: int | None = Field(default=None, ge=0, le=10_000_000)
     turnover_gbp: float | None = Field(default=None, ge=0)
@@ -48,7 +53,7 @@ class SupplierUpdate(StrictModel):
     name: Name | None = None
     address: str | None = Field(default=None, max_length=500)
     region: str | None = Field(default=None, max_length=100)
-    website: HttpUrl | None = None
+    website: Website | None = None
     size_band: SizeBand | None = None
     employees: int | None = Field(default=None, ge=0, le=10_000_000)
     turnover_gbp: float | None = Field(default=None, ge=0)

@@ -32,3 +32,16 @@ def size_band_for(employees: int | None, turnover_gbp: float | None, balance_she
     if employees < 10:
         return "micro"
     return "small" if employees < 50 else "medium"
+
+
+def check_website(value: str) -> str:
+    """An http(s) URL with a host; kept as typed (no trailing-slash rewriting)."""
+    from urllib.parse import urlparse
+
+    url = value.strip()
+    if not url:
+        return ""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in url:
+        raise ValueError("Enter a web address starting with https://, for example https://example.co.uk")
+    return url

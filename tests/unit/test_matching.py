@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from registry.enums import Classification, Deployment, Hosting, VerificationState
 from registry.search.documents import (
@@ -19,9 +20,11 @@ from registry.search.documents import (
 )
 from registry.search.matching import (
     CandidateIndex,
+    _TextIndex,
     match,
     mix64,
     rank_candidates,
+    requirement_text,
     tie_key,
     tie_salt,
 )
@@ -253,3 +256,19 @@ def test_index_is_date_independent() -> None:
     index = CandidateIndex([t, replace(t, id=2)])
     assert len(index.rank(requirement(), today=TODAY)) == 2
     assert index.rank(requirement(), today=TODAY + timedelta(days=1)) == []
+
+
+words = st.sampled_from(["network", "net", "graph", "analysis", "data", "dark", "web", "é", "ß", "42", "x"])
+phrases = st.lists(words, max_size=8).map(" ".join) | st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(query=phrases, texts=st.lists(st.tuples(phrases, phrases), min_size=1, max_size=8))
+def test_text_bound_never_below_token_set_ratio(query: str, texts: list[tuple[str, str]]) -> None:
+    # The index prunes with this bound, so it must be a true upper bound for any text.
+    tools = [ToolDoc(id=i, name=n, supplier_id=1, supplier_name="s", summary=s) for i, (n, s) in enumerate(texts)]
+    index = _TextIndex(tools)
+    q = requirement_text(RequirementSpec(id=1, code="R", title=query))
+    bounds = index.bounds(np.arange(len(tools)), q)
+    for i, text in enumerate(index.texts):
+        assert bounds[i] >= fuzz.token_set_ratio(q, text) - 1e-9

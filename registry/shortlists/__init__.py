@@ -1,0 +1,1 @@
+"""Named shortlists: a buyer's private lists of tools, with CSV and XLSX export."""

@@ -1,0 +1,275 @@
+"""Listing and supplier moderation: submit, approve, reject, request changes, verify.
+
+Each decision checks the status transition, bumps the record's version (so two moderators
+cannot both decide on the same version), and writes an audit event naming the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.changelog.models import AuditEvent
+from registry.db_types import today, utcnow
+from registry.enums import Role, ToolStatus
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.resources import bump_version
+from registry.search.dedupe import DuplicateGroup, SupplierKey, ToolKey, duplicate_report
+from registry.suppliers.models import Supplier
+from registry.tools.models import CapabilityClaim, Tool
+
+MAX_REASON = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewQueue:
+    tools: list[tuple[Tool, Supplier]]
+    suppliers: list[Supplier]
+    claims: list[AuditEvent]
+
+
+def _require_staff(actor: Actor) -> None:
+    actor.require_role(Role.MODERATOR)
+
+
+def _reason(reasons: str, what: str) -> str:
+    text = (reasons or "").strip()
+    if not text:
+        raise InvalidInput(f"Enter the reasons for {what}.", fields={"reasons": f"Enter the reasons for {what}"})
+    if len(text) > MAX_REASON:
+        raise InvalidInput("Reasons are too long.", fields={"reasons": f"Reasons must be {MAX_REASON} characters "
+                                                                       "or fewer"})
+    return text
+
+
+def _get(session: Session, model: Any, obj_id: int, label: str) -> Any:
+    obj = session.get(model, obj_id)
+    if obj is None:
+        raise NotFound(f"No {label} with id {obj_id}.")
+    return obj
+
+
+def _bump(session: Session, model: Any, obj: Any, version: int | None) -> None:
+    if version is not None and version != obj.version:
+        raise Conflict("Someone else changed this record after you opened it. Reload the page and decide again.")
+    bump_version(session, model, obj, obj.version)
+
+
+def _tool_decision(session: Session, actor: Actor, tool: Tool, action: str, summary: str,
+                   before: dict[str, Any] | None) -> None:
+    tool.updated_at = utcnow()
+    session.flush()
+    changelog.record(session, actor, action, "tool", tool.id, before=before, after=changelog.snapshot(tool),
+                     summary=summary)
+    changelog.bump_generation(session)
+
+
+def _expect_status(tool: Tool, allowed: set[str], doing: str) -> None:
+    if tool.status not in allowed:
+        raise Conflict(f"This listing is {tool.status}, so it cannot be {doing}.")
+
+
+def submission_problems(session: Session, tool: Tool) -> dict[str, str]:
+    """What a listing still needs before a moderator can review it (field -> message)."""
+    problems: dict[str, str] = {}
+    if not tool.summary.strip():
+        problems["summary"] = "Add a short summary of the tool"
+    if not tool.description.strip():
+        problems["description"] = "Add a description of the tool"
+    claims = session.execute(select(func.count()).select_from(CapabilityClaim).where(
+        CapabilityClaim.tool_id == tool.id)).scalar_one()
+    if not claims:
+        problems["capabilities"] = "Choose at least one capability the tool provides"
+    return problems
+
+
+def submit(session: Session, actor: Actor, tool_id: int, version: int | None = None) -> Tool:
+    tool = _get(session, Tool, tool_id, "listing")
+    owner = actor.role is Role.SUPPLIER and actor.supplier_id == tool.supplier_id
+    if not (owner or actor.is_staff):
+        raise NotFound(f"No listing with id {tool_id}.")
+    _expect_status(tool, {ToolStatus.DRAFT.value}, "submitted")
+    problems = submission_problems(session, tool)
+    if problems:
+        raise InvalidInput("The listing is not ready to submit.", fields=problems)
+    before = changelog.snapshot(tool)
+    _bump(session, Tool, tool, version)
+    tool.status = ToolStatus.SUBMITTED.value
+    tool.last_reviewed = today()
+    _tool_decision(session, actor, tool, "submit", f"Submitted {tool.name} for review", before)
+    return tool
+
+
+def approve(session: Session, actor: Actor, tool_id: int, version: int | None = None, note: str = "") -> Tool:
+    _require_staff(actor)
+    tool = _get(session, Tool, tool_id, "listing")
+    _expect_status(tool, {ToolStatus.SUBMITTED.value}, "approved")
+    supplier = _get(session, Supplier, tool.supplier_id, "supplier")
+    if supplier.status != "active":
+        raise Conflict(f"{supplier.name} is {supplier.status}: approve the supplier before its listings.")
+    before = changelog.snapshot(tool)
+    _bump(session, Tool, tool, version)
+    tool.status = ToolStatus.PUBLISHED.value
+    tool.last_reviewed = today()
+    tool.stale = False
+    tool.moderator_feedback = ""
+    summary = f"Approved and published {tool.name}" + (f": {note.strip()[:500]}" if note.strip() else "")
+    _tool_decision(session, actor, tool, "approve", summary, before)
+    return tool
+
+
+def reject(session: Session, actor: Actor, tool_id: int, reasons: str, version: int | None = None) -> Tool:
+    """Turn a submission down for good (out of scope, duplicate, misleading): it is retired."""
+    _require_staff(actor)
+    text = _reason(reasons, "rejecting the listing")
+    tool = _get(session, Tool, tool_id, "listing")
+    _expect_status(tool, {ToolStatus.SUBMITTED.value}, "rejected")
+    before = changelog.snapshot(tool)
+    _bump(session, Tool, tool, version)
+    tool.status = ToolStatus.RETIRED.value
+    tool.moderator_feedback = f"Rejected: {text}"
+    _tool_decision(session, actor, tool, "reject", f"Rejected {tool.name}: {text[:500]}", before)
+    return tool
+
+
+def request_changes(session: Session, actor: Actor, tool_id: int, reasons: str, version: int | None = None) -> Tool:
+    """Send a listing back to its supplier as a draft, with what to fix."""
+    _require_staff(actor)
+    text = _reason(reasons, "requesting changes")
+    tool = _get(session, Tool, tool_id, "listing")
+    _expect_status(tool, {ToolStatus.SUBMITTED.value, ToolStatus.PUBLISHED.value}, "sent back for changes")
+    before = changelog.snapshot(tool)
+    _bump(session, Tool, tool, version)
+    tool.status = ToolStatus.DRAFT.value
+    tool.moderator_feedback = text
+    _tool_decision(session, actor, tool, "request_changes", f"Requested changes to {tool.name}: {text[:500]}",
+                   before)
+    return tool
+
+
+def _supplier_decision(session: Session, actor: Actor, supplier: Supplier, action: str, summary: str,
+                       before: dict[str, Any] | None) -> None:
+    supplier.updated_at = utcnow()
+    session.flush()
+    changelog.record(session, actor, action, "supplier", supplier.id, before=before,
+                     after=changelog.snapshot(supplier), organisation_id=supplier.organisation_id, summary=summary)
+    changelog.bump_generation(session)
+
+
+def verify_supplier(session: Session, actor: Actor, supplier_id: int, version: int | None = None) -> Supplier:
+    _require_staff(actor)
+    supplier = _get(session, Supplier, supplier_id, "supplier")
+    if supplier.verified:
+        raise Conflict(f"{supplier.name} is already verified.")
+    if supplier.status != "active":
+        raise Conflict(f"{supplier.name} is {supplier.status}: approve it before verifying it.")
+    before = changelog.snapshot(supplier)
+    _bump(session, Supplier, supplier, version)
+    supplier.verified = True
+    _supplier_decision(session, actor, supplier, "verify", f"Verified {supplier.name}", before)
+    return supplier
+
+
+def approve_supplier(session: Session, actor: Actor, supplier_id: int, version: int | None = None) -> Supplier:
+    _require_staff(actor)
+    supplier = _get(session, Supplier, supplier_id, "supplier")
+    if supplier.status != "pending":
+        raise Conflict(f"{supplier.name} is {supplier.status}, not waiting for approval.")
+    before = changelog.snapshot(supplier)
+    _bump(session, Supplier, supplier, version)
+    supplier.status = "active"
+    _supplier_decision(session, actor, supplier, "approve", f"Approved new supplier {supplier.name}", before)
+    return supplier
+
+
+def reject_supplier(session: Session, actor: Actor, supplier_id: int, reasons: str,
+                    version: int | None = None) -> Supplier:
+    _require_staff(actor)
+    text = _reason(reasons, "rejecting the supplier")
+    supplier = _get(session, Supplier, supplier_id, "supplier")
+    if supplier.status != "pending":
+        raise Conflict(f"{supplier.name} is {supplier.status}, not waiting for approval.")
+    before = changelog.snapshot(supplier)
+    _bump(session, Supplier, supplier, version)
+    supplier.status = "rejected"
+    _supplier_decision(session, actor, supplier, "reject", f"Rejected supplier {supplier.name}: {text[:500]}",
+                       before)
+    return supplier
+
+
+def review_queue(session: Session, actor: Actor, claims_limit: int = 50) -> ReviewQueue:
+    _require_staff(actor)
+    tools = session.execute(
+        select(Tool, Supplier).join(Supplier, Supplier.id == Tool.supplier_id)
+        .where(Tool.status == ToolStatus.SUBMITTED.value).order_by(Tool.updated_at, Tool.id)
+    ).tuples().all()
+    suppliers = session.execute(select(Supplier).where(Supplier.status == "pending")
+                                .order_by(Supplier.created_at, Supplier.id)).scalars().all()
+    claims = session.execute(select(AuditEvent).where(AuditEvent.action == "claim_request")
+                             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(claims_limit)).scalars().all()
+    return ReviewQueue(list(tools), list(suppliers), list(claims))
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateRow:
+    kind: str
+    score: float
+    members: list[dict[str, Any]]  # {id, name, detail, href}
+    reasons: list[str]
+
+
+def _signal_text(signal: str) -> str:
+    if signal.startswith("similar_name:"):
+        return f"similar name ({signal.split(':', 1)[1]}% alike)"
+    return {"same_company_number": "same Companies House number", "same_domain": "same website domain",
+            "same_supplier": "same supplier"}.get(signal, signal)
+
+
+def duplicates(session: Session, actor: Actor) -> list[DuplicateRow]:
+    """Likely duplicate suppliers and tools across the whole registry (retired records left out)."""
+    _require_staff(actor)
+    suppliers = {s.id: s for s in session.execute(select(Supplier).where(Supplier.status != "rejected")).scalars()}
+    tools = {t.id: t for t in session.execute(select(Tool).where(Tool.status != ToolStatus.RETIRED.value)).scalars()}
+    groups: list[DuplicateGroup] = duplicate_report(
+        [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in suppliers.values()],  # type: ignore[arg-type]
+        [ToolKey(t.id, t.supplier_id, t.name) for t in tools.values()],  # type: ignore[arg-type]
+    )
+    rows = []
+    for g in groups:
+        reasons = sorted({_signal_text(sig) for _a, m in g.pairs for sig in m.signals})
+        if g.kind == "supplier":
+            members = [{"id": i, "name": suppliers[i].name, "href": f"/suppliers/{i}/history",
+                        "detail": f"{suppliers[i].companies_house_number} · {suppliers[i].website or 'no website'}"
+                                  f" · {suppliers[i].status}"} for i in g.ids]
+        else:
+            members = [{"id": i, "name": tools[i].name, "href": f"/tools/{i}/history",
+                        "detail": f"{suppliers[tools[i].supplier_id].name if tools[i].supplier_id in suppliers else '?'}"
+                                  f" · {tools[i].status}"} for i in g.ids]
+        rows.append(DuplicateRow(g.kind, g.score, members, reasons))
+    return rows
+
+
+def can_see_history(actor: Actor, *, supplier_id: int, public: bool) -> bool:
+    """Staff and the owning supplier see any record's history; others only published records'."""
+    if actor.is_staff:
+        return True
+    if actor.role is Role.SUPPLIER and actor.supplier_id == supplier_id:
+        return True
+    return public
+
+
+def require_history_access(actor: Actor, *, supplier_id: int, public: bool, label: str) -> None:
+    if not can_see_history(actor, supplier_id=supplier_id, public=public):
+        raise NotFound(f"No {label} found.")
+
+
+__all__ = [
+    "DuplicateRow", "Forbidden", "ReviewQueue", "approve", "approve_supplier", "can_see_history", "duplicates",
+    "reject", "reject_supplier", "request_changes", "require_history_access", "review_queue",
+    "submission_problems", "submit", "verify_supplier",
+]
