@@ -283,7 +283,7 @@ def _cover(
     matches: list[tuple[InventoryItem, MatchResult, bool]] = []
     for i in claiming:
         item = inventory[i]
-        matches.append((item, match(req, item.tool, today=today), item.licensed_on(today)))
+        matches.append((item, match(req, item.tool, today=today, score=False), item.licensed_on(today)))
     full = [(it, m) for it, m, ok in matches if ok and m.fits and m.capability_state in _STRONG]
     if full:
         return RequirementCoverage(

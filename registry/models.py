@@ -16,3 +16,14 @@ __all__ = [
     "RequirementSkill", "Skill", "SkillHolding", "Supplier", "Tool", "ToolSkill",
     "ToolTraining", "User", "Workstream",
 ]
+
+
+def _load_other_packages() -> None:
+    """Tables owned by packages that may import registry (assessments etc.)."""
+    import importlib
+
+    for name in ("assessments.models",):
+        importlib.import_module(name)
+
+
+_load_other_packages()

@@ -82,6 +82,7 @@ class ResourceSpec(Generic[M]):
     listing: bool = False  # changes affect the public search index
     child_snapshot: Callable[[Session, M], dict[str, Any]] | None = None
     label: str = ""
+    id_type: type = int  # int ids for registry records; str (UUID hex) where ids must be unguessable
 
     @property
     def title(self) -> str:
@@ -147,7 +148,7 @@ def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, para
     return PageResult(spec.to_read(session, rows), total, params.page, params.per_page)
 
 
-def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> M:
+def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> M:
     stmt = spec.scope(actor, select(spec.model).where(spec.model.id == obj_id))  # type: ignore[attr-defined]
     obj = session.execute(stmt).scalar_one_or_none()
     if obj is None:
@@ -156,7 +157,7 @@ def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: i
     return obj
 
 
-def read_one(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> dict[str, Any]:
+def read_one(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> dict[str, Any]:
     return spec.to_read(session, [get_visible(session, spec, actor, obj_id)])[0]
 
 
@@ -205,7 +206,7 @@ def update_resource(
     session: Session,
     spec: ResourceSpec[M],
     actor: Actor,
-    obj_id: int,
+    obj_id: Any,
     data: BaseModel,
     *,
     if_match: int | None,
@@ -229,7 +230,7 @@ def update_resource(
     return spec.to_read(session, [obj])[0]
 
 
-def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: int) -> None:
+def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> None:
     obj = get_visible(session, spec, actor, obj_id)
     if not spec.can_write(session, actor, obj):
         raise Forbidden(f"You cannot remove this {spec.title}.")

@@ -12,11 +12,11 @@ from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
-from assessments.reports.model import Chart, Column, Report, Section, Table, column_widths
+from assessments.reports.model import Chart, Report, Section, Table, column_widths
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
@@ -26,6 +26,11 @@ PRINT_CHUNK_ROWS = 250
 PRINT_WIDTH_CHARS = 138.0
 # Print tables longer than this are packed into fewer cells (see _packed).
 PRINT_COMPACT_ROWS = 150
+PACKED_SEPARATOR = " · "
+PACKED_NOTE = (
+    "Compact print layout: the columns after the first are joined with “·” in header order. "
+    "The spreadsheet and CSV downloads have one column per field."
+)
 
 KIND_LABELS = {
     "capability_gap": "Capability gap assessment",
@@ -49,6 +54,7 @@ class TableView:
     caption: str
     columns: list[ColumnView]
     chunks: list[list[list[str]]]  # chunks of rows of formatted cell text
+    note: str = ""  # printed under the table, e.g. when long tables are packed
 
     @property
     def empty(self) -> bool:
@@ -77,8 +83,10 @@ class SectionView:
 
 def table_view(table: Table, chunk_rows: int | None = None, compact_rows: int | None = None) -> TableView:
     """Formatted cells in chunks; in print, tables longer than ``compact_rows`` are packed."""
-    if compact_rows is not None and len(table.rows) > compact_rows and len(table.columns) > 4:
+    note = ""
+    if compact_rows is not None and len(table.rows) > compact_rows and len(table.columns) > 2:
         columns, rows = _packed(table)
+        note = PACKED_NOTE
     else:
         widths = column_widths(table, PRINT_WIDTH_CHARS)
         total = sum(widths) or 1.0
@@ -90,51 +98,31 @@ def table_view(table: Table, chunk_rows: int | None = None, compact_rows: int | 
         rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]
     size = chunk_rows or max(len(rows), 1)
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
-    return TableView(table.id, table.title, table.caption, columns, chunks)
+    return TableView(table.id, table.title, table.caption, columns, chunks, note)
 
 
 def _packed(table: Table) -> tuple[list[ColumnView], list[list[str]]]:
-    """Pack a wide, long table into at most four cells per row for print.
+    """Pack a long table into two cells per row for print: the first column, then the rest.
 
-    WeasyPrint's cost is per table cell (about 0.4 ms each on this kind of machine) far more
-    than per line of text, so a 2,000-row, 10-column appendix cannot print in seconds. Packed:
-    the first column; the main text column with the other text columns on a second line
-    (in header order, "–" for blanks); and the numeric columns, stacked if more than two.
+    WeasyPrint's cost is per table cell and per inline box (about 0.4-0.6 ms each, measured
+    on this 2-core machine) far more than per character, so a 2,000-row, 10-column appendix
+    (20,000 cells) takes well over 10 s. Two plain-text cells per row keep it to ~3 s. The
+    spreadsheet and CSV exports keep the full column layout.
     """
     first, rest = table.columns[0], table.columns[1:]
-    texts = [c for c in rest if not c.numeric]
-    numbers = [c for c in rest if c.numeric]
-    widths = dict(zip([c.key for c in table.columns], column_widths(table), strict=True))
-    primary = max(texts, key=lambda c: widths[c.key]) if texts else None
-    others = [c for c in texts if c is not primary]
-    groups: list[list[Column]] = [[c] for c in numbers] if len(numbers) <= 2 else [numbers]
-
-    def stack(values: list[str], sub: bool) -> str:
-        head = escape(values[0])
-        if len(values) == 1:
-            return head
-        tail = " · ".join(escape(v) or "–" for v in values[1:])
-        return Markup(f'{head}<br><span class="report-table__sub">{tail}</span>') if sub else Markup(
-            "<br>".join(escape(v) for v in values)
-        )
-
-    columns = [ColumnView(first.label, first.numeric, 12.0)]
-    if primary is not None:
-        columns.append(ColumnView(stack([primary.label] + [c.label for c in others], True), False, 0.0))
-    columns += [ColumnView(stack([c.label for c in g], False), True, 10.0) for g in groups]
-    columns[1 if primary else 0] = ColumnView(
-        columns[1 if primary else 0].label,
-        columns[1 if primary else 0].numeric,
-        100.0 - sum(c.width_pct for i, c in enumerate(columns) if i != (1 if primary else 0)),
-    )
-
-    rows: list[list[str]] = []
-    for row in table.rows:
-        cells = [format_value(row.get(first.key), first.kind)]
-        if primary is not None:
-            cells.append(stack([format_value(row.get(c.key), c.kind) for c in [primary, *others]], True))
-        cells += [stack([format_value(row.get(c.key), c.kind) for c in g], False) for g in groups]
-        rows.append(cells)
+    first_w = column_widths(Table(table.id, "", [first], table.rows[:300]))[0]
+    first_pct = min(max(100 * first_w / PRINT_WIDTH_CHARS, 8.0), 30.0)
+    columns = [
+        ColumnView(first.label, first.numeric, round(first_pct, 2)),
+        ColumnView(PACKED_SEPARATOR.join(c.label for c in rest), False, round(100 - first_pct, 2)),
+    ]
+    rows = [
+        [
+            format_value(row.get(first.key), first.kind),
+            PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in rest),
+        ]
+        for row in table.rows
+    ]
     return columns, rows
 
 

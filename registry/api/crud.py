@@ -76,6 +76,13 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
     filter_doc = ", ".join(f"`{k}`" for k in spec.filters) or "none"
     sort_doc = ", ".join(f"`{s}`" for s in spec.sorts)
     tag = spec.name
+    id_type = spec.id_type
+    id_path = "{item_id:int}" if id_type is int else "{item_id:str}"
+
+    def id_param() -> Any:
+        if id_type is int:
+            return Parameter(ge=1, le=2**31 - 1)
+        return Parameter(min_length=1, max_length=64)
 
     class ResourceController(Controller):
         path = f"/api/v1/{spec.name}"
@@ -103,9 +110,9 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             return page_schema(items=result.items, total=result.total, page=result.page,  # type: ignore[operator]
                                per_page=result.per_page)
 
-        @get("/{item_id:int}", summary=f"Get one {spec.title}", responses=ERRORS_READ,
+        @get(f"/{id_path}", summary=f"Get one {spec.title}", responses=ERRORS_READ,
              operation_id=f"get_{spec.name}", sync_to_thread=True)
-        def get_item(self, request: Request, item_id: int = Parameter(ge=1, le=2**31 - 1)) -> Response[read_schema]:  # type: ignore[valid-type]
+        def get_item(self, request: Request, item_id: id_type = id_param()) -> Response[read_schema]:  # type: ignore[valid-type]
             with unit_of_work(request) as (session, actor):
                 item = resources.read_one(session, spec, actor, item_id)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
@@ -119,7 +126,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             return Response(read_schema(**item), status_code=201,
                             headers={"ETag": etag(item["version"]), "Location": f"{self.path}/{item['id']}"})
 
-        @patch("/{item_id:int}", summary=f"Update a {spec.title}",
+        @patch(f"/{id_path}", summary=f"Update a {spec.title}",
                description="Send `If-Match: \"<version>\"` (412 when stale) or `version` in the body "
                "(409 when stale).",
                responses=ERRORS_WRITE, operation_id=f"update_{spec.name}", sync_to_thread=True)
@@ -127,7 +134,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             self,
             request: Request,
             data: update_schema,  # type: ignore[valid-type]
-            item_id: int = Parameter(ge=1, le=2**31 - 1),
+            item_id: id_type = id_param(),
             if_match: str | None = Parameter(header="If-Match", default=None, max_length=100),
         ) -> Response[read_schema]:  # type: ignore[valid-type]
             expected = parse_if_match(if_match)
@@ -136,11 +143,11 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
                 item = resources.update_resource(session, spec, actor, item_id, data, if_match=expected)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
 
-        @delete("/{item_id:int}", summary=f"Retire (or delete) a {spec.title}",
+        @delete(f"/{id_path}", summary=f"Retire (or delete) a {spec.title}",
                 description="Listings and taxonomy are retired (kept for the record); "
                 "other rows are deleted.",
                 responses=ERRORS_WRITE, operation_id=f"delete_{spec.name}", sync_to_thread=True)
-        def delete_item(self, request: Request, item_id: int = Parameter(ge=1, le=2**31 - 1)) -> None:
+        def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 resources.remove_resource(session, spec, actor, item_id)

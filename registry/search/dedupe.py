@@ -138,9 +138,7 @@ def _name_score(a: str, b: str) -> float:
     return float(fuzz.token_sort_ratio(a, b)) if a and b else 0.0
 
 
-def _compare_suppliers(
-    cand: SupplierKey, other: SupplierKey, cand_norm: str, other_norm: str
-) -> DuplicateMatch:
+def _compare_suppliers(cand: SupplierKey, other: SupplierKey, cand_norm: str, other_norm: str) -> DuplicateMatch:
     num_a = normalise_company_number(cand.companies_house_number)
     num_b = normalise_company_number(other.companies_house_number)
     dom_a, dom_b = domain_of(cand.website), domain_of(other.website)
@@ -189,9 +187,7 @@ def find_duplicate_tools(
         same = other.supplier_id == candidate.supplier_id
         score = _name_score(cand_norm, _tool_norm(other.name))
         if score >= (same_supplier_threshold if same else cross_supplier_threshold):
-            out.append(
-                DuplicateMatch(other.id, round(score, 1), round(score, 1), same_supplier=same)
-            )
+            out.append(DuplicateMatch(other.id, round(score, 1), round(score, 1), same_supplier=same))
     return sorted(out, key=lambda m: -m.score)
 
 
@@ -200,9 +196,7 @@ def _blocks(names: Sequence[str]) -> list[list[int]]:
     by_key: dict[str, list[int]] = defaultdict(list)
     for i, name in enumerate(names):
         words = name.split()
-        keys = {"^" + w[:_BLOCK_KEY_LEN] for w in words} | {
-            w[-_BLOCK_KEY_LEN:] + "$" for w in words
-        }
+        keys = {"^" + w[:_BLOCK_KEY_LEN] for w in words} | {w[-_BLOCK_KEY_LEN:] + "$" for w in words}
         for key in keys:
             by_key[key].append(i)
     return [ids for ids in by_key.values() if len(ids) > 1]
@@ -214,9 +208,7 @@ def similar_name_pairs(names: Sequence[str], cutoff: float) -> dict[tuple[int, i
 
     def compare(ids: list[int]) -> None:
         group = [names[i] for i in ids]
-        sims = process.cdist(
-            group, group, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, dtype=np.uint8
-        )
+        sims = process.cdist(group, group, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, dtype=np.uint8)
         for a, b in zip(*np.nonzero(np.triu(sims, k=1)), strict=True):
             i, j = sorted((ids[a], ids[b]))
             pairs[(i, j)] = max(pairs.get((i, j), 0.0), float(sims[a, b]))
@@ -261,9 +253,7 @@ def _group(kind: str, found: list[tuple[int, DuplicateMatch]]) -> list[Duplicate
     return sorted(groups, key=lambda g: (-g.score, g.ids))
 
 
-def _supplier_pairs(
-    suppliers: list[SupplierKey], threshold: float
-) -> list[tuple[int, DuplicateMatch]]:
+def _supplier_pairs(suppliers: list[SupplierKey], threshold: float) -> list[tuple[int, DuplicateMatch]]:
     norms = [normalise_org_name(s.name) for s in suppliers]
     candidates: set[tuple[int, int]] = set(similar_name_pairs(norms, threshold))
     for key_of in (
@@ -292,9 +282,7 @@ def _tool_pairs(
     for (i, j), score in sorted(similar_name_pairs(norms, same_supplier_threshold).items()):
         same = tools[i].supplier_id == tools[j].supplier_id
         if score >= (same_supplier_threshold if same else cross_supplier_threshold):
-            found.append(
-                (tools[i].id, DuplicateMatch(tools[j].id, score, score, same_supplier=same))
-            )
+            found.append((tools[i].id, DuplicateMatch(tools[j].id, score, score, same_supplier=same)))
     return found
 
 

@@ -7,16 +7,20 @@ How a query is answered
 2. Synonym phrases in the query (typo-tolerant) become *slots* with alternative phrasings,
    so "automatic number plate recognition" also searches "anpr" and vice versa.
 3. Each query word is matched against the index vocabulary: exact (1.0), prefix
-   (0.75..0.9) or fuzzy via `rapidfuzz.fuzz.ratio` over the vocabulary (<= 0.8). That
-   vocabulary is the cheap pre-filter: the expensive per-document work is only numpy
-   scatter over the postings of the few matching words, never a scorer over every document.
-4. A document's word score is its best (match quality x field weight) over the postings;
-   a slot scores the best of its alternatives (synonyms at 0.95); the document's base score
-   is the weighted mean over slots. The final score, 0..100, is
+   (0.75..0.9; only inflections such as "tracks" when the word itself is known, every
+   completion when it is not, as while typing), stem ("redaction" finds "redact") or
+   fuzzy via `rapidfuzz.fuzz.ratio` over the vocabulary (<= 0.8; only near-identical
+   variants when the word is known). That vocabulary is the cheap pre-filter: the
+   per-document work is numpy scatter over the postings of the few matching words, never
+   a scorer over every document.
+4. A posting records which fields of a tool hold the word. Its weight is the best field's
+   (name 1.0 ... description 0.4) plus a share of the headroom for each extra field, times
+   the match quality. A slot scores the best of its alternatives (synonyms x 0.95); the
+   tool's base score is the weighted mean over slots. The final score, 0..100, is
    `base x (0.9 + 0.1 x share of the tool's name covered by the query)`, so a query that is
    the whole name outranks one that is part of a longer name.
-5. Filters are numpy boolean masks over column arrays, applied before ranking. Documents
-   below `max(MIN_SCORE, RELATIVE_CUTOFF x best)` are not results.
+5. Filters are numpy boolean masks over column arrays, applied before ranking. Tools
+   below `max(MIN_SCORE, RELATIVE_CUTOFF x best score)` are not results.
 
 Fairness (procurement rule)
 Equal sort keys are never broken by name or id, which would favour some suppliers for

@@ -24,6 +24,7 @@ Ties are broken by a stable hash of (requirement code, tool id), never by name.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -238,8 +239,11 @@ def _check_accreditations(tool: ToolDoc, today: date) -> Reason | None:
     return Reason("accreditations_ok", f"All {len(mandatory)} mandatory accreditations current")
 
 
-def match(req: RequirementSpec, tool: ToolDoc, *, today: date) -> MatchResult:
-    """Check one tool against one requirement; see the module docstring for the rules."""
+def match(req: RequirementSpec, tool: ToolDoc, *, today: date, score: bool = True) -> MatchResult:
+    """Check one tool against one requirement; see the module docstring for the rules.
+
+    ``score=False`` skips the fit score (left at 0.0) when only the verdict is needed.
+    """
     state = best_claim(req, tool)
     missing, required = _standards(req, tool)
     checks = [
@@ -258,7 +262,7 @@ def match(req: RequirementSpec, tool: ToolDoc, *, today: date) -> MatchResult:
     state_pts = float(STATE_POINTS[STATE_RANK[state] if state else 0])
     std_pts = STANDARDS_POINTS * (required - len(missing)) / required if required else 15.0
     base = state_pts + std_pts + trl_points(tool.trl, req.min_trl)
-    text = fuzz.token_set_ratio(requirement_text(req), tool_text(tool))
+    text = fuzz.token_set_ratio(requirement_text(req), tool_text(tool)) if score else 0.0
     return MatchResult(
         requirement_code=req.code,
         tool_id=tool.id,
@@ -268,7 +272,7 @@ def match(req: RequirementSpec, tool: ToolDoc, *, today: date) -> MatchResult:
         capability_state=state,
         failures=failures,
         passes=passes,
-        fit_score=base + _TEXT_SCALE * text,
+        fit_score=base + _TEXT_SCALE * text if score else 0.0,
     )
 
 
@@ -323,8 +327,8 @@ class _TextIndex:
         self.token_len = np.fromiter((len(w) for w in self.vocab), np.int64, len(self.vocab))
         owner = np.repeat(np.arange(n), [len(w) for w in letters])
         hist = np.bincount(owner * _BINS + _char_bins("".join(letters)), minlength=n * _BINS)
-        self.hist = hist.reshape(n, _BINS).astype(np.int32)
-        self.letters = self.hist.sum(axis=1)
+        self.hist = hist.reshape(n, _BINS).astype(np.uint16)
+        self.letters = self.hist.sum(axis=1, dtype=np.int64)
 
     def bounds(self, positions: np.ndarray, query: str) -> np.ndarray:
         """Upper bounds on token_set_ratio(query, tool text) for each position."""
@@ -350,7 +354,8 @@ class _TextIndex:
         len_s = shared_letters + np.maximum(shared - 1, 0)
         len_a = letters_q - shared_letters + spaces_a
         len_b = self.letters[positions] - shared_letters + spaces_b
-        common = np.minimum(self.hist[positions], hist_q).sum(axis=1) - shared_letters
+        common = np.minimum(self.hist[positions], hist_q.astype(np.uint16)).sum(axis=1, dtype=np.int64)
+        common = common - shared_letters
         lcs = np.minimum(np.minimum(common + np.minimum(spaces_a, spaces_b), len_a), len_b)
         sa, sb = len_s + has + len_a, len_s + has + len_b
         lensum = sa + sb
@@ -361,6 +366,40 @@ class _TextIndex:
         subset = (has > 0) & ((shared == n_q) | (shared == counts))
         bound = np.where(subset, 100.0, bound)
         return np.where(counts == 0, 0.0, bound)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pool:
+    """Tools claiming a set of nodes, with their constraint columns gathered once."""
+
+    idx: np.ndarray
+    st: np.ndarray
+    cls: np.ndarray
+    trl: np.ndarray
+    host: np.ndarray
+    dep: np.ndarray
+    expiry: np.ndarray
+
+
+class _TopK:
+    """The best ``limit`` (score desc, tie key asc) seen so far, as numpy arrays."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.score = np.empty(0)
+        self.key = np.empty(0, np.uint64)
+        self.at = np.empty(0, np.int64)
+
+    def add(self, score: np.ndarray, key: np.ndarray, at: np.ndarray) -> None:
+        score = np.concatenate([self.score, score])
+        key = np.concatenate([self.key, key])
+        at = np.concatenate([self.at, at])
+        best = np.lexsort((key, -score))[: self.limit]
+        self.score, self.key, self.at = score[best], key[best], at[best]
+
+    def kth(self) -> float:
+        """Score a tool must reach to enter (minus a tolerance for float rounding)."""
+        return float(self.score[-1]) - 1e-6 if len(self.score) >= self.limit else -math.inf
 
 
 class CandidateIndex:
@@ -421,25 +460,24 @@ class CandidateIndex:
         self._ids = np.fromiter((t.id for t in self.tools), np.int64, n)
         self._text_index: _TextIndex | None = None  # built on first ranking
         self._exclude_cache: tuple[frozenset[int], np.ndarray] | None = None
-        self._pool_cache: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
+        self._pool_cache: dict[frozenset[int], _Pool] = {}
 
     def __len__(self) -> int:
         return len(self.tools)
 
     def tools_claiming(self, node_ids: Collection[int]) -> list[ToolDoc]:
-        idx, _ = self._pool(frozenset(node_ids))
-        return [self.tools[i] for i in idx]
+        return [self.tools[i] for i in self._pool(frozenset(node_ids)).idx]
 
-    def _pool(self, node_ids: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Tool positions claiming any of the nodes, with each tool's best claim rank."""
+    def _pool(self, node_ids: frozenset[int]) -> _Pool:
+        """Tools claiming any of the nodes (best claim each), constraint columns gathered."""
         cached = self._pool_cache.get(node_ids)
         if cached is not None:
             return cached
         parts = [self._nodes[k] for k in node_ids if k in self._nodes]
         if not parts:
-            pool = (np.empty(0, np.int64), np.empty(0, np.int8))
+            idx, st = np.empty(0, np.int64), np.empty(0, np.int8)
         elif len(parts) == 1:
-            pool = parts[0]
+            idx, st = parts[0]
         else:
             idx = np.concatenate([p[0] for p in parts])
             st = np.concatenate([p[1] for p in parts])
@@ -447,7 +485,8 @@ class CandidateIndex:
             idx, st = idx[order], st[order]
             first = np.ones(len(idx), bool)
             first[1:] = idx[1:] != idx[:-1]
-            pool = (idx[first], st[first])
+            idx, st = idx[first], st[first]
+        pool = _Pool(idx, st, self._cls[idx], self._trl[idx], self._host[idx], self._dep[idx], self._expiry[idx])
         self._pool_cache[node_ids] = pool
         return pool
 
@@ -482,31 +521,32 @@ class CandidateIndex:
 
         The base score is the fit score without text similarity.
         """
-        idx, st = self._pool(frozenset(req.capability_node_ids))
-        keep = self._expiry[idx] >= today.toordinal()
+        pool = self._pool(frozenset(req.capability_node_ids))
+        idx = pool.idx
+        keep = pool.expiry >= today.toordinal()
         if req.min_classification is not None:
-            keep &= self._cls[idx] >= int(req.min_classification)
+            keep &= pool.cls >= int(req.min_classification)
         if req.allowed_hosting:
             allowed = np.zeros(len(_HOSTINGS), bool)
             allowed[[_HOSTING_CODE[h] for h in req.allowed_hosting]] = True
-            keep &= allowed[self._host[idx]]
+            keep &= allowed[pool.host]
         if req.min_trl is not None:
-            keep &= self._trl[idx] >= req.min_trl
+            keep &= pool.trl >= req.min_trl
         for s in dict.fromkeys(normalise_standard(s) for s in req.required_data_standards):
             keep &= self._standard_mask(s)[idx]
         if req.allowed_deployments:
             bits = sum({_DEPLOYMENT_BIT[d] for d in req.allowed_deployments})
-            keep &= (self._dep[idx] & bits) != 0
+            keep &= (pool.dep & bits) != 0
         excluded = self._excluded(exclude_ids)
         if excluded is not None:
             keep &= ~excluded[idx]
-        idx, st = idx[keep], st[keep]
+        idx, st, trl = idx[keep], pool.st[keep], pool.trl[keep]
         floor = req.min_trl or 0
         span = MAX_TRL - floor
         if span <= 0:
-            trl_pts = np.where(self._trl[idx] >= floor, TRL_POINTS, 0.0)
+            trl_pts = np.where(trl >= floor, TRL_POINTS, 0.0)
         else:
-            margin = np.clip(self._trl[idx].astype(np.int64) - floor, 0, span)
+            margin = np.clip(trl.astype(np.int64) - floor, 0, span)
             trl_pts = TRL_POINTS * margin / span
         # Every fitting tool has all required standards, so that component is always full.
         base = STATE_POINTS[st] + STANDARDS_POINTS + trl_pts
@@ -530,33 +570,36 @@ class CandidateIndex:
         if len(idx) == 0 or limit <= 0:
             return []
         text = self._text()
-        query = requirement_text(req)
-        # Best total each tool could reach; visit in that order and stop once no remaining
-        # tool can reach the current k-th score (tolerance covers float rounding).
-        reach = base + _TEXT_SCALE * text.bounds(idx, query)
-        order = np.argsort(-reach, kind="stable")
-        idx, st, base, neg_reach = idx[order], st[order], base[order], -reach[order]
+        query = [requirement_text(req)]
         salt = tie_salt(req.code)
-        top_score = np.empty(0)
-        top_key = np.empty(0, np.uint64)
-        top_at = np.empty(0, np.int64)  # offsets into idx
-        done, block = 0, max(limit, self.first_block)
-        while done < len(idx):
-            stop = min(done + block, len(idx))
-            if len(top_score) >= limit:
-                kth = top_score[limit - 1] - 1e-6
-                stop = min(stop, int(np.searchsorted(neg_reach, -kth, side="right")))
+        order = np.argsort(-base, kind="stable")
+        idx, st, base = idx[order], st[order], base[order]
+        scored = _TopK(limit)
+
+        def score(at: np.ndarray) -> None:
+            choices = text.texts[idx[at]].tolist()
+            ratios = process.cdist(query, choices, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
+            scored.add(base[at] + _TEXT_SCALE * ratios, mix64(self._ids[idx[at]], salt), at)
+
+        # Round 1: the best base scores, scored exactly, give a first k-th score.
+        first = min(len(idx), max(limit, self.first_block))
+        score(np.arange(first))
+        # Only tools whose base plus the best possible text score can reach it remain...
+        rest = np.arange(first, first + int(np.count_nonzero(base[first:] + TEXT_POINTS >= scored.kth())))
+        if len(rest):
+            # ...and those are visited by the best total they could reach (base + text bound),
+            # stopping once none can reach the current k-th score.
+            reach = base[rest] + _TEXT_SCALE * text.bounds(idx[rest], query[0])
+            by_reach = np.argsort(-reach, kind="stable")
+            rest, neg_reach = rest[by_reach], -reach[by_reach]
+            done, block = 0, max(limit, self.first_block)
+            while done < len(rest):
+                stop = min(done + block, int(np.searchsorted(neg_reach, -scored.kth(), side="right")))
                 if stop <= done:
                     break
-            at = np.arange(done, stop)
-            choices = text.texts[idx[at]].tolist()
-            ratios = process.cdist([query], choices, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
-            top_score = np.concatenate([top_score, base[at] + _TEXT_SCALE * ratios])
-            top_key = np.concatenate([top_key, mix64(self._ids[idx[at]], salt)])
-            top_at = np.concatenate([top_at, at])
-            best = np.lexsort((top_key, -top_score))[:limit]
-            top_score, top_key, top_at = top_score[best], top_key[best], top_at[best]
-            done, block = stop, block * 2
+                score(rest[done:stop])
+                done, block = stop, block * 2
+        top_at, top_score = scored.at, scored.score
         return [
             Ranked(int(idx[a]), float(s), _RANK_STATE[int(st[a])])
             for a, s in zip(top_at.tolist(), top_score.tolist(), strict=True)

@@ -1,0 +1,225 @@
+"""Assessments: set-ups, runs (inputs snapshot + gap engine + optimiser), history and diffs.
+
+Visible only to members of the owning organisation (capability leads and procurement
+officers) and admins; only capability leads (and admins) create, change and run them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from assessments.engine import AssessmentInput, AssessmentResult, InventoryItem, SkillHolding, assess, diff
+from assessments.models import Assessment, AssessmentRun
+from assessments.optimiser import recommend
+from assessments.schemas import AssessmentCreate, AssessmentRead, AssessmentUpdate, RunSummary
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.db_types import today, utcnow
+from registry.enums import Classification, Role
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.orgs.models import InventoryItem as InventoryRow
+from registry.requirements.services import requirement_specs
+from registry.resources import FilterSpec, ResourceSpec, bump_version, check_version
+from registry.skills.models import Skill, SkillHolding as HoldingRow
+from registry.skills.services import target_org
+from registry.tools.services import tool_docs
+
+READ_ROLES = (Role.CAPABILITY_LEAD, Role.PROCUREMENT_OFFICER)
+
+
+def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
+    if actor.is_admin:
+        return stmt
+    if actor.role not in READ_ROLES or actor.organisation_id is None:
+        return stmt.where(False)  # type: ignore[arg-type]
+    return stmt.where(Assessment.organisation_id == actor.organisation_id)
+
+
+def can_write(_s: Session, actor: Actor, obj: Assessment) -> bool:
+    return actor.is_admin or (actor.role is Role.CAPABILITY_LEAD and actor.in_org(obj.organisation_id))
+
+
+def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRun]:
+    if not ids:
+        return {}
+    latest: dict[str, AssessmentRun] = {}
+    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id.in_(ids)).order_by(AssessmentRun.run_at)  # type: ignore[attr-defined]
+    for run in session.execute(stmt.with_only_columns(*_summary_columns())).all():
+        latest[run.assessment_id] = run  # ordered by time: the last one wins
+    return latest
+
+
+def _summary_columns() -> list[Any]:
+    return [AssessmentRun.id, AssessmentRun.assessment_id, AssessmentRun.run_at, AssessmentRun.trigger,
+            AssessmentRun.overall_score, AssessmentRun.full_count, AssessmentRun.partial_count,
+            AssessmentRun.none_count]
+
+
+def summary(run: Any) -> dict[str, Any]:
+    return RunSummary(id=run.id, assessment_id=run.assessment_id, run_at=run.run_at, trigger=run.trigger,
+                      overall_score=run.overall_score, full_count=run.full_count,
+                      partial_count=run.partial_count, none_count=run.none_count).model_dump()
+
+
+def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]]:
+    latest = _latest_runs(session, [a.id for a in rows])
+    out = []
+    for a in rows:
+        data = {k: getattr(a, k) for k in AssessmentRead.model_fields if k != "latest_run"}
+        data["latest_run"] = summary(latest[a.id]) if a.id in latest else None
+        out.append(AssessmentRead(**data).model_dump())
+    return out
+
+
+def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:  # type: ignore[override]
+    org_id = target_org(actor, data.organisation_id)
+    obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id,
+                     created_by=actor.user_id)
+    session.add(obj)
+    return obj
+
+
+def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate) -> None:  # type: ignore[override]
+    for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(obj, key, value)
+
+
+SPEC: ResourceSpec[Assessment] = ResourceSpec(
+    name="assessments",
+    entity_type="assessment",
+    model=Assessment,
+    read_schema=AssessmentRead,
+    create_schema=AssessmentCreate,
+    update_schema=AssessmentUpdate,
+    to_read=to_read,
+    create=create,  # type: ignore[arg-type]
+    apply_update=apply_update,  # type: ignore[arg-type]
+    scope=scope,
+    can_write=can_write,
+    retire=None,
+    filters={"schedule": FilterSpec("schedule", "eq")},
+    sorts=("created_at", "name"),
+    default_sort="-created_at",
+    org_of=lambda a: a.organisation_id,
+    id_type=str,
+)
+
+
+def get_visible(session: Session, actor: Actor, assessment_id: str) -> Assessment:
+    obj = session.execute(scope(actor, select(Assessment).where(Assessment.id == assessment_id))).scalar_one_or_none()
+    if obj is None:
+        raise NotFound("No such assessment.")
+    return obj
+
+
+# --- running -----------------------------------------------------------------------------------
+
+def build_input(session: Session, assessment: Assessment, *, on: date | None = None,
+                candidates: Any = None) -> AssessmentInput:
+    on = on or today()
+    reqs = requirement_specs(session, assessment.organisation_id, workstreams=assessment.workstreams)
+    inv_rows = list(session.execute(select(InventoryRow).where(
+        InventoryRow.organisation_id == assessment.organisation_id)).scalars())
+    inv_docs = {d.id: d for d in tool_docs(session, status=None, tool_ids=[r.tool_id for r in inv_rows])}
+    inventory = [InventoryItem(tool=inv_docs[r.tool_id], licence_end=r.licence_end, seats=r.seats)
+                 for r in inv_rows if r.tool_id in inv_docs]
+    skills = {s.id: s for s in session.execute(select(Skill)).scalars()}
+    workforce = [SkillHolding(skills[h.skill_id].code, h.level, h.people) for h in session.execute(
+        select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)).scalars()]
+    if candidates is None:
+        candidates = tool_docs(session)
+    return AssessmentInput(requirements=reqs, inventory=inventory, workforce=workforce, candidates=candidates,
+                           today=on, skill_names={s.code: s.name for s in skills.values()})
+
+
+def _inputs_snapshot(inp: AssessmentInput, assessment: Assessment) -> dict[str, Any]:
+    """What the run was based on, so a later reader can see why results differ."""
+    return {
+        "scope": {"workstreams": assessment.workstreams, "budget_capital": assessment.budget_capital,
+                  "budget_annual": assessment.budget_annual, "max_suppliers": assessment.max_suppliers,
+                  "min_sme_share": assessment.min_sme_share, "min_classification": assessment.min_classification},
+        "requirements": [{"code": r.code, "title": r.title, "priority": r.priority.value, "weight": r.weight,
+                          "capability": r.capability_path, "workstreams": list(r.workstreams)}
+                         for r in inp.requirements],
+        "inventory": [{"tool_id": i.tool.id, "tool": i.tool.name, "version": i.tool.version,
+                       "licence_end": i.licence_end.isoformat() if i.licence_end else None, "seats": i.seats}
+                      for i in inp.inventory],
+        "workforce": [{"skill": w.skill_code, "level": w.level, "people": w.people} for w in inp.workforce],
+        "candidate_count": len(inp.candidates) if hasattr(inp.candidates, "__len__") else None,
+    }
+
+
+def run(session: Session, actor: Actor, assessment: Assessment, *, trigger: str = "manual",
+        period_key: str | None = None, on: date | None = None) -> AssessmentRun:
+    if not can_write(session, actor, assessment) and trigger == "manual":
+        raise Forbidden("Only the organisation's capability leads can run this assessment.")
+    key = period_key or f"manual:{utcnow().isoformat()}"
+    exists = session.execute(select(AssessmentRun.id).where(
+        AssessmentRun.assessment_id == assessment.id, AssessmentRun.period_key == key)).first()
+    if exists:
+        raise Conflict(f"This assessment already ran for period {key}.")
+    inp = build_input(session, assessment, on=on)
+    result = assess(inp)
+    min_cls = Classification[assessment.min_classification] if assessment.min_classification else None
+    rec = recommend(result, assessment.budget_capital, assessment.budget_annual,
+                    max_suppliers=assessment.max_suppliers, min_sme_share=assessment.min_sme_share,
+                    min_classification=min_cls, time_limit_s=10.0)
+    counts = result.status_counts
+    row = AssessmentRun(
+        assessment_id=assessment.id, organisation_id=assessment.organisation_id, run_by=actor.user_id or None,
+        trigger=trigger, period_key=key, overall_score=result.overall_score,
+        full_count=counts.get("full", 0), partial_count=counts.get("partial", 0), none_count=counts.get("none", 0),
+        inputs=_inputs_snapshot(inp, assessment), result=_jsonable(result.to_dict()),
+        recommendation=_jsonable(rec.to_dict()),
+    )
+    session.add(row)
+    session.flush()
+    changelog.record(session, actor, "run", "assessment", assessment.id, organisation_id=assessment.organisation_id,
+                     after={"run_id": row.id, "score": row.overall_score, "trigger": trigger},
+                     summary=f"Ran assessment {assessment.name}: score {row.overall_score}")
+    return row
+
+
+def _jsonable(data: Any) -> Any:
+    import json
+
+    return json.loads(json.dumps(data, default=str))
+
+
+def runs(session: Session, actor: Actor, assessment_id: str) -> list[AssessmentRun]:
+    get_visible(session, actor, assessment_id)
+    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id).order_by(
+        AssessmentRun.run_at.desc())  # type: ignore[attr-defined]
+    return list(session.execute(stmt).scalars())
+
+
+def get_run(session: Session, actor: Actor, run_id: str) -> AssessmentRun:
+    row = session.get(AssessmentRun, run_id)
+    if row is None:
+        raise NotFound("No such assessment run.")
+    get_visible(session, actor, row.assessment_id)  # same 404 if not visible
+    return row
+
+
+def diff_runs(session: Session, actor: Actor, from_id: str, to_id: str) -> dict[str, Any]:
+    a, b = get_run(session, actor, from_id), get_run(session, actor, to_id)
+    if a.assessment_id != b.assessment_id:
+        raise InvalidInput("Both runs must belong to the same assessment.", fields={"to": "different assessment"})
+    return diff(AssessmentResult.from_dict(a.result), AssessmentResult.from_dict(b.result)).to_dict()
+
+
+def update_checked(session: Session, actor: Actor, assessment: Assessment, changes: dict[str, Any],
+                   version: int) -> None:
+    """Used by pages: same optimistic check as the API."""
+    if not can_write(session, actor, assessment):
+        raise Forbidden("You cannot change this assessment.")
+    check_version(assessment.version, None, version)
+    bump_version(session, Assessment, assessment, version)
+    for key, value in changes.items():
+        setattr(assessment, key, value)
