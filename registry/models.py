@@ -22,8 +22,13 @@ def _load_other_packages() -> None:
     """Tables owned by packages that may import registry (assessments etc.)."""
     import importlib
 
-    for name in ("assessments.models",):
-        importlib.import_module(name)
+    for name in ("assessments.models", "assessments.jobs.models", "registry.versions.models",
+                 "registry.procurement.models"):
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a package still being built in another branch of work
+            if exc.name != name:
+                raise
 
 
 _load_other_packages()

@@ -34,7 +34,11 @@ LongText = Annotated[str, StringConstraints(max_length=10000)]
 Level = Annotated[int, Field(ge=1, le=7)]
 TRL = Annotated[int, Field(ge=1, le=9)]
 Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
-CompaniesHouseNumber = Annotated[str, AfterValidator(check_ch_number)]
+CompaniesHouseNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^\s*(\d{8}|([Ss][Cc]|[Nn][Ii]|[Oo][Cc])\d{6})\s*$"),
+    AfterValidator(check_ch_number),
+]
 
 __all__ = [
     "ClassificationName", "Clearance", "Code", "CompaniesHouseNumber", "Deployment", "FiveC",

@@ -5,7 +5,7 @@ Litestar can document each resource's own schemas in OpenAPI.
 """
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -34,7 +34,13 @@ def _problem(description: str) -> ResponseSpec:
     return ResponseSpec(data_container=Problem, description=description, media_type="application/problem+json")
 
 
-ERRORS_READ = {404: _problem("Not found (or not visible to you)"), 400: _problem("Invalid query")}
+ERRORS_READ = {
+    400: _problem("Invalid query parameters; each bad parameter is named"),
+    401: _problem("Bearer token missing or invalid"),
+    403: _problem("Your role or organisation may not do this"),
+    404: _problem("Not found (or not visible to you)"),
+    422: _problem("Query is well-formed but not acceptable"),
+}
 ERRORS_WRITE = {
     400: _problem("Malformed or invalid body; each bad field is named"),
     401: _problem("Bearer token missing or invalid"),
@@ -79,6 +85,9 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
     id_type = spec.id_type
     id_path = "{item_id:int}" if id_type is int else "{item_id:str}"
 
+    sort_values = tuple(v for key in spec.sorts for v in (key, f"-{key}"))
+    sort_type = Literal[sort_values]  # type: ignore[valid-type]
+
     def id_param() -> Any:
         if id_type is int:
             return Parameter(ge=1, le=2**31 - 1)
@@ -102,7 +111,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             request: Request,
             page: int = Parameter(default=1, ge=1, le=1_000_000),
             per_page: int = Parameter(default=25, ge=1, le=resources.MAX_PER_PAGE),
-            sort: str | None = Parameter(default=None, max_length=40),
+            sort: sort_type | None = Parameter(default=None),  # type: ignore[valid-type]
         ) -> page_schema:  # type: ignore[valid-type]
             filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
             with unit_of_work(request) as (session, actor):

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field
 from registry.schema_types import Clearance, CompaniesHouseNumber, Name, SizeBand, StrictModel
 from registry.suppliers.validation import check_website
 
-Website = Annotated[str, Field(max_length=300), AfterValidator(check_website)]
+Website = Annotated[str, Field(max_length=300, pattern=r"^\s*(https?://[^\s/]+\S*)?\s*$"), AfterValidator(check_website)]
 
 
 class SupplierRead(BaseModel):
