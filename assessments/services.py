@@ -133,7 +133,9 @@ def build_input(session: Session, assessment: Assessment, *, on: date | None = N
     workforce = [SkillHolding(skills[h.skill_id].code, h.level, h.people) for h in session.execute(
         select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)).scalars()]
     if candidates is None:
-        candidates = tool_docs(session)
+        from registry.search.service import service_for
+
+        candidates = service_for(session.get_bind()).candidate_index(session)  # type: ignore[arg-type]
     return AssessmentInput(requirements=reqs, inventory=inventory, workforce=workforce, candidates=candidates,
                            today=on, skill_names={s.code: s.name for s in skills.values()})
 

@@ -85,7 +85,7 @@ def user_create(
         typer.echo(f"Password must be at least {MIN_PASSWORD_LENGTH} characters.", err=True)
         raise typer.Exit(2)
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(_engine(), write=True) as session:
             user = add_user(session, SYSTEM, email=email, name=name, role=Role(role),
                             organisation_id=organisation_id, password=password)
             typer.echo(f"Created user {user.id} <{user.email}>")
@@ -131,7 +131,7 @@ def import_(
         typer.echo("kind must be suppliers|tools and format json|csv", err=True)
         raise typer.Exit(2)
     try:
-        with session_scope(_engine()) as session:
+        with session_scope(_engine(), write=True) as session:
             rows = parse(path.read_bytes(), kind, fmt)  # type: ignore[arg-type]
             report = import_rows(session, SYSTEM, kind, rows)  # type: ignore[arg-type]
     except ImportFailed as exc:
@@ -166,6 +166,19 @@ def serve(
     except KeyboardInterrupt:
         pass
     typer.echo(f"Stopped after {time.time() - started:.0f}s")
+
+
+@app.command("scheduler")
+def scheduler(
+    run_once: Annotated[bool, typer.Option("--run-once", help="Run every job once now and exit")] = False,
+    poll_interval: Annotated[float | None, typer.Option(help="Seconds between leader-election polls")] = None,
+    force: Annotated[bool, typer.Option(help="With --run-once: run even if this period already ran")] = False,
+) -> None:
+    """Run the job scheduler (one leader per database) or, with --run-once, every job once."""
+    from importlib import import_module
+
+    import_module("assessments.jobs.cli").scheduler_command(run_once=run_once, poll_interval=poll_interval,
+                                                             force=force)
 
 
 if __name__ == "__main__":

@@ -20,11 +20,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling breaks SAVEPOINTs (an outer RELEASE commits);
+            # take control: autocommit at the driver level, explicit BEGIN from SQLAlchemy.
+            dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # Writers take the write lock up front, so concurrent editors queue (busy timeout)
+            # and then see the latest version, instead of failing on a stale snapshot.
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     if "poolclass" not in kwargs:
@@ -40,9 +50,15 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error (nothing half-written)."""
+def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error (nothing half-written).
+
+    `write=True` (requests that change data) takes SQLite's write lock at BEGIN; PostgreSQL
+    needs nothing special (row locks and the guarded version update do the work).
+    """
     session = session_factory(engine)()
+    if write and engine.dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     try:
         yield session
         session.commit()

@@ -100,7 +100,7 @@ def is_demo_loaded(session: Session) -> bool:
 
 def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
     """Load the fictional demo data set in one transaction. Does nothing if already loaded."""
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         if is_demo_loaded(session):
             return {}
         load_reference(session, read_seed("taxonomy"), read_seed("skills"))
@@ -221,7 +221,7 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
 
     started = time.perf_counter()
     n_suppliers = max(1, tools // 8)
-    with session_scope(engine) as session:
+    with session_scope(engine, write=True) as session:
         taxonomy = read_seed("taxonomy")
         skill_rows = synthetic.generate_skills(200, seed=seed, taxonomy=taxonomy)
         load_reference(session, taxonomy, skill_rows)

@@ -310,6 +310,11 @@ class SearchIndex:
     def __len__(self) -> int:
         return len(self._slot_of)
 
+    def tool_ids(self) -> list[int]:
+        """Ids of the live (not removed) documents."""
+        with self._lock:
+            return list(self._slot_of)
+
     def __contains__(self, tool_id: object) -> bool:
         return tool_id in self._slot_of
 
@@ -474,6 +479,12 @@ class SearchIndex:
                 for alt in span.alternatives:
                     alts.append((tuple(content_tokens(alt)), SYNONYM_FACTOR))
                     terms.append(" ".join(alt))
+            elif end < len(tokens) and end not in spans and tokens[i] + tokens[end] in self._tok_id:
+                # two words the listings write as one ("cell site" -> "Cellsite")
+                compound = tokens[i] + tokens[end]
+                end += 1
+                alts = [(tuple(tokens[i:end]), 1.0), ((compound,), 1.0)]
+                terms.append(compound)
             slots.append(_Slot(weight=float(end - i), alternatives=alts))
             i = end
         return slots, terms

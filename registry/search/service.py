@@ -205,6 +205,20 @@ class SearchService:
         return index.search(params.q, params.filters, sort=params.sort, page=params.page,
                             per_page=params.per_page, shuffle_seed=params.shuffle_seed(salt))
 
+    def candidate_index(self, session: Session | None = None) -> Any:
+        """A CandidateIndex over the published tools for the gap engine, rebuilt only when the
+        search index changed (building one for 100k tools is the costly step of an assessment)."""
+        from registry.search.matching import CandidateIndex
+
+        index = self.current(session)
+        key = (id(index), index.generation, index.today)
+        with self._lock:
+            if getattr(self, "_candidates_key", None) != key:
+                docs = [d for d in (index.get(i) for i in index.tool_ids()) if d is not None]
+                self._candidates = CandidateIndex(docs)
+                self._candidates_key = key
+            return self._candidates
+
     def docs(self, ids: Sequence[int]) -> list[ToolDoc]:
         index = self.current()
         return [d for d in (index.get(i) for i in ids) if d is not None]

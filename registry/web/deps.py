@@ -21,7 +21,8 @@ def engine_of(request: Request[Any, Any, Any]) -> Engine:
 
 @contextmanager
 def unit_of_work(request: Request[Any, Any, Any]) -> Iterator[tuple[Session, Actor]]:
-    with session_scope(engine_of(request)) as session:
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    with session_scope(engine_of(request), write=write) as session:
         actor = resolve_actor(request, session)
         request.scope.setdefault("state", {})["actor"] = actor  # type: ignore[typeddict-item]
         yield session, actor
