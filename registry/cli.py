@@ -145,6 +145,29 @@ def import_(
     typer.echo(f"Imported {report.created} {kind}.")
 
 
+@app.command("backup")
+def backup_cmd(output: Annotated[Path, typer.Option("--output", "-o")]) -> None:
+    """Export the whole registry to a portable archive (zip of JSON lines + manifest)."""
+    from registry.backup import backup
+
+    manifest = backup(_engine(), output)
+    rows = sum(t["rows"] for t in manifest["tables"].values())
+    typer.echo(f"Backed up {rows} rows from {len(manifest['tables'])} tables to {output}")
+
+
+@app.command("restore")
+def restore_cmd(archive: Path) -> None:
+    """Restore an archive into an EMPTY, migrated database; verifies counts and checksums."""
+    from registry.backup import BackupError, restore
+
+    try:
+        result = restore(_engine(), archive)
+    except BackupError as exc:
+        typer.echo(f"Nothing was restored: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Restored and verified {result['rows']} rows in {result['tables']} tables.")
+
+
 @app.command("serve")
 def serve(
     host: str | None = None,
