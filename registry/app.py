@@ -28,6 +28,7 @@ SESSION_MAX_AGE = 8 * 3600
 def _route_handlers() -> list[Any]:
     from registry.accounts.services import ORG_SPEC
     from registry.api.auth import AuthController
+    from registry.api.transfer import ROUTES as TRANSFER_ROUTES
     from registry.api.crud import build_controller
     from registry.orgs.services import SPEC as INVENTORY_SPEC
     from registry.requirements.services import SPEC as REQUIREMENT_SPEC
@@ -40,7 +41,7 @@ def _route_handlers() -> list[Any]:
     specs = [SUPPLIER_SPEC, TOOL_SPEC, TAXONOMY_SPEC, REQUIREMENT_SPEC, SKILL_SPEC, ORG_SPEC,
              INVENTORY_SPEC, HOLDING_SPEC]
     handlers: list[Any] = [build_controller(s) for s in specs]
-    handlers += [AuthController, health.live, health.ready, *pages.ROUTES]
+    handlers += [AuthController, health.live, health.ready, *pages.ROUTES, *TRANSFER_ROUTES]
     handlers += _optional_routes()
     return handlers
 
@@ -51,7 +52,7 @@ def _optional_routes() -> list[Any]:
 
     out: list[Any] = []
     for module_name in ("registry.search.routes", "registry.web.registry_pages", "assessments.routes",
-                        "assessments.reports.routes", "assessments.jobs_routes", "assessments.procurement_routes"):
+                        "assessments.reports.routes", "assessments.jobs.routes", "registry.procurement.routes"):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -79,7 +80,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     static = create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
                                         include_in_schema=False)
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
+    # Every worker campaigns to run the job scheduler; one leader per database runs it (never in tests).
+    hooks = __import__("assessments.jobs.scheduler", fromlist=["app_hooks"]).app_hooks(
+        engine, settings.smtp_url) if settings.scheduler else ()
     app = Litestar(
+        on_startup=hooks[:1], on_shutdown=hooks[1:],
         route_handlers=[*_route_handlers(), static, *extra_handlers],
         middleware=[security_headers_middleware, session_config.middleware],
         csrf_config=csrf_config,

@@ -26,7 +26,9 @@ WorkstreamCode = Literal["MSHT", "ECON", "BLUEGREEN", "GANGS", "VICTIMS", "CYBER
 RoleName = Literal["supplier", "procurement_officer", "capability_lead", "moderator", "admin"]
 OrgKindName = Literal["buyer", "supplier", "platform"]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Single-line names: control characters (newlines, tabs, NUL) are refused.
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60,
                                         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
