@@ -26,7 +26,7 @@ class ImportResult(BaseModel):
       description="Body: the file itself, `Content-Type: text/csv` or `application/json` (same shapes as the "
       "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row.",
       responses={**ERRORS_WRITE, 413: _problem("File too large"), 415: _problem("Not CSV or JSON")},
-      sync_to_thread=False, status_code=201)
+      status_code=201)
 async def import_file(request: Request[Any, Any, Any],
                       kind: Literal["suppliers", "tools"] = Parameter()) -> ImportResult:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
