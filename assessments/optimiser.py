@@ -30,6 +30,7 @@ still reported.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Iterable, Sequence
@@ -200,47 +201,70 @@ def coverage_value(problem: Problem, chosen: Iterable[int]) -> float:
     return total
 
 
-def _feasible(problem: Problem, picked: set[int], limits: Limits) -> bool:
-    tools = [t for t in problem.tools if t.tool_id in picked]
-    if sum(t.price_capital for t in tools) > limits.budget_capital + _EPS:
-        return False
-    if sum(t.price_annual for t in tools) > limits.budget_annual + _EPS:
-        return False
-    if limits.max_suppliers is not None and len({t.supplier_id for t in tools}) > (limits.max_suppliers):
-        return False
-    if limits.min_sme_share is not None:
-        spend = sum(t.spend for t in tools)
-        sme = sum(t.spend for t in tools if t.sme)
-        if sme < limits.min_sme_share * spend - _EPS:
-            return False
-    return True
+def _gap_value(g: GapOption, full: bool, partial: bool) -> float:
+    gain_a, gain_f = g.gains()
+    return g.value * (gain_a + gain_f) if full else (g.value * gain_a if partial else 0.0)
+
+
+class _Cover:
+    """Which chosen tools cover each gap, so one tool's marginal value is cheap to find."""
+
+    def __init__(self, problem: Problem, picked: set[int]) -> None:
+        self.gaps = problem.gaps
+        self.full = [set(g.full_by & picked) for g in problem.gaps]
+        self.partial = [set(g.partial_by & picked) for g in problem.gaps]
+        self.touches: dict[int, list[int]] = {t: [] for t in picked}
+        for gi, g in enumerate(problem.gaps):
+            for t in (g.full_by | g.partial_by) & picked:
+                self.touches[t].append(gi)
+
+    def loss(self, tool_id: int) -> float:
+        """Value lost if this tool alone were removed."""
+        lost = 0.0
+        for gi in self.touches[tool_id]:
+            g, f, p = self.gaps[gi], self.full[gi], self.partial[gi]
+            lost += _gap_value(g, bool(f), bool(p)) - _gap_value(g, bool(f - {tool_id}), bool(p - {tool_id}))
+        return lost
+
+    def remove(self, tool_id: int) -> None:
+        for gi in self.touches.pop(tool_id):
+            self.full[gi].discard(tool_id)
+            self.partial[gi].discard(tool_id)
 
 
 def _prune(problem: Problem, picked: set[int], limits: Limits) -> set[int]:
     """Drop tools that add no value (the solver may keep them when money is spare)."""
-    value = coverage_value(problem, picked)
-    by_cost = sorted((t for t in problem.tools if t.tool_id in picked), key=lambda t: (-t.spend, t.tool_id))
-    for t in by_cost:
-        trial = picked - {t.tool_id}
-        if coverage_value(problem, trial) >= value - _EPS and _feasible(problem, trial, limits):
-            picked = trial
-    return picked
+    cover = _Cover(problem, picked)
+    chosen = sorted((t for t in problem.tools if t.tool_id in picked), key=lambda t: (-t.spend, t.tool_id))
+    spend = sum(t.spend for t in chosen)
+    sme = sum(t.spend for t in chosen if t.sme)
+    kept = set(picked)
+    for t in chosen:
+        if cover.loss(t.tool_id) > _EPS:
+            continue
+        # Dropping a tool only frees budget and suppliers; only the SME share can break.
+        new_sme = sme - (t.spend if t.sme else 0.0)
+        if limits.min_sme_share is not None and new_sme < limits.min_sme_share * (spend - t.spend) - _EPS:
+            continue
+        kept.discard(t.tool_id)
+        cover.remove(t.tool_id)
+        spend, sme = spend - t.spend, new_sme
+    return kept
 
 
 def _explain(problem: Problem, picked: set[int]) -> tuple[list[ChosenTool], list[str], list[str], list[str]]:
     options = {t.tool_id: t for t in problem.tools}
-    total = coverage_value(problem, picked)
+    cover = _Cover(problem, picked)
     chosen = []
     for tid in sorted(picked, key=lambda i: (-options[i].spend, i)):
         t = options[tid]
-        closes = [g.requirement_code for g in problem.gaps if tid in g.full_by]
-        partly = [g.requirement_code for g in problem.gaps if tid in g.partial_by]
-        value = total - coverage_value(problem, picked - {tid})
-        others = len(closes) + len(partly)
+        closes = [problem.gaps[gi].requirement_code for gi in cover.touches[tid] if tid in problem.gaps[gi].full_by]
+        partly = [problem.gaps[gi].requirement_code for gi in cover.touches[tid] if tid not in problem.gaps[gi].full_by]
+        value = cover.loss(tid)
         why = (
             f"Covers {len(closes)} gap(s) fully and {len(partly)} partially; "
             f"worth {value:g} of gap value not delivered by the rest of the set"
-            if others
+            if closes or partly
             else "Covers no gap"
         )
         chosen.append(
@@ -259,10 +283,10 @@ def _explain(problem: Problem, picked: set[int]) -> tuple[list[ChosenTool], list
             )  # fmt: skip
         )
     full_done, part_done, remaining = [], [], []
-    for g in problem.gaps:
-        if g.full_by & picked:
+    for gi, g in enumerate(problem.gaps):
+        if cover.full[gi]:
             full_done.append(g.requirement_code)
-        elif g.partial_by & picked and g.current < 0.5:
+        elif cover.partial[gi] and g.current < 0.5:
             part_done.append(g.requirement_code)
             remaining.append(g.requirement_code)
         else:
@@ -316,36 +340,51 @@ def _greedy_set(problem: Problem, limits: Limits) -> set[int]:
     picked: set[int] = set()
     capital = annual = spend = sme_spend = 0.0
     suppliers: set[int] = set()
+    options = {t.tool_id: t for t in problem.tools}
 
-    def fits(t: ToolOption) -> bool:
+    def verdict(t: ToolOption) -> str:
+        # Budgets and the supplier cap only tighten as tools are bought: "never" is final.
+        # The SME share can recover after an SME purchase: "later".
         if capital + t.price_capital > limits.budget_capital + _EPS:
-            return False
+            return "never"
         if annual + t.price_annual > limits.budget_annual + _EPS:
-            return False
+            return "never"
         if (
             limits.max_suppliers is not None
             and t.supplier_id not in suppliers
             and len(suppliers) >= limits.max_suppliers
         ):
-            return False
+            return "never"
         if limits.min_sme_share is not None:
             new_sme = sme_spend + (t.spend if t.sme else 0.0)
-            return new_sme >= limits.min_sme_share * (spend + t.spend) - _EPS
-        return True
+            if new_sme < limits.min_sme_share * (spend + t.spend) - _EPS:
+                return "later"
+        return "ok"
 
-    remaining = list(problem.tools)
-    while remaining:
-        best: tuple[float, float, int] | None = None
-        for t in remaining:
-            g = gain(t.tool_id)
-            if g <= _EPS or not fits(t):
-                continue
-            key = (math.inf if t.spend <= 0 else g / t.spend, g, -t.tool_id)
-            if best is None or key > best:
-                best = key
-        if best is None:
-            break
-        tool = next(t for t in remaining if t.tool_id == -best[2])
+    def key(t: ToolOption, g: float) -> tuple[float, float, int]:
+        # Min-heap order: best ratio, then larger gain, then lower id.
+        return (-math.inf if t.spend <= 0 else -g / t.spend), -g, t.tool_id
+
+    # Lazy greedy: gains only fall as gaps close, so a popped entry whose key is still
+    # current is the best remaining choice; stale entries are re-queued with fresh keys.
+    heap = [key(t, g) for t in problem.tools if (g := gain(t.tool_id)) > _EPS]
+    heapq.heapify(heap)
+    deferred: list[tuple[float, float, int]] = []
+    while heap:
+        entry = heapq.heappop(heap)
+        tool = options[entry[2]]
+        g = gain(tool.tool_id)
+        if g <= _EPS:
+            continue
+        fresh = key(tool, g)
+        if fresh != entry:
+            heapq.heappush(heap, fresh)
+            continue
+        state = verdict(tool)
+        if state == "later":
+            deferred.append(entry)
+        if state != "ok":
+            continue
         picked.add(tool.tool_id)
         capital += tool.price_capital
         annual += tool.price_annual
@@ -354,7 +393,9 @@ def _greedy_set(problem: Problem, limits: Limits) -> set[int]:
         suppliers.add(tool.supplier_id)
         for gi, reach in touches[tool.tool_id]:
             level[gi] = max(level[gi], reach)
-        remaining = [t for t in remaining if t is not tool]
+        for item in deferred:
+            heapq.heappush(heap, item)
+        deferred.clear()
     return picked
 
 

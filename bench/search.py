@@ -149,16 +149,21 @@ def percentiles(latencies_ms: Sequence[float]) -> tuple[float, float, float]:
     return float(p50), float(p95), float(p99)
 
 
+CPU_MS: list[float] = []  # this thread's CPU time per query of the last run (load-independent)
+
+
 def run(queries: Sequence[Query], search: Callable[[Query], list[int]]) -> tuple[list[float], float]:
     """Warm pass, then a timed pass; returns latencies (ms) and recall@10 on the labelled."""
     for q in queries[: min(100, len(queries))]:
         search(q)
     latencies: list[float] = []
+    CPU_MS.clear()
     found = labelled = 0
     for q in queries:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.thread_time()
         top = search(q)
         latencies.append((time.perf_counter() - start) * 1000)
+        CPU_MS.append((time.thread_time() - cpu_start) * 1000)
         if q.expected is not None:
             labelled += 1
             found += q.expected in top[:10]
@@ -285,6 +290,7 @@ def main() -> None:
 
     ours, ours_recall = run(queries, lambda q: [h.tool_id for h in index.search(q.text, q.filters, per_page=10).hits])
     rows = [("ours (in-memory)", build_s, index_mb, ours, ours_recall)]
+    ours_cpu = percentiles(CPU_MS)
     by_kind = {
         kind: percentiles([lat for lat, q in zip(ours, queries, strict=True) if q.kind == kind])
         for kind in ("name", "acronym", "capability", "supplier")
@@ -324,6 +330,8 @@ def main() -> None:
     for kind, (p50, p95, p99) in by_kind.items():
         print(f"  {kind:11} {p50:6.2f} {p95:6.2f} {p99:6.2f}")
     print(f"mean {statistics.fmean(ours):.2f} ms")
+    print("ours CPU time p50/p95/p99 ms (ignores other load): " + " / ".join(f"{v:.2f}" for v in ours_cpu))
+    print(f"load average at end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print("mem: ours = tracemalloc of the index build (docs excluded); pg = table + indexes")
     print("pg latency includes the local socket round trip; ours is in-process")
 

@@ -3,7 +3,7 @@
 Every chart is a single ``<svg role="img">`` with a ``<title>`` and ``<desc>``; values are
 printed on the chart so colour is never the only carrier of meaning. Colours come from a
 single-hue (lightness-only) blue ramp, which stays distinguishable under every common colour
-vision deficiency, and cell text is black or white, whichever contrasts more (always >= 4.5:1).
+vision deficiency, and cell text is black or white, whichever passes WCAG AA (>= 4.5:1).
 """
 
 from __future__ import annotations
@@ -59,8 +59,13 @@ def contrast_ratio(a: str, b: str) -> float:
 
 
 def text_colour_on(fill: str) -> str:
-    """Black or white, whichever contrasts more with ``fill``."""
-    return TEXT if contrast_ratio(fill, TEXT) >= contrast_ratio(fill, "#ffffff") else "#ffffff"
+    """Text colour for ``fill``: GOV.UK black if it passes AA (4.5:1), else black or white.
+
+    Pure black or white always reaches at least 4.58:1 against any colour; #0b0c0c does not.
+    """
+    if contrast_ratio(fill, TEXT) >= 4.5:
+        return TEXT
+    return max(("#ffffff", "#000000"), key=lambda ink: contrast_ratio(fill, ink))
 
 
 def coverage_colour(value: float) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from assessments.reports.model import Report
 from assessments.reports.render_html import TEMPLATE_DIR, render_html_document
@@ -22,6 +23,9 @@ PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "print.css"
 # keeps two threads from sharing them mid-render (fontconfig/pango state is not thread-safe).
 _LOCK = threading.Lock()
 _IMAGE_CACHE: dict = {}
+# Reports are self-contained (inline SVG, system fonts): no protocol is allowed, so report
+# content can never make the renderer read local files or call out to the network.
+_NO_FETCH = URLFetcher(allowed_protocols=frozenset(), timeout=1)
 
 
 @cache
@@ -30,18 +34,12 @@ def _fonts_and_css() -> tuple[FontConfiguration, CSS]:
     return fonts, CSS(filename=str(PRINT_CSS), font_config=fonts)
 
 
-def _no_fetch(url: str, *args: object, **kwargs: object) -> dict:
-    # Reports are self-contained (inline SVG, system fonts). Refuse network and file fetches
-    # so report content can never make the renderer read local files or call out.
-    raise ValueError(f"external resource not allowed in reports: {url[:80]}")
-
-
 def render_pdf(report: Report) -> bytes:
     """Render ``report`` to PDF bytes (A4, running header/footer, TOC with page numbers)."""
     document = render_html_document(report)
     with _LOCK:
         fonts, css = _fonts_and_css()
-        html = HTML(string=document, base_url=str(TEMPLATE_DIR), url_fetcher=_no_fetch)
+        html = HTML(string=document, base_url=str(TEMPLATE_DIR), url_fetcher=_NO_FETCH)
         pdf = html.write_pdf(stylesheets=[css], font_config=fonts, cache=_IMAGE_CACHE)
     assert pdf is not None  # write_pdf returns bytes when no target is given
     return pdf

@@ -8,7 +8,7 @@ gaps and costed recommendations. A fixed seed keeps it reproducible.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from assessments.reports.model import (
     BarData,
@@ -181,11 +181,19 @@ def _bar_chart(
     return Chart(chart_id, title, "bar", BarData(labels, values, unit, max_value), alt, table)
 
 
-def _gap_table(reqs: list[dict], priority: str) -> Table:
+def _gap_table(reqs: list[dict], priority: str, limit: int | None) -> Table:
     gaps = sorted(
         (r for r in reqs if r["priority"] == priority and r["state"] != "full"),
         key=lambda r: (r["coverage"], r["code"]),
     )
+    total = len(gaps)
+    caption = f"{total} {priority.lower()}-have requirements, least covered first."
+    if limit is not None and total > limit:
+        gaps = gaps[:limit]
+        caption = (
+            f"The {limit} least covered of {total} {priority.lower()}-have requirements not fully "
+            "met; the appendix lists every requirement."
+        )
     return Table(
         id=f"gaps-{priority.lower()}",
         title=f"{priority} have requirements not fully met",
@@ -197,7 +205,7 @@ def _gap_table(reqs: list[dict], priority: str) -> Table:
             Column("reason", "Why not met"),
         ],
         rows=gaps,
-        caption=f"{len(gaps)} {priority.lower()}-have requirements, least covered first.",
+        caption=caption,
     )
 
 
@@ -350,7 +358,11 @@ def build_demo_report(n_requirements: int = 120, *, seed: int = 7) -> Report:
                 "reason the current inventory falls short."
             ],
             subsections=[
-                Section(id=f"gaps-{p.lower()}-have", title=f"{p} have", tables=[_gap_table(reqs, p)])
+                Section(
+                    id=f"gaps-{p.lower()}-have",
+                    title=f"{p} have",
+                    tables=[_gap_table(reqs, p, None if p == "Must" else 25)],
+                )
                 for p in ("Must", "Should", "Could")
             ],
         ),
@@ -399,7 +411,7 @@ def build_demo_report(n_requirements: int = 120, *, seed: int = 7) -> Report:
         title="Capability gap assessment",
         organisation="North Region Organised Crime Unit",
         marking="OFFICIAL-SENSITIVE",
-        generated_at=datetime(2025, 4, 1, 9, 30, tzinfo=timezone.utc),
+        generated_at=datetime(2025, 4, 1, 9, 30, tzinfo=UTC),
         generated_by="capability.lead@nrocu.police.uk",
         summary=summary,
         sections=sections,

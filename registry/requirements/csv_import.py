@@ -29,18 +29,74 @@ from registry.taxonomy.models import CapabilityNode
 
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 2000
-COLUMNS = ("code", "title", "description", "source", "capability_code", "priority", "weight", "workstreams",
-           "four_ps", "five_ds", "five_cs", "min_classification", "allowed_hosting", "data_standards", "min_trl",
-           "allowed_deployments", "skills")
+COLUMNS = (
+    "code",
+    "title",
+    "description",
+    "source",
+    "capability_code",
+    "priority",
+    "weight",
+    "workstreams",
+    "four_ps",
+    "five_ds",
+    "five_cs",
+    "min_classification",
+    "allowed_hosting",
+    "data_standards",
+    "min_trl",
+    "allowed_deployments",
+    "skills",
+)
 REQUIRED = ("code", "title", "capability_code")
-LIST_COLUMNS = ("workstreams", "four_ps", "five_ds", "five_cs", "allowed_hosting", "data_standards",
-                "allowed_deployments")
+LIST_COLUMNS = (
+    "workstreams",
+    "four_ps",
+    "five_ds",
+    "five_cs",
+    "allowed_hosting",
+    "data_standards",
+    "allowed_deployments",
+)
 TEMPLATE_ROWS = (
-    ("IM-101", "Link financial intelligence to the POLE store", "SARs and bank returns joined to nominals.",
-     "IM strategy §1 data collection and storage", "DATA.INT", "must", "3", "ECON;GANGS", "pursue",
-     "detect;disrupt", "capabilities", "OFFICIAL_SENSITIVE", "uk", "POLE;CSV", "6", "", "SK-DATAENG:4:2"),
-    ("IM-102", "Share harm indicators with partners", "", "IM strategy §2 breaking silos", "INT", "should", "1",
-     "VICTIMS", "protect;prevent", "", "communication", "", "", "", "", "saas;hybrid", ""),
+    (
+        "IM-101",
+        "Link financial intelligence to the POLE store",
+        "SARs and bank returns joined to nominals.",
+        "IM strategy §1 data collection and storage",
+        "DATA.INT",
+        "must",
+        "3",
+        "ECON;GANGS",
+        "pursue",
+        "detect;disrupt",
+        "capabilities",
+        "OFFICIAL_SENSITIVE",
+        "uk",
+        "POLE;CSV",
+        "6",
+        "",
+        "SK-DATAENG:4:2",
+    ),
+    (
+        "IM-102",
+        "Share harm indicators with partners",
+        "",
+        "IM strategy §2 breaking silos",
+        "INT",
+        "should",
+        "1",
+        "VICTIMS",
+        "protect;prevent",
+        "",
+        "communication",
+        "",
+        "",
+        "",
+        "",
+        "saas;hybrid",
+        "",
+    ),
 )
 
 
@@ -80,23 +136,27 @@ def check_upload(filename: str, content_type: str, size: int) -> None:
     if size == 0:
         raise InvalidInput("The selected file is empty", fields={"file": "The selected file is empty"})
     if size > MAX_BYTES:
-        raise InvalidInput("The selected file must be smaller than 1 MB",
-                           fields={"file": "The selected file must be smaller than 1 MB"})
+        raise InvalidInput(
+            "The selected file must be smaller than 1 MB",
+            fields={"file": "The selected file must be smaller than 1 MB"},
+        )
 
 
 def _decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("The file must be saved as CSV UTF-8",
-                           fields={"file": "The file must be saved as CSV UTF-8 (Excel: Save as › CSV UTF-8)"}) from exc
+        raise InvalidInput(
+            "The file must be saved as CSV UTF-8",
+            fields={"file": "The file must be saved as CSV UTF-8 (Excel: Save as › CSV UTF-8)"},
+        ) from exc
 
 
 def _split(cell: str) -> list[str]:
     return [p.strip() for p in cell.split(";") if p.strip()]
 
 
-def _skills(cell: str) -> list[dict[str, Any]]:
+def parse_skills(cell: str) -> list[dict[str, Any]]:
     out = []
     for part in _split(cell):
         bits = [b.strip() for b in part.split(":")]
@@ -119,7 +179,7 @@ def _row_payload(row: dict[str, str]) -> dict[str, Any]:
     data["min_classification"] = data["min_classification"].upper().replace("-", "_").replace(" ", "_") or None
     data["weight"] = data["weight"] or 1.0
     data["min_trl"] = data["min_trl"] or None
-    data["skills"] = _skills(data["skills"])
+    data["skills"] = parse_skills(data["skills"])
     return data
 
 
@@ -199,6 +259,7 @@ def import_requirements(session: Session, actor: Actor, raw: bytes, *, organisat
         try:
             create_resource(session, SPEC, actor, req)
         except InvalidInput as exc:
-            raise ImportRejected("Nothing was imported.", [RowError(n, req.code, next(iter(exc.fields), "row"),
-                                                                    exc.detail)]) from exc
+            raise ImportRejected(
+                "Nothing was imported.", [RowError(n, req.code, next(iter(exc.fields), "row"), exc.detail)]
+            ) from exc
     return len(rows)

@@ -14,10 +14,12 @@ fits (it can be shortlisted) but the gap engine will not count it as full covera
 
 Fit score (0..100), only meaningful to order tools for one requirement:
   capability claim strength  verified 40, evidenced 30, claimed 15, none 0
-  text similarity            30 × token_set_ratio(requirement title+description,
+  TRL margin                 25 × (trl − m) / (9 − m), clipped to 0..1, m = min TRL or 0
+  text similarity            20 × token_set_ratio(requirement title+description,
                                                   tool name+summary) / 100
   data standards overlap     15 × required standards present / required (15 if none required)
-  TRL margin                 15 × (trl − m) / (9 − m), clipped to 0..1, m = min TRL or 0
+Evidence (claims, maturity) outweighs wording: a summary that echoes the requirement's words
+is weak evidence, and a smaller text share also lets the index skip more text scoring.
 Ties are broken by a stable hash of (requirement code, tool id), never by name.
 """
 
@@ -54,9 +56,9 @@ STATE_RANK: dict[VerificationState, int] = {
 _RANK_STATE = {rank: state for state, rank in STATE_RANK.items()}
 # Points by claim rank 0 (none) .. 3 (verified); an array so numpy can index it.
 STATE_POINTS = np.array([0.0, 15.0, 30.0, 40.0])
-TEXT_POINTS = 30.0
+TEXT_POINTS = 20.0
 STANDARDS_POINTS = 15.0
-TRL_POINTS = 15.0
+TRL_POINTS = 25.0
 _TEXT_SCALE = TEXT_POINTS / 100.0
 MAX_TRL = 9
 
@@ -260,7 +262,7 @@ def match(req: RequirementSpec, tool: ToolDoc, *, today: date, score: bool = Tru
     fits = all(r.code in SOFT_CODES for r in failures)
     # Same addition order as CandidateIndex so both paths give bit-identical scores.
     state_pts = float(STATE_POINTS[STATE_RANK[state] if state else 0])
-    std_pts = STANDARDS_POINTS * (required - len(missing)) / required if required else 15.0
+    std_pts = STANDARDS_POINTS * (required - len(missing)) / required if required else STANDARDS_POINTS
     base = state_pts + std_pts + trl_points(tool.trl, req.min_trl)
     text = fuzz.token_set_ratio(requirement_text(req), tool_text(tool)) if score else 0.0
     return MatchResult(
@@ -293,7 +295,7 @@ _ASCII_BIN[np.frombuffer(b"0123456789", np.uint8)] = np.arange(26, 36)
 
 def _char_bins(text: str) -> np.ndarray:
     points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
-    return np.where(points < 128, _ASCII_BIN[np.minimum(points, 127)], _BINS - 1)
+    return _ASCII_BIN[np.minimum(points, 127)]  # code 127 (DEL) is in the "other" bin too
 
 
 class _TextIndex:
@@ -310,22 +312,17 @@ class _TextIndex:
 
     def __init__(self, tools: Sequence[ToolDoc]) -> None:
         n = len(tools)
-        self.texts = np.empty(n, dtype=object)
-        self.vocab: dict[str, int] = {}
-        flat: list[int] = []
-        counts = np.zeros(n, np.int64)
-        letters: list[str] = []
-        for i, t in enumerate(tools):
-            text = self.texts[i] = tool_text(t)
-            words = set(text.split())
-            flat.extend(self.vocab.setdefault(w, len(self.vocab)) for w in words)
-            counts[i] = len(words)
-            letters.append("".join(words))
-        self.flat = np.array(flat, np.int64)
-        self.starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.counts = counts
-        self.token_len = np.fromiter((len(w) for w in self.vocab), np.int64, len(self.vocab))
-        owner = np.repeat(np.arange(n), [len(w) for w in letters])
+        texts = [tool_text(t) for t in tools]
+        token_sets = [set(text.split()) for text in texts]
+        all_words = [w for words in token_sets for w in words]
+        self.vocab: dict[str, int] = {w: i for i, w in enumerate(dict.fromkeys(all_words))}
+        self.texts = np.array(texts + [None], dtype=object)[:n]  # the None keeps it 1-D
+        self.flat = np.fromiter(map(self.vocab.__getitem__, all_words), np.int64, len(all_words))
+        self.counts = np.fromiter(map(len, token_sets), np.int64, n)
+        self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]]).astype(np.int64)
+        self.token_len = np.fromiter(map(len, self.vocab), np.int64, len(self.vocab))
+        letters = ["".join(words) for words in token_sets]
+        owner = np.repeat(np.arange(n), np.fromiter(map(len, letters), np.int64, n))
         hist = np.bincount(owner * _BINS + _char_bins("".join(letters)), minlength=n * _BINS)
         self.hist = hist.reshape(n, _BINS).astype(np.uint16)
         self.letters = self.hist.sum(axis=1, dtype=np.int64)
@@ -572,8 +569,6 @@ class CandidateIndex:
         text = self._text()
         query = [requirement_text(req)]
         salt = tie_salt(req.code)
-        order = np.argsort(-base, kind="stable")
-        idx, st, base = idx[order], st[order], base[order]
         scored = _TopK(limit)
 
         def score(at: np.ndarray) -> None:
@@ -581,18 +576,21 @@ class CandidateIndex:
             ratios = process.cdist(query, choices, scorer=fuzz.token_set_ratio, dtype=np.float64)[0]
             scored.add(base[at] + _TEXT_SCALE * ratios, mix64(self._ids[idx[at]], salt), at)
 
-        # Round 1: the best base scores, scored exactly, give a first k-th score.
-        first = min(len(idx), max(limit, self.first_block))
-        score(np.arange(first))
+        # Round 1: the best base scores (any order), scored exactly, give a first k-th score.
+        first = max(limit, self.first_block)
+        head = np.argpartition(-base, first - 1)[:first] if first < len(idx) else np.arange(len(idx))
+        score(head)
         # Only tools whose base plus the best possible text score can reach it remain...
-        rest = np.arange(first, first + int(np.count_nonzero(base[first:] + TEXT_POINTS >= scored.kth())))
+        later = base + TEXT_POINTS >= scored.kth()
+        later[head] = False
+        rest = np.flatnonzero(later)
         if len(rest):
-            # ...and those are visited by the best total they could reach (base + text bound),
-            # stopping once none can reach the current k-th score.
+            # ...visited by the best total each could reach (base + text bound), stopping
+            # once none can reach the current k-th score.
             reach = base[rest] + _TEXT_SCALE * text.bounds(idx[rest], query[0])
             by_reach = np.argsort(-reach, kind="stable")
             rest, neg_reach = rest[by_reach], -reach[by_reach]
-            done, block = 0, max(limit, self.first_block)
+            done, block = 0, first
             while done < len(rest):
                 stop = min(done + block, int(np.searchsorted(neg_reach, -scored.kth(), side="right")))
                 if stop <= done:

@@ -67,8 +67,9 @@ def _snapshot(shortlist: Shortlist, tool_ids: Iterable[int] | None = None) -> di
 
 
 def _tool_ids(session: Session, shortlist_id: int) -> list[int]:
-    return list(session.execute(
-        select(ShortlistItem.tool_id).where(ShortlistItem.shortlist_id == shortlist_id)).scalars())
+    return list(
+        session.execute(select(ShortlistItem.tool_id).where(ShortlistItem.shortlist_id == shortlist_id)).scalars()
+    )
 
 
 def get_owned(session: Session, actor: Actor, shortlist_id: int) -> Shortlist:
@@ -81,8 +82,7 @@ def get_owned(session: Session, actor: Actor, shortlist_id: int) -> Shortlist:
 
 def list_for(session: Session, actor: Actor) -> list[ShortlistSummary]:
     require_user(actor)
-    counts = (select(ShortlistItem.shortlist_id, func.count().label("n"))
-              .group_by(ShortlistItem.shortlist_id).subquery())
+    counts = select(ShortlistItem.shortlist_id, func.count().label("n")).group_by(ShortlistItem.shortlist_id).subquery()
     rows = session.execute(
         select(Shortlist, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.shortlist_id == Shortlist.id)
@@ -93,13 +93,14 @@ def list_for(session: Session, actor: Actor) -> list[ShortlistSummary]:
 
 
 def _check_unique_name(session: Session, actor: Actor, name: str, exclude_id: int | None = None) -> None:
-    stmt = select(Shortlist.id).where(Shortlist.user_id == actor.user_id,
-                                      func.lower(Shortlist.name) == name.lower())
+    stmt = select(Shortlist.id).where(Shortlist.user_id == actor.user_id, func.lower(Shortlist.name) == name.lower())
     if exclude_id is not None:
         stmt = stmt.where(Shortlist.id != exclude_id)
     if session.execute(stmt).first():
-        raise InvalidInput(f"You already have a shortlist called “{name}”.",
-                           fields={"name": "You already have a shortlist with this name"})
+        raise InvalidInput(
+            f"You already have a shortlist called “{name}”.",
+            fields={"name": "You already have a shortlist with this name"},
+        )
 
 
 def create(session: Session, actor: Actor, data: ShortlistCreate) -> Shortlist:
@@ -110,8 +111,16 @@ def create(session: Session, actor: Actor, data: ShortlistCreate) -> Shortlist:
     shortlist = Shortlist(user_id=actor.user_id, organisation_id=actor.organisation_id, name=data.name)  # type: ignore[arg-type]
     session.add(shortlist)
     session.flush()
-    changelog.record(session, actor, "create", ENTITY, shortlist.id, after=_snapshot(shortlist, []),
-                     organisation_id=shortlist.organisation_id, summary=f"Created shortlist {shortlist.name}")
+    changelog.record(
+        session,
+        actor,
+        "create",
+        ENTITY,
+        shortlist.id,
+        after=_snapshot(shortlist, []),
+        organisation_id=shortlist.organisation_id,
+        summary=f"Created shortlist {shortlist.name}",
+    )
     return shortlist
 
 
@@ -124,8 +133,17 @@ def rename(session: Session, actor: Actor, shortlist_id: int, data: ShortlistRen
     _bump(session, shortlist)
     shortlist.name = data.name
     session.flush()
-    changelog.record(session, actor, "update", ENTITY, shortlist.id, before=before, after=_snapshot(shortlist),
-                     organisation_id=shortlist.organisation_id, summary=f"Renamed shortlist to {shortlist.name}")
+    changelog.record(
+        session,
+        actor,
+        "update",
+        ENTITY,
+        shortlist.id,
+        before=before,
+        after=_snapshot(shortlist),
+        organisation_id=shortlist.organisation_id,
+        summary=f"Renamed shortlist to {shortlist.name}",
+    )
     return shortlist
 
 
@@ -135,15 +153,26 @@ def remove(session: Session, actor: Actor, shortlist_id: int) -> None:
     session.execute(delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id))
     session.delete(shortlist)
     session.flush()
-    changelog.record(session, actor, "delete", ENTITY, shortlist_id, before=before,
-                     organisation_id=shortlist.organisation_id, summary=f"Deleted shortlist {shortlist.name}")
+    changelog.record(
+        session,
+        actor,
+        "delete",
+        ENTITY,
+        shortlist_id,
+        before=before,
+        organisation_id=shortlist.organisation_id,
+        summary=f"Deleted shortlist {shortlist.name}",
+    )
 
 
 def _bump(session: Session, shortlist: Shortlist) -> None:
     """Guarded version bump, so two tabs editing one list cannot silently overwrite each other."""
     expected = shortlist.version
-    result = session.execute(update(Shortlist).where(
-        Shortlist.id == shortlist.id, Shortlist.version == expected).values(version=expected + 1))
+    result = session.execute(
+        update(Shortlist)
+        .where(Shortlist.id == shortlist.id, Shortlist.version == expected)
+        .values(version=expected + 1)
+    )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("Someone else changed this shortlist first; reload and try again.")
     shortlist.version = expected + 1
@@ -160,17 +189,31 @@ def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence
         tool = get_visible(session, TOOL_SPEC, actor, item.tool_id)  # 404 for drafts of others
         if len(present) >= MAX_ITEMS:
             raise InvalidInput(f"A shortlist can hold at most {MAX_ITEMS} tools.")
-        session.add(ShortlistItem(shortlist_id=shortlist_id, tool_id=tool.id, tool_version=tool.version,  # type: ignore[arg-type]
-                                  note=item.note))
+        session.add(
+            ShortlistItem(
+                shortlist_id=shortlist_id,
+                tool_id=tool.id,
+                tool_version=tool.version,  # type: ignore[arg-type]
+                note=item.note,
+            )
+        )
         present.add(item.tool_id)
         added.append(item.tool_id)
     if added:
         before = _snapshot(shortlist, present - set(added))
         _bump(session, shortlist)
         session.flush()
-        changelog.record(session, actor, "update", ENTITY, shortlist.id, before=before,
-                         after=_snapshot(shortlist, present), organisation_id=shortlist.organisation_id,
-                         summary=f"Added {len(added)} tool(s) to shortlist {shortlist.name}")
+        changelog.record(
+            session,
+            actor,
+            "update",
+            ENTITY,
+            shortlist.id,
+            before=before,
+            after=_snapshot(shortlist, present),
+            organisation_id=shortlist.organisation_id,
+            summary=f"Added {len(added)} tool(s) to shortlist {shortlist.name}",
+        )
     return added
 
 
@@ -179,14 +222,23 @@ def remove_tool(session: Session, actor: Actor, shortlist_id: int, tool_id: int)
     present = set(_tool_ids(session, shortlist_id))
     if tool_id not in present:
         return False
-    session.execute(delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id,
-                                                ShortlistItem.tool_id == tool_id))
+    session.execute(
+        delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id, ShortlistItem.tool_id == tool_id)
+    )
     before = _snapshot(shortlist, present)
     _bump(session, shortlist)
     session.flush()
-    changelog.record(session, actor, "update", ENTITY, shortlist.id, before=before,
-                     after=_snapshot(shortlist, present - {tool_id}), organisation_id=shortlist.organisation_id,
-                     summary=f"Removed a tool from shortlist {shortlist.name}")
+    changelog.record(
+        session,
+        actor,
+        "update",
+        ENTITY,
+        shortlist.id,
+        before=before,
+        after=_snapshot(shortlist, present - {tool_id}),
+        organisation_id=shortlist.organisation_id,
+        summary=f"Removed a tool from shortlist {shortlist.name}",
+    )
     return True
 
 
@@ -197,24 +249,37 @@ def entries(session: Session, actor: Actor, shortlist_id: int) -> tuple[Shortlis
     so the buyer sees that it changed instead of it silently vanishing.
     """
     shortlist = get_owned(session, actor, shortlist_id)
-    items = list(session.execute(select(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id)
-                                 .order_by(ShortlistItem.added_at, ShortlistItem.id)).scalars())
-    tools = {t.id: t for t in session.execute(
-        select(Tool).where(Tool.id.in_([i.tool_id for i in items]))).scalars()}  # type: ignore[union-attr]
+    items = list(
+        session.execute(
+            select(ShortlistItem)
+            .where(ShortlistItem.shortlist_id == shortlist_id)
+            .order_by(ShortlistItem.added_at, ShortlistItem.id)
+        ).scalars()
+    )
+    tools = {t.id: t for t in session.execute(select(Tool).where(Tool.id.in_([i.tool_id for i in items]))).scalars()}  # type: ignore[union-attr]
     reads = {r["id"]: r for r in tools_to_read(session, list(tools.values()))}
-    suppliers = {s.id: s for s in session.execute(select(Supplier).where(
-        Supplier.id.in_({t.supplier_id for t in tools.values()}))).scalars()}  # type: ignore[attr-defined]
+    suppliers = {
+        s.id: s
+        for s in session.execute(
+            select(Supplier).where(Supplier.id.in_({t.supplier_id for t in tools.values()}))
+        ).scalars()
+    }  # type: ignore[attr-defined]
     out = []
     for item in items:
         read = reads.get(item.tool_id)
         if read is None:
             continue
         sup = suppliers.get(read["supplier_id"])
-        out.append(ShortlistEntry(
-            tool=read, supplier_sme=bool(sup and SizeBand(sup.size_band).is_sme),
-            supplier_verified=bool(sup and sup.verified), note=item.note, added_at=item.added_at,
-            tool_version=item.tool_version,
-        ))
+        out.append(
+            ShortlistEntry(
+                tool=read,
+                supplier_sme=bool(sup and SizeBand(sup.size_band).is_sme),
+                supplier_verified=bool(sup and sup.verified),
+                note=item.note,
+                added_at=item.added_at,
+                tool_version=item.tool_version,
+            )
+        )
     return shortlist, out
 
 
@@ -256,14 +321,27 @@ def _accreditation_text(acc: dict[str, Any]) -> str:
 def export_row(entry: ShortlistEntry) -> list[Any]:
     t = entry.tool
     return [
-        t["name"], t["supplier_name"], entry.supplier_sme, entry.supplier_verified, t["summary"],
-        t["category"], Classification[t["classification"]].label, t["trl"], ", ".join(t["deployments"]),
-        t["hosting"].upper(), ", ".join(t["data_standards"]), t["pricing_model"] or "",
-        t["price_capital"], t["price_annual"],
+        t["name"],
+        t["supplier_name"],
+        entry.supplier_sme,
+        entry.supplier_verified,
+        t["summary"],
+        t["category"],
+        Classification[t["classification"]].label,
+        t["trl"],
+        ", ".join(t["deployments"]),
+        t["hosting"].upper(),
+        ", ".join(t["data_standards"]),
+        t["pricing_model"] or "",
+        t["price_capital"],
+        t["price_annual"],
         "; ".join(WORKSTREAMS.get(w, w) for w in t["workstreams"]),
         "; ".join(c["node_path"] for c in t["capabilities"]),
         "; ".join(_accreditation_text(a) for a in t["accreditations"]),
-        t["last_reviewed"], t["status"], entry.note, entry.added_at.date() if entry.added_at else None,
+        t["last_reviewed"],
+        t["status"],
+        entry.note,
+        entry.added_at.date() if entry.added_at else None,
     ]
 
 

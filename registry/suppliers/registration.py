@@ -24,8 +24,17 @@ from registry.suppliers.services import new_supplier
 from registry.suppliers.validation import check_ch_number
 
 MIN_PASSWORD = 12
-ORG_FIELDS = ("name", "companies_house_number", "address", "region", "website", "size_band", "employees",
-              "contact_name", "contact_email")
+ORG_FIELDS = (
+    "name",
+    "companies_house_number",
+    "address",
+    "region",
+    "website",
+    "size_band",
+    "employees",
+    "contact_name",
+    "contact_email",
+)
 ACCOUNT_FIELDS = ("user_name", "email")
 # Messages for Pydantic error types, so people read plain English rather than library jargon.
 _FIELD_MESSAGES = {
@@ -100,11 +109,16 @@ def parse_registration(form: Mapping[str, Any]) -> Registration:
         clearances = [clearances]
     employees_raw = _text(form, "employees")
     data: dict[str, Any] = {
-        "name": _text(form, "name"), "companies_house_number": number, "address": _text(form, "address"),
-        "region": _text(form, "region"), "website": _text(form, "website") or None,
-        "size_band": _text(form, "size_band"), "employees": employees_raw or None,
+        "name": _text(form, "name"),
+        "companies_house_number": number,
+        "address": _text(form, "address"),
+        "region": _text(form, "region"),
+        "website": _text(form, "website") or None,
+        "size_band": _text(form, "size_band"),
+        "employees": employees_raw or None,
         "clearances": [c for c in clearances if c in {x.value for x in Clearance}],
-        "contact_name": _text(form, "contact_name"), "contact_email": _text(form, "contact_email") or None,
+        "contact_name": _text(form, "contact_name"),
+        "contact_email": _text(form, "contact_email") or None,
     }
     if data["website"] and "://" not in data["website"]:
         data["website"] = "https://" + data["website"]  # people type "www.acme.co.uk"
@@ -142,8 +156,13 @@ def find_duplicates(session: Session, supplier: SupplierCreate) -> list[Possible
     by_id = {s.id: s for s in rows}
     domain = domain_of(website)
     return [
-        PossibleDuplicate(m.id, by_id[m.id].name, by_id[m.id].website, by_id[m.id].companies_house_number,
-                          _reasons(m.same_number, m.same_domain, m.name_score, domain))
+        PossibleDuplicate(
+            m.id,
+            by_id[m.id].name,
+            by_id[m.id].website,
+            by_id[m.id].companies_house_number,
+            _reasons(m.same_number, m.same_domain, m.name_score, domain),
+        )
         for m in find_duplicate_suppliers(candidate, existing)
     ]
 
@@ -154,7 +173,8 @@ def _check_unique(session: Session, reg: Registration) -> None:
     if session.execute(select(Supplier.id).where(Supplier.companies_house_number == number)).first():
         errors["companies_house_number"] = (
             f"Companies House number {number} is already registered. If this is your organisation, "
-            "ask a colleague with an account to add you, or contact the registry team")
+            "ask a colleague with an account to add you, or contact the registry team"
+        )
     if session.execute(select(User.id).where(User.email == reg.email)).first():
         errors["email"] = "An account with this email address already exists. Sign in instead"
     if errors:
@@ -178,10 +198,25 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
     summary = f"Self-registered {supplier.name} (pending moderation)"
     if confirmed_distinct:
         summary += "; applicant confirmed it is not a listed look-alike"
-    changelog.record(session, applicant, "register", "supplier", supplier.id, after=changelog.snapshot(supplier),
-                     organisation_id=org.id, summary=summary)
-    user = add_user(session, applicant, email=reg.email, name=reg.user_name, role=Role.SUPPLIER,
-                    organisation_id=org.id, password=reg.password)  # type: ignore[arg-type]
+    changelog.record(
+        session,
+        applicant,
+        "register",
+        "supplier",
+        supplier.id,
+        after=changelog.snapshot(supplier),
+        organisation_id=org.id,
+        summary=summary,
+    )
+    user = add_user(
+        session,
+        applicant,
+        email=reg.email,
+        name=reg.user_name,
+        role=Role.SUPPLIER,
+        organisation_id=org.id,
+        password=reg.password,
+    )  # type: ignore[arg-type]
     changelog.bump_generation(session)
     return supplier, user
 
@@ -194,10 +229,19 @@ def record_claim(session: Session, supplier_id: int, form: Mapping[str, Any]) ->
     name, email = _text(form, "user_name"), _text(form, "email").lower()
     claimant = Actor(email=email or "anonymous", name=name or "anonymous")
     changelog.record(
-        session, claimant, "claim_request", "supplier", supplier.id, organisation_id=supplier.organisation_id,
-        after={"claimant_name": name, "claimant_email": email, "contact_name": _text(form, "contact_name"),
-               "contact_email": _text(form, "contact_email"),
-               "companies_house_number": _text(form, "companies_house_number").upper()},
+        session,
+        claimant,
+        "claim_request",
+        "supplier",
+        supplier.id,
+        organisation_id=supplier.organisation_id,
+        after={
+            "claimant_name": name,
+            "claimant_email": email,
+            "contact_name": _text(form, "contact_name"),
+            "contact_email": _text(form, "contact_email"),
+            "companies_house_number": _text(form, "companies_house_number").upper(),
+        },
         summary=f"{name or 'Someone'} ({email or 'no email'}) asked to manage {supplier.name}",
     )
     return supplier

@@ -27,8 +27,9 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("about", "About the tool", ("name", "summary", "description", "category", "workstreams", "four_ps",
-                                      "five_ds")),
+    Step(
+        "about", "About the tool", ("name", "summary", "description", "category", "workstreams", "four_ps", "five_ds")
+    ),
     Step("capabilities", "Capabilities", ("capabilities",)),
     Step("security", "Security and hosting", ("classification", "hosting", "deployments", "data_standards", "trl")),
     Step("accreditations", "Accreditations", ("accreditations",)),
@@ -74,36 +75,64 @@ def _many(form: Mapping[str, Any], key: str) -> list[str]:
 
 # --- read side: a stored listing as form values ----------------------------------------------
 
+
 def values_from_read(read: Mapping[str, Any]) -> dict[str, Any]:
     """Every step's form values from a ToolRead dict."""
     known = set(DATA_STANDARDS)
     return {
-        "name": read["name"], "summary": read["summary"], "description": read["description"],
-        "category": read["category"], "workstreams": list(read["workstreams"]), "four_ps": list(read["four_ps"]),
+        "name": read["name"],
+        "summary": read["summary"],
+        "description": read["description"],
+        "category": read["category"],
+        "workstreams": list(read["workstreams"]),
+        "four_ps": list(read["four_ps"]),
         "five_ds": list(read["five_ds"]),
         "cap": [c["node_code"] for c in read["capabilities"]],
         "claims": {c["node_code"]: {"state": c["state"], "evidence": c["evidence"]} for c in read["capabilities"]},
-        "classification": read["classification"], "hosting": read["hosting"],
+        "classification": read["classification"],
+        "hosting": read["hosting"],
         "deployments": list(read["deployments"]),
         "data_standards": [d for d in read["data_standards"] if d in known],
         "other_standards": ", ".join(d for d in read["data_standards"] if d not in known),
         "trl": str(read["trl"]),
-        "acc_rows": [{"name": a["name"], "expires": _date_parts(a["expires_on"]), "mandatory": a["mandatory"]}
-                     for a in read["accreditations"]] or [_blank_acc()],
+        "acc_rows": [
+            {"name": a["name"], "expires": _date_parts(a["expires_on"]), "mandatory": a["mandatory"]}
+            for a in read["accreditations"]
+        ]
+        or [_blank_acc()],
         "skill_rows": [{"code": s["skill_code"], "level": str(s["level"])} for s in read["skills_needed"]]
         or [_blank_skill()],
         "training_offered": [t["skill_code"] for t in read["training_offered"]],
         "pricing_model": read["pricing_model"] or "",
-        "price_capital": _money_text(read["price_capital"]), "price_annual": _money_text(read["price_annual"]),
+        "price_capital": _money_text(read["price_capital"]),
+        "price_annual": _money_text(read["price_annual"]),
     }
 
 
 def blank_values() -> dict[str, Any]:
-    return {"name": "", "summary": "", "description": "", "category": "", "workstreams": [], "four_ps": [],
-            "five_ds": [], "cap": [], "claims": {}, "classification": "OFFICIAL", "hosting": "uk",
-            "deployments": [], "data_standards": [], "other_standards": "", "trl": "", "acc_rows": [_blank_acc()],
-            "skill_rows": [_blank_skill()], "training_offered": [], "pricing_model": "", "price_capital": "",
-            "price_annual": ""}
+    return {
+        "name": "",
+        "summary": "",
+        "description": "",
+        "category": "",
+        "workstreams": [],
+        "four_ps": [],
+        "five_ds": [],
+        "cap": [],
+        "claims": {},
+        "classification": "OFFICIAL",
+        "hosting": "uk",
+        "deployments": [],
+        "data_standards": [],
+        "other_standards": "",
+        "trl": "",
+        "acc_rows": [_blank_acc()],
+        "skill_rows": [_blank_skill()],
+        "training_offered": [],
+        "pricing_model": "",
+        "price_capital": "",
+        "price_annual": "",
+    }
 
 
 def _date_parts(value: date | str | None) -> dict[str, str]:
@@ -126,6 +155,7 @@ def _blank_skill() -> dict[str, str]:
 
 
 # --- write side: one step's form -> payload --------------------------------------------------
+
 
 def _about(form: Mapping[str, Any], r: StepResult) -> None:
     for key in ("name", "summary", "description", "category"):
@@ -172,9 +202,12 @@ def _security(form: Mapping[str, Any], r: StepResult) -> None:
     r.values["other_standards"] = _get(form, "other_standards")
     r.values["trl"] = _get(form, "trl")
     others = [s.strip().upper() for s in r.values["other_standards"].replace(";", ",").split(",") if s.strip()]
-    r.payload.update(classification=r.values["classification"] or None, hosting=r.values["hosting"] or None,
-                     deployments=r.values["deployments"],
-                     data_standards=list(dict.fromkeys(r.values["data_standards"] + others)))
+    r.payload.update(
+        classification=r.values["classification"] or None,
+        hosting=r.values["hosting"] or None,
+        deployments=r.values["deployments"],
+        data_standards=list(dict.fromkeys(r.values["data_standards"] + others)),
+    )
     if not r.values["classification"]:
         r.errors["classification"] = "Select the highest classification the tool may hold"
     if not r.values["hosting"]:
@@ -203,7 +236,11 @@ def _accreditations(form: Mapping[str, Any], r: StepResult) -> None:
     rows, payload, index = [], [], {}
     for i in _rows(form, "acc"):
         parts = {p: _get(form, f"acc-{i}-expires-{p}") for p in ("day", "month", "year")}
-        row = {"name": _get(form, f"acc-{i}-name"), "expires": parts, "mandatory": bool(_get(form, f"acc-{i}-mandatory"))}
+        row = {
+            "name": _get(form, f"acc-{i}-name"),
+            "expires": parts,
+            "mandatory": bool(_get(form, f"acc-{i}-mandatory")),
+        }
         if not row["name"] and not any(parts.values()):
             continue  # a blank row is simply not wanted
         n = len(rows)
@@ -304,11 +341,10 @@ def parse_step(slug: str, form: Mapping[str, Any], *, staff: bool = False, creat
         _pricing(form, r)
     else:
         raise KeyError(slug)
-    if not r.errors:
-        try:
-            (ToolCreate if creating else ToolUpdate).model_validate(r.payload)
-        except ValidationError as exc:
-            _map_validation(exc, r)
+    try:  # always, so every problem on the page is reported at once
+        (ToolCreate if creating else ToolUpdate).model_validate(r.payload)
+    except ValidationError as exc:
+        _map_validation(exc, r)
     r.values.pop("_acc_index", None)
     return r
 

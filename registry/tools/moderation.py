@@ -17,7 +17,7 @@ from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
 from registry.db_types import today, utcnow
 from registry.enums import Role, ToolStatus
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.resources import bump_version
 from registry.search.dedupe import DuplicateGroup, SupplierKey, ToolKey, duplicate_report
 from registry.suppliers.models import Supplier
@@ -42,8 +42,9 @@ def _reason(reasons: str, what: str) -> str:
     if not text:
         raise InvalidInput(f"Enter the reasons for {what}.", fields={"reasons": f"Enter the reasons for {what}"})
     if len(text) > MAX_REASON:
-        raise InvalidInput("Reasons are too long.", fields={"reasons": f"Reasons must be {MAX_REASON} characters "
-                                                                       "or fewer"})
+        raise InvalidInput(
+            "Reasons are too long.", fields={"reasons": f"Reasons must be {MAX_REASON} characters or fewer"}
+        )
     return text
 
 
@@ -60,12 +61,14 @@ def _bump(session: Session, model: Any, obj: Any, version: int | None) -> None:
     bump_version(session, model, obj, obj.version)
 
 
-def _tool_decision(session: Session, actor: Actor, tool: Tool, action: str, summary: str,
-                   before: dict[str, Any] | None) -> None:
+def _tool_decision(
+    session: Session, actor: Actor, tool: Tool, action: str, summary: str, before: dict[str, Any] | None
+) -> None:
     tool.updated_at = utcnow()
     session.flush()
-    changelog.record(session, actor, action, "tool", tool.id, before=before, after=changelog.snapshot(tool),
-                     summary=summary)
+    changelog.record(
+        session, actor, action, "tool", tool.id, before=before, after=changelog.snapshot(tool), summary=summary
+    )
     changelog.bump_generation(session)
 
 
@@ -81,8 +84,9 @@ def submission_problems(session: Session, tool: Tool) -> dict[str, str]:
         problems["summary"] = "Add a short summary of the tool"
     if not tool.description.strip():
         problems["description"] = "Add a description of the tool"
-    claims = session.execute(select(func.count()).select_from(CapabilityClaim).where(
-        CapabilityClaim.tool_id == tool.id)).scalar_one()
+    claims = session.execute(
+        select(func.count()).select_from(CapabilityClaim).where(CapabilityClaim.tool_id == tool.id)
+    ).scalar_one()
     if not claims:
         problems["capabilities"] = "Choose at least one capability the tool provides"
     return problems
@@ -147,17 +151,26 @@ def request_changes(session: Session, actor: Actor, tool_id: int, reasons: str, 
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.DRAFT.value
     tool.moderator_feedback = text
-    _tool_decision(session, actor, tool, "request_changes", f"Requested changes to {tool.name}: {text[:500]}",
-                   before)
+    _tool_decision(session, actor, tool, "request_changes", f"Requested changes to {tool.name}: {text[:500]}", before)
     return tool
 
 
-def _supplier_decision(session: Session, actor: Actor, supplier: Supplier, action: str, summary: str,
-                       before: dict[str, Any] | None) -> None:
+def _supplier_decision(
+    session: Session, actor: Actor, supplier: Supplier, action: str, summary: str, before: dict[str, Any] | None
+) -> None:
     supplier.updated_at = utcnow()
     session.flush()
-    changelog.record(session, actor, action, "supplier", supplier.id, before=before,
-                     after=changelog.snapshot(supplier), organisation_id=supplier.organisation_id, summary=summary)
+    changelog.record(
+        session,
+        actor,
+        action,
+        "supplier",
+        supplier.id,
+        before=before,
+        after=changelog.snapshot(supplier),
+        organisation_id=supplier.organisation_id,
+        summary=summary,
+    )
     changelog.bump_generation(session)
 
 
@@ -187,8 +200,9 @@ def approve_supplier(session: Session, actor: Actor, supplier_id: int, version: 
     return supplier
 
 
-def reject_supplier(session: Session, actor: Actor, supplier_id: int, reasons: str,
-                    version: int | None = None) -> Supplier:
+def reject_supplier(
+    session: Session, actor: Actor, supplier_id: int, reasons: str, version: int | None = None
+) -> Supplier:
     _require_staff(actor)
     text = _reason(reasons, "rejecting the supplier")
     supplier = _get(session, Supplier, supplier_id, "supplier")
@@ -197,21 +211,37 @@ def reject_supplier(session: Session, actor: Actor, supplier_id: int, reasons: s
     before = changelog.snapshot(supplier)
     _bump(session, Supplier, supplier, version)
     supplier.status = "rejected"
-    _supplier_decision(session, actor, supplier, "reject", f"Rejected supplier {supplier.name}: {text[:500]}",
-                       before)
+    _supplier_decision(session, actor, supplier, "reject", f"Rejected supplier {supplier.name}: {text[:500]}", before)
     return supplier
 
 
 def review_queue(session: Session, actor: Actor, claims_limit: int = 50) -> ReviewQueue:
     _require_staff(actor)
-    tools = session.execute(
-        select(Tool, Supplier).join(Supplier, Supplier.id == Tool.supplier_id)
-        .where(Tool.status == ToolStatus.SUBMITTED.value).order_by(Tool.updated_at, Tool.id)
-    ).tuples().all()
-    suppliers = session.execute(select(Supplier).where(Supplier.status == "pending")
-                                .order_by(Supplier.created_at, Supplier.id)).scalars().all()
-    claims = session.execute(select(AuditEvent).where(AuditEvent.action == "claim_request")
-                             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(claims_limit)).scalars().all()
+    tools = (
+        session.execute(
+            select(Tool, Supplier)
+            .join(Supplier, Supplier.id == Tool.supplier_id)
+            .where(Tool.status == ToolStatus.SUBMITTED.value)
+            .order_by(Tool.updated_at, Tool.id)
+        )
+        .tuples()
+        .all()
+    )
+    suppliers = (
+        session.execute(select(Supplier).where(Supplier.status == "pending").order_by(Supplier.created_at, Supplier.id))
+        .scalars()
+        .all()
+    )
+    claims = (
+        session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.action == "claim_request")
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(claims_limit)
+        )
+        .scalars()
+        .all()
+    )
     return ReviewQueue(list(tools), list(suppliers), list(claims))
 
 
@@ -226,8 +256,11 @@ class DuplicateRow:
 def _signal_text(signal: str) -> str:
     if signal.startswith("similar_name:"):
         return f"similar name ({signal.split(':', 1)[1]}% alike)"
-    return {"same_company_number": "same Companies House number", "same_domain": "same website domain",
-            "same_supplier": "same supplier"}.get(signal, signal)
+    return {
+        "same_company_number": "same Companies House number",
+        "same_domain": "same website domain",
+        "same_supplier": "same supplier",
+    }.get(signal, signal)
 
 
 def duplicates(session: Session, actor: Actor) -> list[DuplicateRow]:
@@ -243,13 +276,27 @@ def duplicates(session: Session, actor: Actor) -> list[DuplicateRow]:
     for g in groups:
         reasons = sorted({_signal_text(sig) for _a, m in g.pairs for sig in m.signals})
         if g.kind == "supplier":
-            members = [{"id": i, "name": suppliers[i].name, "href": f"/suppliers/{i}/history",
-                        "detail": f"{suppliers[i].companies_house_number} · {suppliers[i].website or 'no website'}"
-                                  f" · {suppliers[i].status}"} for i in g.ids]
+            members = [
+                {
+                    "id": i,
+                    "name": suppliers[i].name,
+                    "href": f"/suppliers/{i}/history",
+                    "detail": f"{suppliers[i].companies_house_number} · {suppliers[i].website or 'no website'}"
+                    f" · {suppliers[i].status}",
+                }
+                for i in g.ids
+            ]
         else:
-            members = [{"id": i, "name": tools[i].name, "href": f"/tools/{i}/history",
-                        "detail": f"{suppliers[tools[i].supplier_id].name if tools[i].supplier_id in suppliers else '?'}"
-                                  f" · {tools[i].status}"} for i in g.ids]
+            members = [
+                {
+                    "id": i,
+                    "name": tools[i].name,
+                    "href": f"/tools/{i}/history",
+                    "detail": f"{suppliers[tools[i].supplier_id].name if tools[i].supplier_id in suppliers else '?'}"
+                    f" · {tools[i].status}",
+                }
+                for i in g.ids
+            ]
         rows.append(DuplicateRow(g.kind, g.score, members, reasons))
     return rows
 
@@ -266,10 +313,3 @@ def can_see_history(actor: Actor, *, supplier_id: int, public: bool) -> bool:
 def require_history_access(actor: Actor, *, supplier_id: int, public: bool, label: str) -> None:
     if not can_see_history(actor, supplier_id=supplier_id, public=public):
         raise NotFound(f"No {label} found.")
-
-
-__all__ = [
-    "DuplicateRow", "Forbidden", "ReviewQueue", "approve", "approve_supplier", "can_see_history", "duplicates",
-    "reject", "reject_supplier", "request_changes", "require_history_access", "review_queue",
-    "submission_problems", "submit", "verify_supplier",
-]

@@ -13,12 +13,13 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.db_types import today
 from registry.enums import ToolStatus
-from registry.errors import InvalidInput
+from registry.errors import InvalidInput, NotFound
 from registry.resources import ListParams, get_visible, list_resources, read_one
 from registry.search.service import parse_params, service_for
 from registry.shortlists import services as shortlists
@@ -26,6 +27,7 @@ from registry.suppliers.models import Supplier
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
 from registry.suppliers.services import to_read as suppliers_to_read
 from registry.taxonomy.services import tree
+from registry.tools.models import Tool
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.web import browse_views as views
 from registry.web.context import flash, page_context
@@ -48,6 +50,7 @@ def _can_shortlist(actor: Actor) -> bool:
 
 
 # --- compare basket (session) -----------------------------------------------------------------
+
 
 def basket(request: Request[Any, Any, Any]) -> list[int]:
     raw = request.session.get(BASKET_KEY) if request.scope.get("session") is not None else None
@@ -91,16 +94,16 @@ def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
     return Redirect(path=target)
 
 
-def _basket_add(request: Request[Any, Any, Any], session: Session, actor: Actor, ids: list[int],
-                tool_id: int | None) -> None:
+def _basket_add(
+    request: Request[Any, Any, Any], session: Session, actor: Actor, ids: list[int], tool_id: int | None
+) -> None:
     if tool_id is None:
         raise InvalidInput("Choose a tool to compare.", fields={"add": "not a tool id"})
     tool = get_visible(session, TOOL_SPEC, actor, tool_id)
     if tool_id in ids:
         flash(request, f"{tool.name} is already in your compare list.", "info")
     elif len(ids) >= COMPARE_MAX:
-        flash(request, f"You can compare up to {COMPARE_MAX} tools. Remove one before adding {tool.name}.",
-              "error")
+        flash(request, f"You can compare up to {COMPARE_MAX} tools. Remove one before adding {tool.name}.", "error")
     else:
         ids.append(tool_id)
         flash(request, f"Added {tool.name} to your compare list ({len(ids)} of {COMPARE_MAX}).")
@@ -108,12 +111,18 @@ def _basket_add(request: Request[Any, Any, Any], session: Session, actor: Actor,
 
 # --- search -----------------------------------------------------------------------------------
 
+
 def _bad_search(request: Request[Any, Any, Any], exc: InvalidInput) -> Template:
     with unit_of_work(request):
         errors = exc.fields or {"q": exc.detail}
         messages = {k: exc.detail if len(errors) == 1 else v for k, v in errors.items()}
-        ctx = page_context(request, page_title="There is a problem with your search", nav_active="search",
-                           errors=messages, detail=exc.detail)
+        ctx = page_context(
+            request,
+            page_title="There is a problem with your search",
+            nav_active="search",
+            errors=messages,
+            detail=exc.detail,
+        )
     return Template("search/bad_request.html", context=ctx, status_code=400, headers=VARY)
 
 
@@ -133,19 +142,30 @@ def search_page(request: Request[Any, Any, Any]) -> Template:
         docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
         pages = max(1, -(-result.total // params.per_page))
         ctx = page_context(
-            request, page_title=f"Search: {params.q}" if params.q else "Search tools", nav_active="search",
-            q=params.q, sort=params.sort, sort_options=views.SORT_OPTIONS, result=result, pages=pages,
-            cards=views.result_cards(result.hits, docs), facets=views.facet_view(facets, params, raw, tree(session)),
+            request,
+            page_title=f"Search: {params.q}" if params.q else "Search tools",
+            nav_active="search",
+            q=params.q,
+            sort=params.sort,
+            sort_options=views.SORT_OPTIONS,
+            result=result,
+            pages=pages,
+            cards=views.result_cards(result.hits, docs),
+            facets=views.facet_view(facets, params, raw, tree(session)),
             page_url=lambda n: views.search_url(pairs, page=n),
             clear_url=views.search_url([("q", params.q)] if params.q else []),
-            current_url=views.search_url(pairs), basket=basket(request), fmt=views.FMT,
-            htmx=_is_htmx(request), can_shortlist=_can_shortlist(actor),
+            current_url=views.search_url(pairs),
+            basket=basket(request),
+            fmt=views.FMT,
+            htmx=_is_htmx(request),
+            can_shortlist=_can_shortlist(actor),
         )
     template = "search/_region.html" if ctx["htmx"] else "search/index.html"
     return Template(template, context=ctx, headers=VARY)
 
 
 # --- tool and supplier pages ------------------------------------------------------------------
+
 
 def _supplier_read(session: Session, supplier_id: int) -> dict[str, Any]:
     supplier = session.get(Supplier, supplier_id)
@@ -158,11 +178,17 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
         tool = read_one(session, TOOL_SPEC, actor, tool_id)
         now = today()
         ctx = page_context(
-            request, page_title=tool["name"], nav_active="search", tool=tool,
+            request,
+            page_title=tool["name"],
+            nav_active="search",
+            tool=tool,
             supplier=_supplier_read(session, tool["supplier_id"]),
             accreditations=views.accreditation_views(tool["accreditations"], now),
-            stale=views.is_stale(tool, now), published=tool["status"] == ToolStatus.PUBLISHED.value,
-            in_basket=tool_id in basket(request), basket=basket(request), fmt=views.FMT,
+            stale=views.is_stale(tool, now),
+            published=tool["status"] == ToolStatus.PUBLISHED.value,
+            in_basket=tool_id in basket(request),
+            basket=basket(request),
+            fmt=views.FMT,
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if _can_shortlist(actor) else [],
         )
@@ -173,14 +199,17 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
 def supplier_page(request: Request[Any, Any, Any], supplier_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
         supplier = read_one(session, SUPPLIER_SPEC, actor, supplier_id)
-        tools = list_resources(session, TOOL_SPEC, actor, ListParams(
-            per_page=200, sort="name", filters={"supplier_id": str(supplier_id)})).items
-        ctx = page_context(request, page_title=supplier["name"], nav_active="search", supplier=supplier,
-                           tools=tools, fmt=views.FMT)
+        tools = list_resources(
+            session, TOOL_SPEC, actor, ListParams(per_page=200, sort="name", filters={"supplier_id": str(supplier_id)})
+        ).items
+        ctx = page_context(
+            request, page_title=supplier["name"], nav_active="search", supplier=supplier, tools=tools, fmt=views.FMT
+        )
     return Template("suppliers/public.html", context=ctx)
 
 
 # --- compare ----------------------------------------------------------------------------------
+
 
 def _compare_ids(request: Request[Any, Any, Any]) -> tuple[list[int], bool]:
     """(tool ids, from_basket). Explicit ?ids= wins over the session basket."""
@@ -206,6 +235,22 @@ def _compare_problem(count: int, from_basket: bool) -> str:
     return ""
 
 
+def _load_tools(session: Session, actor: Actor, ids: list[int], from_basket: bool) -> list[dict[str, Any]]:
+    """Visible tools in the order asked, read in one batch.
+
+    Explicit ids must all be visible (else 404, as for one tool); a basket quietly drops tools
+    that were unpublished since they were added.
+    """
+    if not ids:
+        return []
+    rows = session.execute(TOOL_SPEC.scope(actor, select(Tool).where(Tool.id.in_(ids)))).scalars().all()  # type: ignore[union-attr]
+    by_id = {r["id"]: r for r in TOOL_SPEC.to_read(session, rows)}
+    missing = [i for i in ids if i not in by_id]
+    if missing and not from_basket:
+        raise NotFound(f"No tool with id {missing[0]}.")
+    return [by_id[i] for i in ids if i in by_id]
+
+
 @get("/compare", sync_to_thread=True, include_in_schema=False)
 def compare_page(request: Request[Any, Any, Any]) -> Template:
     try:
@@ -215,23 +260,28 @@ def compare_page(request: Request[Any, Any, Any]) -> Template:
     else:
         problem = _compare_problem(len(ids), from_basket)
     with unit_of_work(request) as (session, actor):
-        tools = [] if problem else [read_one(session, TOOL_SPEC, actor, i) for i in ids]
+        tools = _load_tools(session, actor, ids, from_basket) if len(ids) <= COMPARE_MAX else []
+        if from_basket:
+            problem = _compare_problem(len(tools), from_basket)
         suppliers = {t["supplier_id"]: _supplier_read(session, t["supplier_id"]) for t in tools}
-        ready = len(tools) >= COMPARE_MIN
+        ready = not problem and len(tools) >= COMPARE_MIN
         ctx = page_context(
-            request, page_title="Compare tools", nav_active="search", tools=tools, from_basket=from_basket,
-            rows=views.compare_rows(tools, suppliers, today()) if ready else [], ready=ready,
-            errors={"ids": problem} if problem and not from_basket else {}, problem=problem, fmt=views.FMT,
+            request,
+            page_title="Compare tools",
+            nav_active="search",
+            tools=tools,
+            from_basket=from_basket,
+            rows=views.compare_rows(tools, suppliers, today()) if ready else [],
+            ready=ready,
+            errors={"ids": problem} if problem else {},
+            problem=problem,
+            fmt=views.FMT,
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if ready and _can_shortlist(actor) else [],
-            current_url=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
             ids=ids,
         )
-    status = 400 if problem and not from_basket else 200
-    if problem and from_basket:  # an over-full basket from an old cookie: say so, still 200
-        ctx["errors"] = {"ids": problem}
-    return Template("compare/index.html", context=ctx, status_code=status)
+    # A basket with too few tools is a normal state (200); bad explicit ids are a bad request.
+    return Template("compare/index.html", context=ctx, status_code=400 if problem and not from_basket else 200)
 
 
 ROUTES = [search_page, tool_page, supplier_page, compare_page, basket_update]
-

@@ -25,14 +25,23 @@ MAX_EXPLAIN = 4
 DEPLOYMENT_LABELS = {"saas": "SaaS", "on-premises": "On-premises", "hybrid": "Hybrid", "air-gapped": "Air-gapped"}
 HOSTING_LABELS = {"uk": "UK", "eea": "EEA", "other": "Outside UK and EEA"}
 PRICING_LABELS = {
-    "per-user-year": "Per user per year", "annual-licence": "Annual licence", "perpetual": "Perpetual licence",
-    "subscription-monthly": "Monthly subscription", "free-open-source": "Free and open source",
+    "per-user-year": "Per user per year",
+    "annual-licence": "Annual licence",
+    "perpetual": "Perpetual licence",
+    "subscription-monthly": "Monthly subscription",
+    "free-open-source": "Free and open source",
     "bespoke": "Bespoke pricing",
 }
 FIELD_LABELS = {
-    "name": "name", "supplier": "supplier", "capability": "capability", "category": "category",
-    "data_standard": "data standard", "summary": "summary", "capability_path": "capability area",
-    "workstream": "workstream", "description": "description",
+    "name": "name",
+    "supplier": "supplier",
+    "capability": "capability",
+    "category": "category",
+    "data_standard": "data standard",
+    "summary": "summary",
+    "capability_path": "capability area",
+    "workstream": "workstream",
+    "description": "description",
 }
 SORT_OPTIONS = (
     ("relevance", "Relevance"),
@@ -77,6 +86,18 @@ class Fmt:
         return WORKSTREAMS.get(code, code)
 
     @staticmethod
+    def deployments(values: Iterable[str]) -> str:
+        return ", ".join(Fmt.deployment(v) for v in values)
+
+    @staticmethod
+    def workstreams(codes: Iterable[str]) -> str:
+        return "; ".join(Fmt.workstream(c) for c in codes)
+
+    @staticmethod
+    def words(values: Iterable[str]) -> str:
+        return ", ".join(str(v).capitalize() for v in values)
+
+    @staticmethod
     def date(value: date | None) -> str:
         return f"{value.day} {value:%B %Y}" if value else ""
 
@@ -89,6 +110,7 @@ FMT = Fmt()
 
 
 # --- URLs -------------------------------------------------------------------------------------
+
 
 def query_pairs(params: Any) -> list[tuple[str, str]]:
     """Query parameters as (key, value) pairs, repeated keys kept in order."""
@@ -132,12 +154,14 @@ def refine_capabilities(codes: Sequence[str]) -> tuple[str, ...]:
 
 
 def page_params(params: SearchParams) -> SearchParams:
-    return replace(params, filters=replace(params.filters,
-                                           capability_codes=refine_capabilities(params.filters.capability_codes)))
+    return replace(
+        params, filters=replace(params.filters, capability_codes=refine_capabilities(params.filters.capability_codes))
+    )
 
 
-def disjunctive_facets(service: SearchService, session: Session, params: SearchParams,
-                       facets: Mapping[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+def disjunctive_facets(
+    service: SearchService, session: Session, params: SearchParams, facets: Mapping[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
     """Counts for a group ignore that group's own selection (values within a group are ORed),
     so a count always says how many results choosing that value would add or leave."""
     out = dict(facets)
@@ -186,7 +210,9 @@ def _options(values: Iterable[tuple[str, str]], counts: Mapping[str, int], chose
     return [Option(v, label, int(counts.get(v, 0)), v in picked) for v, label in values]
 
 
-def _capability_areas(tree: list[dict[str, Any]], counts: Mapping[str, int], chosen: Sequence[str]) -> list[CapabilityArea]:
+def _capability_areas(
+    tree: list[dict[str, Any]], counts: Mapping[str, int], chosen: Sequence[str]
+) -> list[CapabilityArea]:
     picked = set(chosen)
     areas = []
     for node in tree:
@@ -196,8 +222,9 @@ def _capability_areas(tree: list[dict[str, Any]], counts: Mapping[str, int], cho
             continue
         area = CapabilityArea(opt)
         if opt.selected or any(c.startswith(code + ".") for c in picked):
-            area.leaves = [Option(c["code"], c["name"], int(counts.get(c["code"], 0)), c["code"] in picked)
-                           for c in _leaves(node)]
+            area.leaves = [
+                Option(c["code"], c["name"], int(counts.get(c["code"], 0)), c["code"] in picked) for c in _leaves(node)
+            ]
         areas.append(area)
     return areas
 
@@ -207,8 +234,9 @@ def _leaves(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [leaf for kid in kids for leaf in ([kid] if not kid.get("children") else _leaves(kid))]
 
 
-def facet_view(facets: Mapping[str, dict[str, int]], params: SearchParams, raw: Mapping[str, list[str]],
-               tree: list[dict[str, Any]]) -> FacetView:
+def facet_view(
+    facets: Mapping[str, dict[str, int]], params: SearchParams, raw: Mapping[str, list[str]], tree: list[dict[str, Any]]
+) -> FacetView:
     """`raw` holds the values as typed in the URL (capabilities before refinement)."""
     f = params.filters
     trl_counts = facets.get("trl", {})
@@ -218,30 +246,52 @@ def facet_view(facets: Mapping[str, dict[str, int]], params: SearchParams, raw: 
         ("verified", "Suppliers checked by the registry", f.verified_only, "verified"),
         ("accredited", "All accreditations in date", f.accreditations_current_only, "accreditations_current"),
     ]
-    labels = {"sme": "SME suppliers only", "verified": "Verified suppliers only",
-              "accredited": "Current accreditations only"}
+    labels = {
+        "sme": "SME suppliers only",
+        "verified": "Verified suppliers only",
+        "accredited": "Current accreditations only",
+    }
     view = FacetView(
         workstream=_options(WORKSTREAMS.items(), facets.get("workstream", {}), f.workstreams),
         capability=_capability_areas(tree, facets.get("capability", {}), raw.get("capability", [])),
-        four_p=_options(((p.value, p.value.capitalize()) for p in FourP), facets.get("four_p", {}),
-                        (p.value for p in f.four_ps)),
-        five_d=_options(((d.value, d.value.capitalize()) for d in FiveD), facets.get("five_d", {}),
-                        (d.value for d in f.five_ds)),
-        classification=_options(((c.name, c.label) for c in Classification), facets.get("classification", {}),
-                                (c.name for c in f.classifications)),
-        trl=_options(((str(n), f"TRL {n} or higher") for n in range(1, 10)), cumulative,
-                     [str(f.trl_min)] if f.trl_min else []),
-        deployment=_options(((d.value, DEPLOYMENT_LABELS[d.value]) for d in Deployment), facets.get("deployment", {}),
-                            (d.value for d in f.deployments)),
-        hosting=_options(((h.value, HOSTING_LABELS[h.value]) for h in Hosting), facets.get("hosting", {}),
-                         (h.value for h in f.hostings)),
-        flags=[(name, hint, Option("true", labels[name], int(facets.get(key, {}).get("true", 0)), bool(on)))
-               for name, hint, on, key in flags],
+        four_p=_options(
+            ((p.value, p.value.capitalize()) for p in FourP), facets.get("four_p", {}), (p.value for p in f.four_ps)
+        ),
+        five_d=_options(
+            ((d.value, d.value.capitalize()) for d in FiveD), facets.get("five_d", {}), (d.value for d in f.five_ds)
+        ),
+        classification=_options(
+            ((c.name, c.label) for c in Classification),
+            facets.get("classification", {}),
+            (c.name for c in f.classifications),
+        ),
+        trl=_options(
+            ((str(n), f"TRL {n} or higher") for n in range(1, 10)), cumulative, [str(f.trl_min)] if f.trl_min else []
+        ),
+        deployment=_options(
+            ((d.value, DEPLOYMENT_LABELS[d.value]) for d in Deployment),
+            facets.get("deployment", {}),
+            (d.value for d in f.deployments),
+        ),
+        hosting=_options(
+            ((h.value, HOSTING_LABELS[h.value]) for h in Hosting),
+            facets.get("hosting", {}),
+            (h.value for h in f.hostings),
+        ),
+        flags=[
+            (name, hint, Option("true", labels[name], int(facets.get(key, {}).get("true", 0)), bool(on)))
+            for name, hint, on, key in flags
+        ],
         active=0,
     )
-    view.active = sum(len(raw.get(k, [])) for k in ("workstream", "capability", "four_p", "five_d", "classification",
-                                                    "deployment", "hosting")) + (1 if f.trl_min else 0) + sum(
-        1 for _n, _h, o in view.flags if o.selected)
+    view.active = (
+        sum(
+            len(raw.get(k, []))
+            for k in ("workstream", "capability", "four_p", "five_d", "classification", "deployment", "hosting")
+        )
+        + (1 if f.trl_min else 0)
+        + sum(1 for _n, _h, o in view.flags if o.selected)
+    )
     return view
 
 
@@ -276,6 +326,7 @@ def result_cards(hits: Sequence[Hit], docs: Mapping[int, ToolDoc]) -> list[Resul
 
 # --- tool page --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class AccreditationView:
     name: str
@@ -309,6 +360,7 @@ def is_stale(tool: Mapping[str, Any], today: date) -> bool:
 
 # --- compare ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class CompareRow:
     label: str
@@ -321,8 +373,9 @@ def _row(label: str, cells: list[list[str]]) -> CompareRow:
     return CompareRow(label, [c or ["None"] for c in cells], len(keys) > 1)
 
 
-def compare_rows(tools: Sequence[Mapping[str, Any]], suppliers: Mapping[int, Mapping[str, Any]],
-                 today: date) -> list[CompareRow]:
+def compare_rows(
+    tools: Sequence[Mapping[str, Any]], suppliers: Mapping[int, Mapping[str, Any]], today: date
+) -> list[CompareRow]:
     """Attributes as rows, tools as columns; a row differs when any two tools' values differ."""
 
     def sup(t: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -334,8 +387,10 @@ def compare_rows(tools: Sequence[Mapping[str, Any]], suppliers: Mapping[int, Map
     def accs(t: Mapping[str, Any]) -> list[str]:
         out = []
         for a in accreditation_views(t["accreditations"], today):
-            suffix = {"expired": f" (expired {FMT.date(a.expires_on)})",
-                      "soon": f" (expires {FMT.date(a.expires_on)})"}.get(a.state, "")
+            suffix = {
+                "expired": f" (expired {FMT.date(a.expires_on)})",
+                "soon": f" (expires {FMT.date(a.expires_on)})",
+            }.get(a.state, "")
             out.append(a.name + suffix)
         return out
 

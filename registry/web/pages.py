@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
-from litestar import Request, get, post
+from litestar import Request, Router, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
@@ -92,4 +92,5 @@ def logout(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(path="/")
 
 
-ROUTES = [home, login_form, login, logout]
+# One Router so GET and POST /login register once (Litestar 2.25 double-wraps sync handlers otherwise).
+ROUTES = [Router(path="/", route_handlers=[home, login_form, login, logout], include_in_schema=False)]

@@ -81,9 +81,9 @@ def test_pass_case_and_fit_score_by_hand() -> None:
         "data_standards_ok",
         "deployment_ok",
     }
-    # verified 40 + text: identical processed texts → ratio 100 → 30
-    # + standards 1 of 1 → 15 + TRL margin (8 − 7) / (9 − 7) × 15 = 7.5  → 92.5
-    assert m.fit_score == pytest.approx(92.5)
+    # verified 40 + text: identical processed texts → ratio 100 → 20
+    # + standards 1 of 1 → 15 + TRL margin (8 − 7) / (9 − 7) × 25 = 12.5  → 87.5
+    assert m.fit_score == pytest.approx(87.5)
 
 
 @pytest.mark.parametrize(
@@ -117,8 +117,8 @@ def test_claim_only_is_a_soft_failure() -> None:
     assert m.fits  # can be shortlisted...
     assert m.failure_codes() == ["claim_only"]  # ...but is flagged
     assert m.capability_state is VerificationState.CLAIMED
-    # claimed 15 instead of verified 40: 92.5 − 25 = 67.5
-    assert m.fit_score == pytest.approx(67.5)
+    # claimed 15 instead of verified 40: 87.5 − 25 = 62.5
+    assert m.fit_score == pytest.approx(62.5)
 
 
 def test_optional_accreditation_expiry_and_current_mandatory_pass() -> None:

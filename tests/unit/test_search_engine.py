@@ -185,6 +185,15 @@ def test_acronym_and_expansion_find_each_other(index: SearchIndex) -> None:
     assert "call data record" in result.query_terms
 
 
+def test_split_words_match_a_compound_name() -> None:
+    idx = SearchIndex.build(
+        [doc(1, "Signalyard Cellsite"), doc(2, "Cell tower survey", summary="site visits")], {}, today=TODAY
+    )
+    result = idx.search("cell site")
+    assert ids(result)[0] == 1
+    assert "cellsite" in result.query_terms
+
+
 def test_supplier_name_search(index: SearchIndex) -> None:
     assert set(ids(index.search("Kestrel Analytics"))[:2]) == {3, 4}
     assert ids(index.search("roadmark vision"))[0] == 1
