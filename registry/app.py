@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from registry.db import make_engine
 from registry.settings import ROOT, Settings, load_settings
 from registry.web.errors import EXCEPTION_HANDLERS
-from registry.web.security_headers import security_headers_middleware
+from registry.web.security_headers import add_security_headers
 
 SESSION_MAX_AGE = 8 * 3600
 
@@ -85,8 +85,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         engine, settings.smtp_url) if settings.scheduler else ()
     app = Litestar(
         on_startup=hooks[:1], on_shutdown=hooks[1:],
-        route_handlers=[*_route_handlers(), static, *extra_handlers],
-        middleware=[security_headers_middleware, session_config.middleware],
+        # One Router for everything: registering handlers that share a path one at a time makes
+        # Litestar 2.25 wrap sync GET handlers twice (they then return a coroutine).
+        route_handlers=[Router(path="/", route_handlers=[*_route_handlers(), static, *extra_handlers])],
+        middleware=[session_config.middleware],
+        before_send=[add_security_headers],
         csrf_config=csrf_config,
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

@@ -35,7 +35,7 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
 
 
 def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryItem:  # type: ignore[override]
-    org_id = target_org(actor, data.organisation_id)
+    org_id = target_org(actor, data.organisation_id, session)
     if session.get(Tool, data.tool_id) is None:
         raise InvalidInput("Unknown tool.", fields={"tool_id": "unknown tool"})
     dup = session.execute(select(InventoryItem.id).where(

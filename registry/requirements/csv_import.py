@@ -247,7 +247,7 @@ def import_requirements(session: Session, actor: Actor, raw: bytes, *, organisat
     Run inside the caller's transaction: if a write still fails, the caller's rollback undoes
     the rows already added.
     """
-    org_id = target_org(actor, organisation_id)
+    org_id = target_org(actor, organisation_id, session)
     rows, errors = parse_rows(_decode(raw))
     if not errors:
         errors = _reference_errors(session, org_id, rows)

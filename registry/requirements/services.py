@@ -67,7 +67,7 @@ def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]
 
 
 def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:  # type: ignore[override]
-    org_id = target_org(actor, data.organisation_id)
+    org_id = target_org(actor, data.organisation_id, session)
     exists = session.execute(select(Requirement.id).where(
         Requirement.organisation_id == org_id, Requirement.code == data.code)).first()
     if exists:

@@ -97,13 +97,20 @@ def org_writer(session: Session, actor: Actor, obj: Any) -> bool:
     return actor.is_admin or (actor.role is Role.CAPABILITY_LEAD and actor.in_org(obj.organisation_id))
 
 
-def target_org(actor: Actor, requested: int | None) -> int:
+def target_org(actor: Actor, requested: int | None, session: Session | None = None) -> int:
     """The organisation a new org-owned row belongs to: one's own, unless an admin says otherwise."""
     actor.require_role(Role.CAPABILITY_LEAD)
     if actor.is_admin:
         if requested is None:
             raise InvalidInput("Admins must say which organisation (organisation_id).",
                                fields={"organisation_id": "required for admins"})
+        if session is not None:
+            from registry.accounts.models import Organisation
+
+            org = session.get(Organisation, requested)
+            if org is None or org.kind != "buyer":
+                raise InvalidInput("organisation_id must be a buying organisation.",
+                                   fields={"organisation_id": "not a buying organisation"})
         return requested
     if requested is not None and requested != actor.organisation_id:
         raise InvalidInput("You can only add records to your own organisation.",
@@ -127,7 +134,7 @@ def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[s
 
 
 def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> SkillHolding:  # type: ignore[override]
-    org_id = target_org(actor, data.organisation_id)
+    org_id = target_org(actor, data.organisation_id, session)
     skill = skill_by_code(session, data.skill_code)
     exists = session.execute(
         select(SkillHolding.id).where(

@@ -40,12 +40,14 @@ def problem(request: Request[Any, Any, Any], status: int, title: str, detail: st
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
+def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str,
+          template: str | None = None) -> Response[Any]:
     from registry.web.context import page_context
 
-    template = {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
+    template = template or {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
         status, "errors/generic.html")
-    ctx = page_context(request, page_title=title, status=status, detail=detail, title=title)
+    ctx = page_context(request, page_title=title, status=status, detail=detail, title=title,
+                       status_code=status, error_title=title, error_detail=detail)
     return Template(template_name=template, context=ctx, status_code=status)  # type: ignore[return-value]
 
 
@@ -73,11 +75,13 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
              405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type",
              429: "Too many requests"}.get(status, "Error")
     detail = str(exc.detail) if exc.detail else title
-    if status == 403 and "CSRF" in detail:
-        detail = "Your form has expired or was not sent from this site. Go back, reload and try again."
+    csrf = status == 403 and "CSRF" in detail
+    if csrf:
+        title = "Your form has expired"
+        detail = "Your form has expired or was not sent from this site. Go back, reload the page and try again."
     if is_api(request):
         return problem(request, status, title, detail, headers=exc.headers)
-    return _page(request, status, title, detail)
+    return _page(request, status, title, detail, "errors/generic.html" if csrf else None)
 
 
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -93,7 +97,33 @@ def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
                         media_type=MediaType.TEXT)
 
 
+def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Safety net: a constraint or value the services did not pre-check is still the client's
+    problem (409/400), never a 500; the transaction has already been rolled back."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    log.warning("Database refused a write on %s %s: %s", request.method, request.url.path,
+                str(getattr(exc, "orig", exc))[:300])
+    if isinstance(exc, IntegrityError):
+        status, title, detail = 409, "Conflict", "This conflicts with existing data (a duplicate or a missing reference)."
+    elif isinstance(exc, DataError | OverflowError):
+        status, title, detail = 400, "Bad request", "A value is out of range or of the wrong kind."
+    else:
+        return handle_server_error(request, exc)
+    if is_api(request):
+        return problem(request, status, title, detail)
+    return _page(request, status, title, detail, "errors/generic.html")
+
+
+def _db_exceptions() -> dict[type[Exception], Any]:
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    # OverflowError: an id too large for the database's integer type (SQLite raises it in Python).
+    return {IntegrityError: handle_db_error, DataError: handle_db_error, OverflowError: handle_db_error}
+
+
 EXCEPTION_HANDLERS = {
+    **_db_exceptions(),
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_server_error,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -19,20 +19,10 @@ HEADERS = [
 ]
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {k.lower() for k, _ in headers}
-                headers.extend((k, v) for k, v in HEADERS if k not in present)
-                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
-            await send(message)
-
-        await app(scope, receive, send_with_headers)
-
-    return middleware
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """before_send hook: runs for every response, including 404s and error pages."""
+    if message["type"] == "http.response.start":
+        headers = list(message.get("headers", []))
+        present = {bytes(k).lower() for k, _ in headers}
+        headers.extend((k, v) for k, v in HEADERS if k not in present)
+        message["headers"] = headers  # type: ignore[typeddict-unknown-key]
