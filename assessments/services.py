@@ -78,7 +78,7 @@ def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]
 
 
 def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:  # type: ignore[override]
-    org_id = target_org(actor, data.organisation_id)
+    org_id = target_org(actor, data.organisation_id, session)
     obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id,
                      created_by=actor.user_id)
     session.add(obj)
