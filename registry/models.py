@@ -23,7 +23,8 @@ def _load_other_packages() -> None:
     import importlib
 
     for name in ("assessments.models", "assessments.jobs.models", "registry.versions.models",
-                 "registry.procurement.models"):
+                 "registry.procurement.models",
+                 "assessments.reports.models", "assessments.evaluations.models"):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a package still being built in another branch of work

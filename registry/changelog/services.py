@@ -60,6 +60,9 @@ def record(
         after=after,
     )
     session.add(event)
+    from registry.versions.services import on_audit_event  # late import: versions reads tools
+
+    on_audit_event(session, event)  # immutable listing versions for published tools / active suppliers
     return event
 
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
 from registry.actor import Actor
+
+# Packages that keep notifications register (engine, user_id) -> unread count here, so the
+# header badge works without registry importing them.
+UNREAD_COUNTERS: list[Callable[[Any, int], int]] = []
+
+
+def _unread(request: Request[Any, Any, Any], actor: Actor | None) -> int:
+    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    if "notifications_unread" not in state and actor is not None and actor.user_id:
+        engine = request.app.state.get("engine")
+        try:
+            state["notifications_unread"] = sum(c(engine, actor.user_id) for c in UNREAD_COUNTERS) if engine else 0
+        except Exception:  # noqa: BLE001 - a badge must never break a page (e.g. the error page)
+            state["notifications_unread"] = 0
+    return int(state.get("notifications_unread", 0) or 0)
 
 
 def flash(request: Request[Any, Any, Any], message: str, category: str = "success") -> None:
@@ -34,7 +50,7 @@ def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any
         "current_user": _UserView(actor) if actor else None,
         "csrf_token": "" if csrf is None or not isinstance(csrf, str) else csrf,
         "flashes": _pop_flashes(request),
-        "notifications_unread": request.scope.get("state", {}).get("notifications_unread", 0),  # type: ignore[union-attr]
+        "notifications_unread": _unread(request, actor),
         "page_title": extra.pop("page_title", "SOC Capability Registry"),
         "nav_active": extra.pop("nav_active", ""),
     }

@@ -102,7 +102,7 @@ def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     problem (409/400), never a 500; the transaction has already been rolled back."""
     from sqlalchemy.exc import DataError, IntegrityError
 
-    log.warning("Database refused a write on %s %s: %s", request.method, request.url.path,
+    log.warning("Database refused %s %s: %s", request.method, request.url.path,
                 str(getattr(exc, "orig", exc))[:300])
     if isinstance(exc, IntegrityError):
         status, title, detail = 409, "Conflict", "This conflicts with existing data (a duplicate or a missing reference)."

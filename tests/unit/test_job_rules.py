@@ -133,7 +133,8 @@ def test_missed_run_detection() -> None:
     assert rules.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 40, tzinfo=tz), "2026-11-25T09") is False
 
 
-@pytest.mark.parametrize(("days", "text"), [(-2, "2 days ago"), (-1, "1 day ago"), (0, "today"), (1, "in 1 day"),
-                                            (60, "in 60 days")])
+@pytest.mark.parametrize(
+    ("days", "text"), [(-2, "2 days ago"), (-1, "1 day ago"), (0, "today"), (1, "in 1 day"), (60, "in 60 days")]
+)
 def test_days_left_text(days: int, text: str) -> None:
     assert rules.days_left_text(days) == text
