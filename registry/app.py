@@ -28,8 +28,8 @@ SESSION_MAX_AGE = 8 * 3600
 def _route_handlers() -> list[Any]:
     from registry.accounts.services import ORG_SPEC
     from registry.api.auth import AuthController
-    from registry.api.transfer import ROUTES as TRANSFER_ROUTES
     from registry.api.crud import build_controller
+    from registry.api.transfer import ROUTES as TRANSFER_ROUTES
     from registry.orgs.services import SPEC as INVENTORY_SPEC
     from registry.requirements.services import SPEC as REQUIREMENT_SPEC
     from registry.skills.services import HOLDING_SPEC, SKILL_SPEC

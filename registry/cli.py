@@ -21,6 +21,15 @@ app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
 
 
+def _mount_jobs() -> None:
+    from assessments.jobs.cli import jobs_app
+
+    app.add_typer(jobs_app, name="jobs", help="Scheduled jobs: list, run, history, send mail.")
+
+
+_mount_jobs()
+
+
 def _engine():  # type: ignore[no-untyped-def]
     from registry.db import make_engine
 
