@@ -1,0 +1,1 @@
+"""Scored procurement evaluations over a shortlist (weighted criteria, reasons, sensitivity)."""

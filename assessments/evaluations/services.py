@@ -1,0 +1,542 @@
+"""Evaluations: create from a shortlist, set weighted criteria, score with reasons, compute.
+
+Visible to members of the owning organisation (procurement officers and capability leads)
+and admins; only procurement officers (and admins) change them. A final evaluation is
+read-only. The maths is ``assessments.evaluation`` (pure); this module only reads and writes
+rows and records the audit trail.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from assessments.evaluation import Criterion, EvaluationError, EvaluationResult, Score, evaluate, validate_criteria
+from assessments.evaluations.models import Evaluation, EvaluationCriterion, EvaluationScore, EvaluationTool
+from assessments.reports.builders import ToolFacts
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.db_types import today, utcnow
+from registry.enums import Role, SizeBand
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.resources import get_visible as get_visible_resource
+from registry.shortlists.models import Shortlist, ShortlistItem
+from registry.suppliers.models import Supplier
+from registry.tools.models import Tool
+from registry.tools.services import SPEC as TOOL_SPEC
+from registry.tools.services import to_read as tools_to_read
+
+ENTITY = "evaluation"
+READ_ROLES = (Role.PROCUREMENT_OFFICER, Role.CAPABILITY_LEAD)
+WRITE_ROLES = (Role.PROCUREMENT_OFFICER,)
+KINDS = ("quality", "price", "social_value")
+MIN_TOOLS = 2
+MAX_TOOLS = 30
+MAX_CRITERIA = 12
+# Defaults that already pass validation: 60 quality, 30 price, 10 social value (PPN 06/20 minimum).
+DEFAULT_CRITERIA: tuple[tuple[str, str, str, float], ...] = (
+    ("functional-fit", "Functional fit", "quality", 40.0),
+    ("security", "Security and assurance", "quality", 20.0),
+    ("price", "Price", "price", 30.0),
+    ("social-value", "Social value", "social_value", 10.0),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionInput:
+    label: str
+    kind: str
+    weight: float | None
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInput:
+    tool_id: int
+    criterion_key: str
+    score: float | None  # None with an empty reason: not scored yet
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSummary:
+    id: str
+    name: str
+    status: str
+    tool_count: int
+    created_at: Any
+
+
+@dataclass(slots=True)
+class Outcome:
+    criteria: list[Criterion]
+    result: EvaluationResult | None
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class EvaluationDetail:
+    evaluation: Evaluation
+    criteria: list[EvaluationCriterion]
+    tools: list[ToolFacts]
+    scores: dict[tuple[int, str], EvaluationScore]
+    outcome: Outcome
+    can_write: bool
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
+    if actor.is_admin:
+        return stmt
+    if actor.role not in READ_ROLES or actor.organisation_id is None:
+        return stmt.where(False)  # type: ignore[arg-type]
+    return stmt.where(Evaluation.organisation_id == actor.organisation_id)
+
+
+def can_write(actor: Actor, evaluation: Evaluation) -> bool:
+    return actor.is_admin or (actor.role in WRITE_ROLES and actor.in_org(evaluation.organisation_id))
+
+
+def get_visible(session: Session, actor: Actor, evaluation_id: str) -> Evaluation:
+    actor.require_auth()
+    row = session.execute(scope(actor, select(Evaluation).where(Evaluation.id == evaluation_id))).scalar_one_or_none()
+    if row is None:  # same answer for missing and not visible
+        raise NotFound("No such evaluation.")
+    return row
+
+
+def get_writable(session: Session, actor: Actor, evaluation_id: str) -> Evaluation:
+    evaluation = get_visible(session, actor, evaluation_id)
+    if not can_write(actor, evaluation):
+        raise Forbidden("Only the organisation's procurement officers can change this evaluation.")
+    if evaluation.status == "final":
+        raise Conflict("This evaluation is final and can no longer be changed.")
+    return evaluation
+
+
+def _touch(evaluation: Evaluation) -> None:
+    evaluation.version += 1
+    evaluation.updated_at = utcnow()
+
+
+# ---------------------------------------------------------------- reading
+
+
+def list_for(session: Session, actor: Actor) -> list[EvaluationSummary]:
+    actor.require_auth()
+    counts = (
+        select(EvaluationTool.evaluation_id, func.count().label("n")).group_by(EvaluationTool.evaluation_id).subquery()
+    )
+    stmt = scope(
+        actor,
+        select(Evaluation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.evaluation_id == Evaluation.id)
+        .order_by(Evaluation.created_at.desc()),
+    )  # type: ignore[attr-defined]
+    return [EvaluationSummary(e.id, e.name, e.status, int(n), e.created_at) for e, n in session.execute(stmt).all()]
+
+
+def criteria_rows(session: Session, evaluation_id: str) -> list[EvaluationCriterion]:
+    stmt = select(EvaluationCriterion).where(EvaluationCriterion.evaluation_id == evaluation_id)
+    return list(session.execute(stmt.order_by(EvaluationCriterion.position, EvaluationCriterion.id)).scalars())
+
+
+def tool_rows(session: Session, evaluation_id: str) -> list[EvaluationTool]:
+    stmt = select(EvaluationTool).where(EvaluationTool.evaluation_id == evaluation_id).order_by(EvaluationTool.id)
+    return list(session.execute(stmt).scalars())
+
+
+def score_rows(session: Session, evaluation_id: str) -> list[EvaluationScore]:
+    stmt = select(EvaluationScore).where(EvaluationScore.evaluation_id == evaluation_id)
+    return list(session.execute(stmt).scalars())
+
+
+def tool_facts(
+    session: Session,
+    tool_ids: Sequence[int],
+    *,
+    chosen_versions: Mapping[int, int] | None = None,
+    prices: Mapping[int, float] | None = None,
+) -> list[ToolFacts]:
+    """Report-ready facts about tools and their suppliers, in the order of ``tool_ids``."""
+    tools = list(session.execute(select(Tool).where(Tool.id.in_(list(tool_ids)))).scalars())  # type: ignore[union-attr]
+    reads = {r["id"]: r for r in tools_to_read(session, tools)}
+    sup_ids = {t.supplier_id for t in tools}
+    suppliers = {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(sup_ids))).scalars()}  # type: ignore[attr-defined]
+    out = []
+    for tid in tool_ids:
+        r = reads.get(tid)
+        if r is None:
+            continue
+        sup = suppliers.get(r["supplier_id"])
+        out.append(
+            ToolFacts(
+                tool_id=tid,
+                name=r["name"],
+                supplier_name=r["supplier_name"],
+                sme=bool(sup and SizeBand(sup.size_band).is_sme),
+                verified=bool(sup and sup.verified),
+                clearances=tuple(sup.clearances) if sup else (),
+                accreditations=tuple((a["name"], a["expires_on"]) for a in r["accreditations"]),
+                last_reviewed=r["last_reviewed"],
+                classification=r["classification"],
+                hosting=r["hosting"],
+                trl=r["trl"],
+                deployments=tuple(r["deployments"]),
+                pricing_model=r["pricing_model"],
+                price_capital=float(r["price_capital"]),
+                price_annual=float(r["price_annual"]),
+                price=(prices or {}).get(tid),
+                status=r["status"],
+                version=r["version"],
+                chosen_version=(chosen_versions or {}).get(tid),
+            )
+        )
+    return out
+
+
+def criteria_of(rows: Sequence[EvaluationCriterion]) -> list[Criterion]:
+    return [Criterion(c.key, c.label, c.weight, c.kind) for c in rows]  # type: ignore[arg-type]
+
+
+def compute(session: Session, evaluation: Evaluation) -> Outcome:
+    """Run the scoring maths; problems (e.g. missing scores) instead of a result when incomplete."""
+    crit = criteria_of(criteria_rows(session, evaluation.id))
+    prices = {t.tool_id: t.price for t in tool_rows(session, evaluation.id)}
+    scores = [
+        Score(s.tool_id, s.criterion_key, s.score, s.reason)
+        for s in score_rows(session, evaluation.id)
+        if s.tool_id in prices
+    ]
+    try:
+        return Outcome(crit, evaluate(crit, scores, prices))
+    except EvaluationError as exc:
+        return Outcome(crit, None, list(exc.problems))
+
+
+def detail(session: Session, actor: Actor, evaluation_id: str) -> EvaluationDetail:
+    evaluation = get_visible(session, actor, evaluation_id)
+    tools = tool_rows(session, evaluation.id)
+    facts = tool_facts(
+        session,
+        [t.tool_id for t in tools],
+        chosen_versions={t.tool_id: t.tool_version for t in tools},
+        prices={t.tool_id: t.price for t in tools},
+    )
+    scores = {(s.tool_id, s.criterion_key): s for s in score_rows(session, evaluation.id)}
+    return EvaluationDetail(
+        evaluation,
+        criteria_rows(session, evaluation.id),
+        facts,
+        scores,
+        compute(session, evaluation),
+        can_write(actor, evaluation),
+    )
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _shortlist_tools(session: Session, actor: Actor, shortlist_id: int) -> list[tuple[int, int]]:
+    shortlist = session.get(Shortlist, shortlist_id)
+    if shortlist is None or shortlist.user_id != actor.user_id:  # shortlists are private to their owner
+        raise InvalidInput("Choose one of your shortlists.", fields={"shortlist_id": "Choose one of your shortlists"})
+    stmt = (
+        select(ShortlistItem.tool_id, ShortlistItem.tool_version)
+        .where(ShortlistItem.shortlist_id == shortlist_id)
+        .order_by(ShortlistItem.added_at, ShortlistItem.id)
+    )
+    return [(tid, ver) for tid, ver in session.execute(stmt).all()]
+
+
+def create(
+    session: Session,
+    actor: Actor,
+    *,
+    name: str,
+    shortlist_id: int | None = None,
+    tool_ids: Sequence[int] = (),
+    price_years: int = 3,
+) -> Evaluation:
+    """A draft evaluation over a shortlist's tools (or explicit tool ids) with default criteria."""
+    actor.require_role(*WRITE_ROLES)
+    name = name.strip()
+    errors: dict[str, str] = {}
+    if not name:
+        errors["name"] = "Enter a name for the evaluation"
+    elif len(name) > 200:
+        errors["name"] = "Name must be 200 characters or fewer"
+    if not 1 <= price_years <= 15:
+        errors["price_years"] = "Whole-life years must be between 1 and 15"
+    if actor.organisation_id is None and not actor.is_admin:
+        raise InvalidInput("Your account is not linked to an organisation.")
+    if errors:
+        raise InvalidInput("Check the evaluation details.", fields=errors)
+    if shortlist_id is not None:
+        chosen = _shortlist_tools(session, actor, shortlist_id)
+    else:
+        chosen = []
+        for tid in dict.fromkeys(tool_ids):
+            tool = get_visible_resource(session, TOOL_SPEC, actor, tid)
+            chosen.append((tid, tool.version))
+    if not MIN_TOOLS <= len(chosen) <= MAX_TOOLS:
+        field_name = "shortlist_id" if shortlist_id is not None else "tool_ids"
+        raise InvalidInput(
+            f"An evaluation needs between {MIN_TOOLS} and {MAX_TOOLS} tools.",
+            fields={field_name: f"Choose a shortlist with {MIN_TOOLS} to {MAX_TOOLS} tools"},
+        )
+    org_id = actor.organisation_id
+    if org_id is None:  # an admin without an organisation: use the shortlist's
+        org_id = session.get(Shortlist, shortlist_id).organisation_id if shortlist_id else None  # type: ignore[union-attr]
+    if org_id is None:
+        raise InvalidInput("The evaluation needs an owning organisation.")
+    evaluation = Evaluation(
+        organisation_id=org_id, name=name, shortlist_id=shortlist_id, price_years=price_years, created_by=actor.user_id
+    )
+    session.add(evaluation)
+    session.flush()
+    tools = {t.id: t for t in session.execute(select(Tool).where(Tool.id.in_([tid for tid, _ in chosen]))).scalars()}  # type: ignore[union-attr]
+    for tid, version in chosen:
+        t = tools[tid]
+        session.add(
+            EvaluationTool(
+                evaluation_id=evaluation.id,
+                tool_id=tid,
+                tool_version=version,
+                price=round(t.price_capital + price_years * t.price_annual, 2),
+            )
+        )
+    for pos, (key, label, kind, weight) in enumerate(DEFAULT_CRITERIA):
+        session.add(
+            EvaluationCriterion(
+                evaluation_id=evaluation.id, key=key, label=label, kind=kind, weight=weight, position=pos
+            )
+        )
+    session.flush()
+    changelog.record(
+        session,
+        actor,
+        "create",
+        ENTITY,
+        evaluation.id,
+        organisation_id=org_id,
+        after=changelog.snapshot(evaluation, {"tool_ids": [tid for tid, _ in chosen]}),
+        summary=f"Created evaluation {name} over {len(chosen)} tools",
+    )
+    return evaluation
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "criterion"
+
+
+def _check_version(evaluation: Evaluation, version: int | None) -> None:
+    if version is not None and version != evaluation.version:
+        raise Conflict("Someone changed this evaluation since you loaded it; reload and try again.")
+
+
+def set_criteria(
+    session: Session, actor: Actor, evaluation_id: str, items: Sequence[CriterionInput], version: int | None = None
+) -> Evaluation:
+    """Replace the criteria. Weights must sum to 100, social value ≥ 10, exactly one price criterion.
+
+    Scores for a criterion that is removed are deleted; scores for kept keys stay.
+    """
+    evaluation = get_writable(session, actor, evaluation_id)
+    _check_version(evaluation, version)
+    errors: dict[str, str] = {}
+    crit: list[Criterion] = []
+    used: set[str] = set()
+    for i, item in enumerate(items):
+        label = item.label.strip()
+        if not label:
+            errors[f"criteria-{i}-label"] = f"Enter a name for criterion {i + 1}"
+        elif len(label) > 200:
+            errors[f"criteria-{i}-label"] = "Name must be 200 characters or fewer"
+        if item.kind not in KINDS:
+            errors[f"criteria-{i}-kind"] = f"Choose the kind of criterion {i + 1}"
+        if item.weight is None or not 0 <= item.weight <= 100:
+            errors[f"criteria-{i}-weight"] = f"Enter a weight from 0 to 100 for criterion {i + 1}"
+        key = item.key or _slug(label)
+        base, n = key, 2
+        while key in used:
+            key, n = f"{base[:36]}-{n}", n + 1
+        used.add(key)
+        crit.append(Criterion(key, label, item.weight or 0.0, item.kind))  # type: ignore[arg-type]
+    if not items:
+        errors["criteria"] = "Add at least a price and a social value criterion"
+    elif len(items) > MAX_CRITERIA:
+        errors["criteria"] = f"Use at most {MAX_CRITERIA} criteria"
+    if not errors:
+        problems = validate_criteria(crit)
+        if problems:
+            errors["criteria"] = "; ".join(p[0].upper() + p[1:] for p in problems)
+    if errors:
+        raise InvalidInput("Check the criteria.", fields=errors)
+    before = [
+        {"key": c.key, "label": c.label, "kind": c.kind, "weight": c.weight}
+        for c in criteria_rows(session, evaluation.id)
+    ]
+    session.execute(delete(EvaluationCriterion).where(EvaluationCriterion.evaluation_id == evaluation.id))
+    session.execute(
+        delete(EvaluationScore).where(
+            EvaluationScore.evaluation_id == evaluation.id, EvaluationScore.criterion_key.not_in(list(used))
+        )
+    )  # type: ignore[attr-defined]
+    session.flush()
+    for pos, c in enumerate(crit):
+        session.add(
+            EvaluationCriterion(
+                evaluation_id=evaluation.id, key=c.code, label=c.name, kind=c.kind, weight=float(c.weight), position=pos
+            )
+        )
+    _touch(evaluation)
+    session.flush()
+    changelog.record(
+        session,
+        actor,
+        "update",
+        ENTITY,
+        evaluation.id,
+        organisation_id=evaluation.organisation_id,
+        before={"criteria": before},
+        after={"criteria": [{"key": c.code, "label": c.name, "kind": c.kind, "weight": c.weight} for c in crit]},
+        summary=f"Set criteria for evaluation {evaluation.name}",
+    )
+    return evaluation
+
+
+def set_scores(session: Session, actor: Actor, evaluation_id: str, items: Sequence[ScoreInput]) -> int:
+    """Save quality and social value scores (0–100), each with a reason. Returns how many changed.
+
+    A blank score with a blank reason clears that score. Nothing is saved if any entry is invalid.
+    """
+    evaluation = get_writable(session, actor, evaluation_id)
+    kinds = {c.key: c.kind for c in criteria_rows(session, evaluation.id)}
+    tool_ids = {t.tool_id for t in tool_rows(session, evaluation.id)}
+    existing = {(s.tool_id, s.criterion_key): s for s in score_rows(session, evaluation.id)}
+    errors: dict[str, str] = {}
+    for item in items:
+        where = f"{item.tool_id}-{item.criterion_key}"
+        if item.tool_id not in tool_ids or kinds.get(item.criterion_key) in (None, "price"):
+            errors[f"score-{where}"] = "This tool or criterion is not scored in this evaluation"
+        elif item.score is None and item.reason.strip():
+            errors[f"score-{where}"] = "Enter a score from 0 to 100"
+        elif item.score is not None and not 0 <= item.score <= 100:
+            errors[f"score-{where}"] = "Score must be from 0 to 100"
+        elif item.score is not None and not item.reason.strip():
+            errors[f"reason-{where}"] = "Give a reason for this score"
+        elif len(item.reason) > 4000:
+            errors[f"reason-{where}"] = "Reason must be 4,000 characters or fewer"
+    if errors:
+        raise InvalidInput("Check the scores: every score needs a reason.", fields=errors)
+    changed = 0
+    now = utcnow()
+    for item in items:
+        key = (item.tool_id, item.criterion_key)
+        row = existing.get(key)
+        if item.score is None:
+            if row is not None:
+                session.delete(row)
+                changed += 1
+            continue
+        reason = item.reason.strip()
+        if row is not None and row.score == item.score and row.reason == reason:
+            continue
+        if row is None:
+            row = EvaluationScore(
+                evaluation_id=evaluation.id,
+                tool_id=item.tool_id,
+                criterion_key=item.criterion_key,
+                score=float(item.score),
+                reason=reason,
+            )
+        row.score, row.reason, row.scored_by, row.scored_at = float(item.score), reason, actor.user_id, now
+        session.add(row)
+        changed += 1
+    if changed:
+        _touch(evaluation)
+        session.flush()
+        changelog.record(
+            session,
+            actor,
+            "score",
+            ENTITY,
+            evaluation.id,
+            organisation_id=evaluation.organisation_id,
+            after={
+                "scores": [
+                    {"tool_id": i.tool_id, "criterion": i.criterion_key, "score": i.score, "reason": i.reason.strip()}
+                    for i in items
+                ]
+            },
+            summary=f"Scored {changed} entries in evaluation {evaluation.name}",
+        )
+    return changed
+
+
+def set_prices(session: Session, actor: Actor, evaluation_id: str, prices: Mapping[int, float | None]) -> None:
+    """Whole-life prices used for price scoring (not negative)."""
+    evaluation = get_writable(session, actor, evaluation_id)
+    rows = {t.tool_id: t for t in tool_rows(session, evaluation.id)}
+    errors = {
+        f"price-{tid}": "Enter a price of £0 or more"
+        for tid, p in prices.items()
+        if tid in rows and (p is None or p < 0)
+    }
+    errors.update({f"price-{tid}": "This tool is not in the evaluation" for tid in prices if tid not in rows})
+    if errors:
+        raise InvalidInput("Check the prices.", fields=errors)
+    before = {tid: rows[tid].price for tid in prices}
+    for tid, price in prices.items():
+        rows[tid].price = float(price)  # type: ignore[arg-type]
+        session.add(rows[tid])
+    _touch(evaluation)
+    session.flush()
+    changelog.record(
+        session,
+        actor,
+        "update",
+        ENTITY,
+        evaluation.id,
+        organisation_id=evaluation.organisation_id,
+        before={"prices": before},
+        after={"prices": dict(prices)},
+        summary=f"Set prices for evaluation {evaluation.name}",
+    )
+
+
+def finalise(session: Session, actor: Actor, evaluation_id: str) -> Evaluation:
+    """Lock a complete evaluation (every score given); it can no longer be changed."""
+    evaluation = get_writable(session, actor, evaluation_id)
+    outcome = compute(session, evaluation)
+    if outcome.result is None:
+        raise InvalidInput("Finish scoring before making the evaluation final: " + "; ".join(outcome.problems[:3]))
+    evaluation.status = "final"
+    _touch(evaluation)
+    session.add(evaluation)
+    session.flush()
+    changelog.record(
+        session,
+        actor,
+        "finalise",
+        ENTITY,
+        evaluation.id,
+        organisation_id=evaluation.organisation_id,
+        after={"status": "final", "winner": outcome.result.winner},
+        summary=f"Made evaluation {evaluation.name} final",
+    )
+    return evaluation
+
+
+def as_of() -> date:
+    return today()

@@ -1,0 +1,47 @@
+"""Stored reports: a generation job and, once done, the rendered bytes.
+
+The bytes live in the database (not on disk) so a report is written in the same transaction
+as its status and is backed up, isolated and deleted with everything else. Ids are random
+hex: a guessed id must never reveal that a report exists.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy.orm import deferred
+from sqlmodel import Field, SQLModel
+
+from assessments.models import new_id
+from registry.db_types import utcnow
+
+STATUSES = ("queued", "running", "done", "failed")
+
+
+class StoredReport(SQLModel, table=True):
+    __tablename__ = "stored_report"
+    # A subscription generates at most one report per period (the scheduler can retry safely).
+    __table_args__ = (UniqueConstraint("subscription_id", "period_key"),)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=30)  # capability_gap | procurement | evaluation
+    source_id: str = Field(max_length=64)
+    format: str = Field(max_length=10)  # pdf | xlsx | csv | json | html
+    marking: str = Field(default="OFFICIAL", max_length=30)
+    title: str = Field(default="", max_length=300)
+    status: str = Field(default="queued", max_length=10, index=True)
+    progress: int = Field(default=0)  # 0..100
+    error: str = Field(default="", max_length=2000)
+    filename: str = Field(default="", max_length=200)
+    content_type: str = Field(default="", max_length=100)
+    size: int = Field(default=0)
+    # Deferred: listing the library must not load every report's bytes.
+    content: bytes | None = Field(default=None, sa_column=deferred(Column(LargeBinary, nullable=True)))
+    created_by: int | None = None
+    created_by_label: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    period_key: str | None = Field(default=None, max_length=40)
+    subscription_id: str | None = Field(default=None, max_length=32)
