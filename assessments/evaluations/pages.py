@@ -71,8 +71,9 @@ def _index(
 
 @get("/evaluations", sync_to_thread=True, include_in_schema=False)
 def evaluation_index(request: Request[Any, Any, Any]) -> Template:
+    preselect = str(request.query_params.get("shortlist_id") or "")[:20]
     with unit_of_work(request) as (session, actor):
-        return _index(request, session, actor, {}, {"price_years": "3"})
+        return _index(request, session, actor, {}, {"price_years": "3", "shortlist_id": preselect})
 
 
 @post("/evaluations", sync_to_thread=True, include_in_schema=False)
