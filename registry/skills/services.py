@@ -81,10 +81,11 @@ SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
 
 
 def org_scope(model: Any) -> Any:
-    """Rows owned by the actor's organisation (admins and moderators see all)."""
+    """Rows owned by the actor's organisation. Only admins see across organisations: a force's
+    requirements, inventory and skills are sensitive, and moderators only look after listings."""
 
     def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
-        if actor.is_staff:
+        if actor.is_admin:
             return stmt
         if not actor.is_authenticated or actor.role is Role.SUPPLIER:
             return stmt.where(False)  # type: ignore[arg-type]
