@@ -25,7 +25,7 @@ from registry.enums import Classification, Role
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.orgs.models import InventoryItem as InventoryRow
 from registry.requirements.services import requirement_specs
-from registry.resources import FilterSpec, ResourceSpec, bump_version, check_version
+from registry.resources import FilterSpec, ResourceSpec
 from registry.skills.models import Skill, SkillHolding as HoldingRow
 from registry.skills.services import target_org
 from registry.tools.services import tool_docs
@@ -90,6 +90,14 @@ def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate
         setattr(obj, key, value)
 
 
+def _delete_with_history(session: Session, _actor: Actor, obj: Assessment) -> None:
+    """Deleting an assessment deletes its runs too (the audit trail keeps the record)."""
+    from sqlalchemy import delete
+
+    session.execute(delete(AssessmentRun).where(AssessmentRun.assessment_id == obj.id))
+    session.delete(obj)
+
+
 SPEC: ResourceSpec[Assessment] = ResourceSpec(
     name="assessments",
     entity_type="assessment",
@@ -102,7 +110,7 @@ SPEC: ResourceSpec[Assessment] = ResourceSpec(
     apply_update=apply_update,  # type: ignore[arg-type]
     scope=scope,
     can_write=can_write,
-    retire=None,
+    retire=_delete_with_history,
     filters={"schedule": FilterSpec("schedule", "eq")},
     sorts=("created_at", "name"),
     default_sort="-created_at",
@@ -214,14 +222,3 @@ def diff_runs(session: Session, actor: Actor, from_id: str, to_id: str) -> dict[
     if a.assessment_id != b.assessment_id:
         raise InvalidInput("Both runs must belong to the same assessment.", fields={"to": "different assessment"})
     return diff(AssessmentResult.from_dict(a.result), AssessmentResult.from_dict(b.result)).to_dict()
-
-
-def update_checked(session: Session, actor: Actor, assessment: Assessment, changes: dict[str, Any],
-                   version: int) -> None:
-    """Used by pages: same optimistic check as the API."""
-    if not can_write(session, actor, assessment):
-        raise Forbidden("You cannot change this assessment.")
-    check_version(assessment.version, None, version)
-    bump_version(session, Assessment, assessment, version)
-    for key, value in changes.items():
-        setattr(assessment, key, value)

@@ -1,0 +1,748 @@
+"""Capability-lead pages for gap assessments: list and create, scope edit, run, results, history.
+
+Visible to the owning organisation's capability leads (read and write), its procurement officers
+(read only) and admins; everyone else gets the same 404 as for a missing assessment. Handlers only
+call ``assessments.services``; the functions below turn stored run JSON into template data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Router, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from markupsafe import Markup
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assessments import services
+from assessments.engine import AssessmentResult, Cell, diff
+from assessments.models import Assessment, AssessmentRun
+from assessments.optimiser import EXACT, GREEDY, GREEDY_FALLBACK
+from assessments.reports.charts import bar_svg, heatmap_svg, line_svg
+from assessments.schemas import AssessmentCreate, AssessmentUpdate
+from registry import resources
+from registry.accounts.models import Organisation
+from registry.actor import Actor
+from registry.enums import WORKSTREAMS, Classification, FiveD, FourP, MoSCoW, OrgKind, Role
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from registry.web.context import flash, page_context
+from registry.web.deps import unit_of_work
+
+FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+VARY = {"Vary": "HX-Request"}
+LONDON = ZoneInfo("Europe/London")
+HISTORY_POINTS = 12  # runs shown on the trend chart; the table lists every run
+
+SCHEDULES = [("none", "Only when I run it"), ("weekly", "Weekly"), ("monthly", "Monthly")]
+SCHEDULE_TEXT = dict(SCHEDULES)
+CLASSIFICATIONS = [(c.name, c.label) for c in Classification]
+PRIORITY_TEXT = {"must": "Must have", "should": "Should have", "could": "Could have", "wont": "Won't have"}
+STATUS_TAG = {
+    "full": ("Full coverage", "green"),
+    "partial": ("Partial coverage", "yellow"),
+    "none": ("No coverage", "red"),
+}
+METHOD_TEXT = {
+    EXACT: "Exact optimum (HiGHS mixed-integer solver)",
+    GREEDY: "Greedy heuristic (best value per pound first; not proven optimal)",
+    GREEDY_FALLBACK: "Greedy fallback: the exact solver reached its time limit, so this set is not proven optimal",
+}
+
+# One plain-English message per form field, whatever rule the schema says was broken.
+FIELD_MESSAGES = {
+    "name": "Enter a name for the assessment, up to 200 characters",
+    "workstreams": "Select workstreams from the list",
+    "budget_capital": "Capital budget must be between £0 and £1,000,000,000",
+    "budget_annual": "Annual budget must be between £0 and £1,000,000,000",
+    "max_suppliers": "Maximum number of suppliers must be a whole number from 1 to 1,000",
+    "min_sme_share": "Minimum SME share must be between 0% and 100%",
+    "min_classification": "Select a minimum classification from the list",
+    "schedule": "Select how often to run the assessment",
+    "organisation_id": "Select the organisation that owns the assessment",
+}
+NUMBER_EXAMPLES = {"budget_capital": "250000", "budget_annual": "50000", "max_suppliers": "3", "min_sme_share": "30"}
+FIELD_LABELS = {
+    "budget_capital": "Capital budget",
+    "budget_annual": "Annual budget",
+    "max_suppliers": "Maximum number of suppliers",
+    "min_sme_share": "Minimum SME share",
+}
+
+
+# --- small formatting helpers (passed to templates) ---------------------------------------------
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"£{value:,.0f}"
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}%"
+
+
+def when(value: datetime) -> str:
+    """Run times are stored in UTC; people read them in UK time."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    local = aware.astimezone(LONDON)
+    return local.strftime("%-d %B %Y, %H:%M")
+
+
+def _short_when(value: datetime) -> str:
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(LONDON).strftime("%-d %b %H:%M")
+
+
+def signed(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:+.1f}" if abs(value) >= 0.05 else "0.0"
+
+
+HELPERS = {
+    "money": money,
+    "pct": pct,
+    "when": when,
+    "signed": signed,
+    "status_tag": STATUS_TAG,
+    "priority_text": PRIORITY_TEXT,
+    "schedule_text": SCHEDULE_TEXT,
+    "workstream_titles": WORKSTREAMS,
+}
+
+
+def _is_htmx(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.headers.get("hx-request")) and not request.headers.get("hx-history-restore-request")
+
+
+# --- permissions --------------------------------------------------------------------------------
+
+
+def _require_member(actor: Actor) -> None:
+    """Anonymous visitors are asked to sign in; other roles get a plain 404 (nothing to see)."""
+    actor.require_auth()
+    if not actor.is_admin and (actor.role not in services.READ_ROLES or actor.organisation_id is None):
+        raise NotFound("Page not found.")
+
+
+def _can_create(actor: Actor) -> bool:
+    return actor.is_admin or actor.role is Role.CAPABILITY_LEAD
+
+
+# --- form parsing -------------------------------------------------------------------------------
+
+
+def _one(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return str(value or "").strip()
+
+
+def _many(data: dict[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    values = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(v).strip() for v in values if str(v).strip()]
+
+
+def _number(text: str, key: str, errors: dict[str, str], *, integer: bool = False) -> float | int | None:
+    cleaned = text.replace("£", "").replace(",", "").replace("%", "").strip()
+    if not cleaned:
+        return None
+    try:
+        number = float(cleaned)
+    except ValueError:
+        errors[key] = f"Enter {FIELD_LABELS[key].lower()} as a number, like {NUMBER_EXAMPLES[key]}"
+        return None
+    if number != number or number in (float("inf"), float("-inf")):  # NaN or infinite
+        errors[key] = f"Enter {FIELD_LABELS[key].lower()} as a number, like {NUMBER_EXAMPLES[key]}"
+        return None
+    if integer:
+        if not number.is_integer():
+            errors[key] = FIELD_MESSAGES[key]
+            return None
+        return int(number)
+    return number
+
+
+FORM_KEYS = (
+    "name",
+    "budget_capital",
+    "budget_annual",
+    "max_suppliers",
+    "min_sme_share",
+    "min_classification",
+    "schedule",
+    "organisation_id",
+)
+
+
+def form_values(data: dict[str, Any]) -> dict[str, Any]:
+    """What the person typed, kept as text so a re-rendered form shows it unchanged."""
+    values: dict[str, Any] = {k: _one(data, k) for k in FORM_KEYS}
+    values["workstreams"] = _many(data, "workstreams")
+    return values
+
+
+def parse_scope(values: dict[str, Any], *, is_admin: bool, creating: bool) -> tuple[dict[str, Any], dict[str, str]]:
+    """Form text -> schema payload and field errors (keyed by form field name)."""
+    errors: dict[str, str] = {}
+    payload: dict[str, Any] = {
+        "name": values["name"],
+        "workstreams": values["workstreams"],
+        "schedule": values["schedule"] or "none",
+        "min_classification": values["min_classification"] or None,
+    }
+    capital = _number(values["budget_capital"], "budget_capital", errors)
+    annual = _number(values["budget_annual"], "budget_annual", errors)
+    payload["budget_capital"] = capital if capital is not None else 0.0
+    payload["budget_annual"] = annual if annual is not None else 0.0
+    payload["max_suppliers"] = _number(values["max_suppliers"], "max_suppliers", errors, integer=True)
+    share = _number(values["min_sme_share"], "min_sme_share", errors)
+    if share is not None and not 0 <= share <= 100:
+        errors["min_sme_share"] = FIELD_MESSAGES["min_sme_share"]
+    payload["min_sme_share"] = None if share is None else share / 100
+    if creating and is_admin:
+        org = values["organisation_id"]
+        if not org.isdigit():
+            errors["organisation_id"] = FIELD_MESSAGES["organisation_id"]
+        else:
+            payload["organisation_id"] = int(org)
+    schema = AssessmentCreate if creating else AssessmentUpdate
+    try:
+        schema.model_validate(payload)
+    except ValidationError as exc:
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else "name"
+            errors.setdefault(key, FIELD_MESSAGES.get(key, str(err["msg"])))
+    # Show errors in the order the fields appear on the form.
+    order = [
+        "organisation_id",
+        "name",
+        "workstreams",
+        "budget_capital",
+        "budget_annual",
+        "max_suppliers",
+        "min_sme_share",
+        "min_classification",
+        "schedule",
+    ]
+    return payload, {k: errors[k] for k in sorted(errors, key=lambda k: order.index(k) if k in order else 99)}
+
+
+def values_of(a: Assessment) -> dict[str, Any]:
+    def num(v: float | None) -> str:
+        return "" if v is None else f"{v:g}"
+
+    return {
+        "name": a.name,
+        "workstreams": list(a.workstreams or []),
+        "budget_capital": num(a.budget_capital),
+        "budget_annual": num(a.budget_annual),
+        "max_suppliers": num(a.max_suppliers),
+        "min_sme_share": "" if a.min_sme_share is None else f"{a.min_sme_share * 100:g}",
+        "min_classification": a.min_classification or "",
+        "schedule": a.schedule,
+        "organisation_id": str(a.organisation_id),
+    }
+
+
+def _form_choices(session: Session, actor: Actor) -> dict[str, Any]:
+    orgs: list[tuple[str, str]] = []
+    if actor.is_admin:
+        rows = session.execute(
+            select(Organisation).where(Organisation.kind == OrgKind.BUYER.value).order_by(Organisation.name)
+        ).scalars()
+        orgs = [(str(o.id), o.name) for o in rows]
+    return {
+        "workstream_options": list(WORKSTREAMS.items()),
+        "classification_options": CLASSIFICATIONS,
+        "schedule_options": SCHEDULES,
+        "organisation_options": orgs,
+    }
+
+
+# --- results view model -------------------------------------------------------------------------
+
+
+def _cell_text(cell: Cell) -> str:
+    if cell.score is None or cell.count == 0:
+        return "n/a"
+    noun = "requirement" if cell.count == 1 else "requirements"
+    return f"{cell.score:.0f}% ({cell.count} {noun})"
+
+
+def _matrix(result: AssessmentResult, kind: str, scoped: list[str]) -> dict[str, Any]:
+    matrix = result.by_workstream_4p if kind == "4p" else result.by_workstream_5d
+    cols = [p.value for p in FourP] if kind == "4p" else [d.value for d in FiveD]
+    # Rows: the workstreams in scope, else those with any requirement, else all of them.
+    rows = scoped or [w for w, cell in result.by_workstream.items() if cell.count] or list(matrix)
+    rows = [w for w in rows if w in matrix]
+    labels = [WORKSTREAMS.get(w, w) for w in rows]
+    col_labels = [c.capitalize() for c in cols]
+    values = [[matrix[w][c].score if matrix[w][c].count else None for c in cols] for w in rows]
+    title = "Coverage by workstream and " + ("4P function" if kind == "4p" else "5D function")
+    # Short row labels keep the chart narrow enough for a phone; the table has the full names.
+    svg = heatmap_svg(
+        labels,
+        col_labels,
+        values,
+        title=title,
+        id_prefix=f"heatmap-{kind}",
+        max_label_chars=30,
+        desc=f"{title}: weighted coverage score per cell, 0 to 100 per cent; "
+        "n/a where no requirement falls in the cell. The same figures are in the table that follows.",
+    )
+    table = [[label, *[_cell_text(matrix[w][c]) for c in cols]] for w, label in zip(rows, labels, strict=True)]
+    return {"id": kind, "title": title, "svg": Markup(svg), "head": ["Workstream", *col_labels], "rows": table}
+
+
+def _gap_groups(result: AssessmentResult) -> tuple[list[dict[str, Any]], list[Any]]:
+    groups: dict[str, list[Any]] = defaultdict(list)
+    full = []
+    for cov in result.coverage:
+        if cov.status == "full":
+            full.append(cov)
+        else:
+            groups[cov.priority].append(cov)
+    ordered = [
+        {"priority": p.value, "title": PRIORITY_TEXT[p.value], "items": groups[p.value]}
+        for p in MoSCoW
+        if groups.get(p.value)
+    ]
+    return ordered, full
+
+
+def _tool_names(result: AssessmentResult, rec: dict[str, Any] | None) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for cov in result.coverage:
+        for cand in cov.candidates:
+            names[cand.tool_id] = cand.tool_name
+        names.update(zip(cov.covered_by, cov.covered_by_names, strict=False))
+    for chosen in (rec or {}).get("chosen", []):
+        names[chosen["tool_id"]] = chosen["name"]
+    return names
+
+
+def _recommendation(
+    rec: dict[str, Any] | None, assessment: Assessment, result: AssessmentResult
+) -> dict[str, Any] | None:
+    if not rec:
+        return None
+    names = _tool_names(result, rec)
+    titles = {c.requirement_code: c.title for c in result.coverage}
+    alternatives = [
+        {
+            "without": names.get(alt["excluded_tool_id"], f"tool {alt['excluded_tool_id']}"),
+            "objective": alt["objective"],
+            "tools": [{"id": t, "name": names.get(t, f"Tool {t}")} for t in alt["tool_ids"]],
+            "total_capital": alt["total_capital"],
+            "total_annual": alt["total_annual"],
+        }
+        for alt in rec.get("alternatives", [])
+    ]
+    available = rec.get("value_available") or 0.0
+    return {
+        **rec,
+        "method_text": METHOD_TEXT.get(rec["method"], rec["method"]),
+        "is_exact": rec["method"] == EXACT,
+        "budget_capital": assessment.budget_capital,
+        "budget_annual": assessment.budget_annual,
+        "share_closed": 100.0 * rec["objective"] / available if available else None,
+        "alternatives_view": alternatives,
+        "titles": titles,
+    }
+
+
+def _history(runs: list[AssessmentRun], current_id: str) -> dict[str, Any]:
+    """Newest-first rows for the table; oldest-first points for the trend chart."""
+    rows = []
+    for i, r in enumerate(runs):
+        previous = runs[i + 1] if i + 1 < len(runs) else None
+        rows.append({"run": r, "previous_id": previous.id if previous else None, "current": r.id == current_id})
+    points = [
+        (_short_when(r.run_at), r.overall_score) for r in reversed(runs[:HISTORY_POINTS]) if r.overall_score is not None
+    ]
+    svg = None
+    if points:
+        svg = Markup(
+            line_svg(
+                points,
+                title="Weighted coverage score over time",
+                id_prefix="trend",
+                desc="Line chart of the weighted coverage score at each run: "
+                + "; ".join(f"{label}: {value:.1f}%" for label, value in points)
+                + ". The same figures are in the table of runs.",
+            )
+        )
+    return {"rows": rows, "chart": svg, "count": len(runs)}
+
+
+def results_view(assessment: Assessment, run: AssessmentRun | None, runs: list[AssessmentRun]) -> dict[str, Any]:
+    """Everything the results partial shows for one run (and the history around it)."""
+    if run is None:
+        return {"run": None, "history": _history(runs, "")}
+    result = AssessmentResult.from_dict(run.result)
+    ids = [r.id for r in runs]  # newest first
+    position = ids.index(run.id) if run.id in ids else len(ids)
+    previous = runs[position + 1] if position + 1 < len(runs) else None
+    since = None
+    if previous is not None:
+        change = diff(AssessmentResult.from_dict(previous.result), result)
+        since = {"previous": previous, "change": change}
+    priorities = [
+        (PRIORITY_TEXT[p.value], result.by_priority[p.value])
+        for p in MoSCoW
+        if p is not MoSCoW.WONT and result.by_priority.get(p.value) and result.by_priority[p.value].count
+    ]
+    priority_chart = None
+    if priorities:
+        priority_chart = Markup(
+            bar_svg(
+                [label for label, _ in priorities],
+                [cell.score or 0.0 for _, cell in priorities],
+                max_value=100.0,
+                title="Coverage by priority",
+                id_prefix="by-priority",
+            )
+        )
+    groups, full = _gap_groups(result)
+    return {
+        "run": run,
+        "result": result,
+        "is_latest": bool(runs) and runs[0].id == run.id,
+        "since": since,
+        "priorities": priorities,
+        "priority_chart": priority_chart,
+        "heatmaps": [
+            _matrix(result, "4p", list(assessment.workstreams or [])),
+            _matrix(result, "5d", list(assessment.workstreams or [])),
+        ],
+        "gap_groups": groups,
+        "gap_count": sum(len(g["items"]) for g in groups),
+        "covered": full,
+        "skills": result.skills,
+        "skill_gap_count": sum(1 for s in result.skills if s.shortfall > 0),
+        "recommendation": _recommendation(run.recommendation, assessment, result),
+        "history": _history(runs, run.id),
+    }
+
+
+def _scope_rows(assessment: Assessment, requirement_count: int) -> list[tuple[str, str]]:
+    ws = (
+        ", ".join(WORKSTREAMS.get(w, w) for w in assessment.workstreams)
+        if assessment.workstreams
+        else "All workstreams"
+    )
+    cls = Classification[assessment.min_classification].label if assessment.min_classification else "No minimum"
+    return [
+        ("Requirements", f"{requirement_count} from your organisation's register ({ws})"),
+        ("Capital budget", money(assessment.budget_capital)),
+        ("Annual budget", money(assessment.budget_annual)),
+        ("Maximum suppliers", str(assessment.max_suppliers) if assessment.max_suppliers else "No limit"),
+        (
+            "Minimum SME share",
+            pct(assessment.min_sme_share * 100) if assessment.min_sme_share is not None else "No minimum",
+        ),
+        ("Minimum classification", cls),
+        ("Schedule", SCHEDULE_TEXT.get(assessment.schedule, assessment.schedule)),
+    ]
+
+
+def _requirement_count(session: Session, assessment: Assessment) -> int:
+    from registry.requirements.services import requirement_specs
+
+    return len(requirement_specs(session, assessment.organisation_id, workstreams=assessment.workstreams))
+
+
+# --- list and create ----------------------------------------------------------------------------
+
+
+def _index(
+    request: Request[Any, Any, Any],
+    session: Session,
+    actor: Actor,
+    *,
+    errors: dict[str, str],
+    values: dict[str, Any],
+    status: int = 200,
+) -> Template:
+    rows = list(
+        session.execute(services.scope(actor, select(Assessment)).order_by(Assessment.created_at.desc())).scalars()
+    )  # type: ignore[attr-defined]
+    items = services.to_read(session, rows)
+    org_names: dict[int, str] = {}
+    if actor.is_admin and rows:
+        ids = {a.organisation_id for a in rows}
+        org_names = {
+            o.id: o.name for o in session.execute(select(Organisation).where(Organisation.id.in_(ids))).scalars()
+        }  # type: ignore[union-attr,misc]
+    ctx = page_context(
+        request,
+        page_title="Gap assessments",
+        nav_active="assessments",
+        errors=errors,
+        values=values,
+        assessments=items,
+        org_names=org_names,
+        can_create=_can_create(actor),
+        is_admin=actor.is_admin,
+        **_form_choices(session, actor),
+        **HELPERS,
+    )
+    return Template("assessments/index.html", context=ctx, status_code=status)
+
+
+EMPTY_VALUES = {
+    "name": "",
+    "workstreams": [],
+    "budget_capital": "",
+    "budget_annual": "",
+    "max_suppliers": "",
+    "min_sme_share": "",
+    "min_classification": "",
+    "schedule": "none",
+    "organisation_id": "",
+}
+
+
+@get("/assessments", sync_to_thread=True, include_in_schema=False)
+def assessment_index(request: Request[Any, Any, Any]) -> Template:
+    with unit_of_work(request) as (session, actor):
+        _require_member(actor)
+        return _index(request, session, actor, errors={}, values=dict(EMPTY_VALUES))
+
+
+@post("/assessments", sync_to_thread=True, include_in_schema=False)
+def assessment_create(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
+    values = form_values(data)
+    with unit_of_work(request) as (session, actor):
+        _require_member(actor)
+        if not _can_create(actor):
+            raise Forbidden("Only capability leads can create assessments.")
+        payload, errors = parse_scope(values, is_admin=actor.is_admin, creating=True)
+        if not errors:
+            try:
+                created = resources.create_resource(session, services.SPEC, actor, AssessmentCreate(**payload))
+            except InvalidInput as exc:
+                errors = dict(exc.fields) or {"name": exc.detail}
+            else:
+                flash(request, f"Created assessment “{created['name']}”. Run it to see your gaps.")
+                return Redirect(path=f"/assessments/{created['id']}")
+    with unit_of_work(request) as (session, actor):
+        return _index(request, session, actor, errors=errors, values=values, status=400)
+
+
+# --- one assessment -----------------------------------------------------------------------------
+
+
+def _detail_context(
+    request: Request[Any, Any, Any],
+    session: Session,
+    actor: Actor,
+    assessment: Assessment,
+    run: AssessmentRun | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    runs = services.runs(session, actor, assessment.id)
+    if run is None and runs:
+        run = runs[0]
+    return page_context(
+        request,
+        page_title=assessment.name,
+        nav_active="assessments",
+        assessment=assessment,
+        can_write=services.can_write(session, actor, assessment),
+        scope_rows=_scope_rows(assessment, _requirement_count(session, assessment)),
+        view=results_view(assessment, run, runs),
+        **HELPERS,
+        **extra,
+    )
+
+
+@get("/assessments/{assessment_id:str}", sync_to_thread=True, include_in_schema=False)
+def assessment_detail(request: Request[Any, Any, Any], assessment_id: str) -> Template:
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        assessment = services.get_visible(session, actor, assessment_id)
+        ctx = _detail_context(request, session, actor, assessment, None)
+        name = "assessments/_partials/results.html" if _is_htmx(request) else "assessments/detail.html"
+        return Template(name, context=ctx, headers=VARY)
+
+
+@post("/assessments/{assessment_id:str}/runs", sync_to_thread=True, include_in_schema=False)
+def assessment_run(request: Request[Any, Any, Any], assessment_id: str) -> Template | Redirect:
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        assessment = services.get_visible(session, actor, assessment_id)
+        row = services.run(session, actor, assessment)
+        if _is_htmx(request):
+            ctx = _detail_context(request, session, actor, assessment, row, just_ran=True)
+            return Template("assessments/_partials/results.html", context=ctx, headers=VARY)
+        flash(request, f"Assessment run: weighted coverage score {pct(row.overall_score, 1)}.")
+        return Redirect(path=f"/assessments/{assessment.id}")
+
+
+@get("/assessments/{assessment_id:str}/runs/{run_id:str}", sync_to_thread=True, include_in_schema=False)
+def assessment_run_detail(request: Request[Any, Any, Any], assessment_id: str, run_id: str) -> Template:
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        assessment = services.get_visible(session, actor, assessment_id)
+        row = services.get_run(session, actor, run_id)
+        if row.assessment_id != assessment.id:
+            raise NotFound("No such assessment run.")
+        ctx = _detail_context(request, session, actor, assessment, row)
+        ctx["page_title"] = f"{assessment.name}: run of {when(row.run_at)}"
+        name = "assessments/_partials/results.html" if _is_htmx(request) else "assessments/run.html"
+        return Template(name, context=ctx, headers=VARY)
+
+
+@get("/assessments/{assessment_id:str}/compare", sync_to_thread=True, include_in_schema=False)
+def assessment_compare(request: Request[Any, Any, Any], assessment_id: str) -> Template:
+    # ?from=&to= ("from" is a Python keyword, so the query string is read directly); either may be
+    # left out: "to" defaults to the latest run and "from" to the run before it.
+    from_id = request.query_params.get("from")
+    to_id = request.query_params.get("to")
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        assessment = services.get_visible(session, actor, assessment_id)
+        runs = services.runs(session, actor, assessment.id)
+        by_id = {r.id: r for r in runs}
+        if not to_id and runs:
+            to_id = runs[0].id
+        if not from_id and to_id in by_id:
+            position = [r.id for r in runs].index(to_id)
+            from_id = runs[position + 1].id if position + 1 < len(runs) else None
+        if not from_id or not to_id or from_id not in by_id or to_id not in by_id:
+            raise NotFound("There are not two runs of this assessment to compare.")
+        before, after = by_id[from_id], by_id[to_id]
+        change = services.diff_runs(session, actor, before.id, after.id)
+        titles = {c["requirement_code"]: c["title"] for c in before.result.get("coverage", [])}
+        titles.update({c["requirement_code"]: c["title"] for c in after.result.get("coverage", [])})
+        ctx = page_context(
+            request,
+            page_title=f"{assessment.name}: compare runs",
+            nav_active="assessments",
+            assessment=assessment,
+            before=before,
+            after=after,
+            change=change,
+            titles=titles,
+            **HELPERS,
+        )
+        name = "assessments/_partials/compare_body.html" if _is_htmx(request) else "assessments/compare.html"
+        return Template(name, context=ctx, headers=VARY)
+
+
+# --- change the scope ---------------------------------------------------------------------------
+
+
+def _edit(
+    request: Request[Any, Any, Any],
+    session: Session,
+    actor: Actor,
+    assessment: Assessment,
+    *,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    version: int,
+    status: int = 200,
+) -> Template:
+    ctx = page_context(
+        request,
+        page_title=f"Change {assessment.name}",
+        nav_active="assessments",
+        assessment=assessment,
+        values=values,
+        errors=errors,
+        version=version,
+        **_form_choices(session, actor),
+        **HELPERS,
+    )
+    return Template("assessments/edit.html", context=ctx, status_code=status)
+
+
+def _writable(session: Session, actor: Actor, assessment_id: str) -> Assessment:
+    actor.require_auth()
+    assessment = services.get_visible(session, actor, assessment_id)
+    if not services.can_write(session, actor, assessment):
+        raise Forbidden("Only the organisation's capability leads can change this assessment.")
+    return assessment
+
+
+@get("/assessments/{assessment_id:str}/edit", sync_to_thread=True, include_in_schema=False)
+def assessment_edit_form(request: Request[Any, Any, Any], assessment_id: str) -> Template:
+    with unit_of_work(request) as (session, actor):
+        assessment = _writable(session, actor, assessment_id)
+        return _edit(
+            request, session, actor, assessment, values=values_of(assessment), errors={}, version=assessment.version
+        )
+
+
+@post("/assessments/{assessment_id:str}/edit", sync_to_thread=True, include_in_schema=False)
+def assessment_edit(
+    request: Request[Any, Any, Any], assessment_id: str, data: dict[str, Any] = FORM
+) -> Template | Redirect:
+    values = form_values(data)
+    version_text = _one(data, "version")
+    version = int(version_text) if version_text.isdigit() else 0
+    errors: dict[str, str] = {}
+    status = 400
+    with unit_of_work(request) as (session, actor):
+        assessment = _writable(session, actor, assessment_id)
+        payload, errors = parse_scope(values, is_admin=actor.is_admin, creating=False)
+        if not errors:
+            try:
+                resources.update_resource(
+                    session,
+                    services.SPEC,
+                    actor,
+                    assessment.id,
+                    AssessmentUpdate(**payload, version=version),
+                    if_match=None,
+                )
+            except (Conflict, PreconditionFailed):
+                errors = {
+                    "name": "Someone else changed this assessment while you were editing it. "
+                    "Check the current settings below and make your change again."
+                }
+                status = 409
+            except InvalidInput as exc:
+                errors = dict(exc.fields) or {"name": exc.detail}
+            else:
+                flash(request, "Assessment settings saved. Run the assessment to apply them.")
+                return Redirect(path=f"/assessments/{assessment.id}")
+    with unit_of_work(request) as (session, actor):
+        current = services.get_visible(session, actor, assessment_id)
+        shown = values_of(current) if status == 409 else values
+        return _edit(
+            request, session, actor, current, values=shown, errors=errors, version=current.version, status=status
+        )
+
+
+# One Router, so each path (GET and POST on one URL) is registered once: Litestar 2.25 re-registers
+# handlers already on a path when another method joins it, wrapping sync_to_thread handlers twice.
+ROUTES: list[Any] = [
+    Router(
+        path="/",
+        include_in_schema=False,
+        route_handlers=[
+            assessment_index,
+            assessment_create,
+            assessment_detail,
+            assessment_run,
+            assessment_run_detail,
+            assessment_compare,
+            assessment_edit_form,
+            assessment_edit,
+        ],
+    )
+]
