@@ -26,7 +26,8 @@ from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.orgs.models import InventoryItem as InventoryRow
 from registry.requirements.services import requirement_specs
 from registry.resources import FilterSpec, ResourceSpec
-from registry.skills.models import Skill, SkillHolding as HoldingRow
+from registry.skills.models import Skill
+from registry.skills.models import SkillHolding as HoldingRow
 from registry.skills.services import target_org
 from registry.tools.services import tool_docs
 
