@@ -34,6 +34,8 @@ from registry.enums import WORKSTREAMS, Classification, FiveD, FourP, MoSCoW, Or
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
+from registry.web.forms import many as _many
+from registry.web.forms import one as _one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 VARY = {"Vary": "HX-Request"}
@@ -140,17 +142,8 @@ def _can_create(actor: Actor) -> bool:
 # --- form parsing -------------------------------------------------------------------------------
 
 
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return str(value or "").strip()
 
 
-def _many(data: dict[str, Any], key: str) -> list[str]:
-    value = data.get(key)
-    values = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(v).strip() for v in values if str(v).strip()]
 
 
 def _number(text: str, key: str, errors: dict[str, str], *, integer: bool = False) -> float | int | None:

@@ -21,16 +21,12 @@ from registry.errors import Conflict, InvalidInput
 from registry.shortlists import services as shortlists
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
+from registry.web.forms import one as _one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 BLANK_CRITERIA_ROWS = 2
 
 
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return str(value or "").strip()
 
 
 def _number(text: str) -> float | None:

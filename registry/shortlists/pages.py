@@ -20,6 +20,8 @@ from registry.tools.services import SPEC as TOOL_SPEC
 from registry.web import browse_views as views
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
+from registry.web.forms import many as _many
+from registry.web.forms import one as _one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 NAME_MESSAGES = {
@@ -29,17 +31,8 @@ NAME_MESSAGES = {
 }
 
 
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return str(value or "").strip()
 
 
-def _many(data: dict[str, Any], key: str) -> list[str]:
-    value = data.get(key)
-    values = value if isinstance(value, list) else [value] if value is not None else []
-    return [str(v) for v in values if str(v).strip()]
 
 
 def _field_errors(exc: ValidationError) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from registry.enums import DATA_STANDARDS, VerificationState
 from registry.tools.schemas import ToolCreate, ToolUpdate
+from registry.web.forms import many as _many
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +66,6 @@ def _get(form: Mapping[str, Any], key: str) -> str:
     return str(value or "").strip()
 
 
-def _many(form: Mapping[str, Any], key: str) -> list[str]:
-    getall = getattr(form, "getall", None)
-    values = getall(key, []) if getall else form.get(key, [])
-    if isinstance(values, str):
-        values = [values]
-    return [str(v) for v in values if str(v).strip()]
 
 
 # --- read side: a stored listing as form values ----------------------------------------------

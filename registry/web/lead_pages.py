@@ -47,6 +47,7 @@ from registry.taxonomy.services import all_nodes, path_of
 from registry.tools.models import Tool
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
+from registry.web.forms import many as _many
 from registry.web.supplier_pages import in_thread
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -107,9 +108,6 @@ def _validate(schema: type[BaseModel], payload: dict[str, Any], messages: dict[s
         raise InvalidInput("Check the form.", fields=_field_errors(exc, messages)) from exc
 
 
-def _many(data: dict[str, Any], key: str) -> list[str]:
-    value = data.get(key) or []
-    return [value] if isinstance(value, str) else [str(v) for v in value if v]
 
 
 def _text(data: dict[str, Any], key: str) -> str:
