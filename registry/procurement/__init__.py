@@ -1,0 +1,1 @@
+"""Procurement projects: saved and frozen searches, decisions with reasons, outcomes, exports."""

@@ -1,0 +1,1 @@
+"""Immutable listing versions: every published change to a tool or active supplier."""
