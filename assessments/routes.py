@@ -23,8 +23,13 @@ class AssessmentRunsController(Controller):
     path = "/api/v1/assessments/{assessment_id:str}"
     tags = ["assessments"]
 
-    @post("/runs", summary="Run the assessment now (stores a new run)", responses=ERRORS_WRITE,
-          sync_to_thread=True, status_code=201)
+    @post(
+        "/runs",
+        summary="Run the assessment now (stores a new run)",
+        responses=ERRORS_WRITE,
+        sync_to_thread=True,
+        status_code=201,
+    )
     def run(self, request: Request[Any, Any, Any], assessment_id: str = ID) -> RunRead:
         with unit_of_work(request) as (session, actor):
             actor.require_auth()
@@ -37,8 +42,12 @@ class AssessmentRunsController(Controller):
         with unit_of_work(request) as (session, actor):
             return [RunSummary(**services.summary(r)) for r in services.runs(session, actor, assessment_id)]
 
-    @get("/runs/{run_id:str}", summary="One run with its inputs snapshot, results and recommendation",
-         responses=ERRORS_READ, sync_to_thread=True)
+    @get(
+        "/runs/{run_id:str}",
+        summary="One run with its inputs snapshot, results and recommendation",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+    )
     def get_run(self, request: Request[Any, Any, Any], assessment_id: str = ID, run_id: str = ID) -> RunRead:
         with unit_of_work(request) as (session, actor):
             row = services.get_run(session, actor, run_id)
@@ -48,11 +57,19 @@ class AssessmentRunsController(Controller):
                 raise NotFound("No such assessment run.")
             return run_read(row)
 
-    @get("/diff", summary="What changed between two runs (score, gaps opened and closed)",
-         responses=ERRORS_READ, sync_to_thread=True)
-    def diff(self, request: Request[Any, Any, Any], assessment_id: str = ID,
-             from_run: str = Parameter(query="from", min_length=1, max_length=64),
-             to_run: str = Parameter(query="to", min_length=1, max_length=64)) -> RunDiff:
+    @get(
+        "/diff",
+        summary="What changed between two runs (score, gaps opened and closed)",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+    )
+    def diff(
+        self,
+        request: Request[Any, Any, Any],
+        assessment_id: str = ID,
+        from_run: str = Parameter(query="from", min_length=1, max_length=64),
+        to_run: str = Parameter(query="to", min_length=1, max_length=64),
+    ) -> RunDiff:
         with unit_of_work(request) as (session, actor):
             services.get_visible(session, actor, assessment_id)
             return RunDiff(from_run=from_run, to_run=to_run, diff=services.diff_runs(session, actor, from_run, to_run))

@@ -57,15 +57,29 @@ def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRu
 
 
 def _summary_columns() -> list[Any]:
-    return [AssessmentRun.id, AssessmentRun.assessment_id, AssessmentRun.run_at, AssessmentRun.trigger,
-            AssessmentRun.overall_score, AssessmentRun.full_count, AssessmentRun.partial_count,
-            AssessmentRun.none_count]
+    return [
+        AssessmentRun.id,
+        AssessmentRun.assessment_id,
+        AssessmentRun.run_at,
+        AssessmentRun.trigger,
+        AssessmentRun.overall_score,
+        AssessmentRun.full_count,
+        AssessmentRun.partial_count,
+        AssessmentRun.none_count,
+    ]
 
 
 def summary(run: Any) -> dict[str, Any]:
-    return RunSummary(id=run.id, assessment_id=run.assessment_id, run_at=run.run_at, trigger=run.trigger,
-                      overall_score=run.overall_score, full_count=run.full_count,
-                      partial_count=run.partial_count, none_count=run.none_count).model_dump()
+    return RunSummary(
+        id=run.id,
+        assessment_id=run.assessment_id,
+        run_at=run.run_at,
+        trigger=run.trigger,
+        overall_score=run.overall_score,
+        full_count=run.full_count,
+        partial_count=run.partial_count,
+        none_count=run.none_count,
+    ).model_dump()
 
 
 def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]]:
@@ -80,8 +94,7 @@ def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]
 
 def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:  # type: ignore[override]
     org_id = target_org(actor, data.organisation_id, session)
-    obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id,
-                     created_by=actor.user_id)
+    obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id, created_by=actor.user_id)
     session.add(obj)
     return obj
 
@@ -129,71 +142,137 @@ def get_visible(session: Session, actor: Actor, assessment_id: str) -> Assessmen
 
 # --- running -----------------------------------------------------------------------------------
 
-def build_input(session: Session, assessment: Assessment, *, on: date | None = None,
-                candidates: Any = None) -> AssessmentInput:
+
+def build_input(
+    session: Session, assessment: Assessment, *, on: date | None = None, candidates: Any = None
+) -> AssessmentInput:
     on = on or today()
     reqs = requirement_specs(session, assessment.organisation_id, workstreams=assessment.workstreams)
-    inv_rows = list(session.execute(select(InventoryRow).where(
-        InventoryRow.organisation_id == assessment.organisation_id)).scalars())
+    inv_rows = list(
+        session.execute(
+            select(InventoryRow).where(InventoryRow.organisation_id == assessment.organisation_id)
+        ).scalars()
+    )
     inv_docs = {d.id: d for d in tool_docs(session, status=None, tool_ids=[r.tool_id for r in inv_rows])}
-    inventory = [InventoryItem(tool=inv_docs[r.tool_id], licence_end=r.licence_end, seats=r.seats)
-                 for r in inv_rows if r.tool_id in inv_docs]
+    inventory = [
+        InventoryItem(tool=inv_docs[r.tool_id], licence_end=r.licence_end, seats=r.seats)
+        for r in inv_rows
+        if r.tool_id in inv_docs
+    ]
     skills = {s.id: s for s in session.execute(select(Skill)).scalars()}
-    workforce = [SkillHolding(skills[h.skill_id].code, h.level, h.people) for h in session.execute(
-        select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)).scalars()]
+    workforce = [
+        SkillHolding(skills[h.skill_id].code, h.level, h.people)
+        for h in session.execute(
+            select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)
+        ).scalars()
+    ]
     if candidates is None:
         from registry.search.service import service_for
 
         candidates = service_for(session.get_bind()).candidate_index(session)  # type: ignore[arg-type]
-    return AssessmentInput(requirements=reqs, inventory=inventory, workforce=workforce, candidates=candidates,
-                           today=on, skill_names={s.code: s.name for s in skills.values()})
+    return AssessmentInput(
+        requirements=reqs,
+        inventory=inventory,
+        workforce=workforce,
+        candidates=candidates,
+        today=on,
+        skill_names={s.code: s.name for s in skills.values()},
+    )
 
 
 def _inputs_snapshot(inp: AssessmentInput, assessment: Assessment) -> dict[str, Any]:
     """What the run was based on, so a later reader can see why results differ."""
     return {
-        "scope": {"workstreams": assessment.workstreams, "budget_capital": assessment.budget_capital,
-                  "budget_annual": assessment.budget_annual, "max_suppliers": assessment.max_suppliers,
-                  "min_sme_share": assessment.min_sme_share, "min_classification": assessment.min_classification},
-        "requirements": [{"code": r.code, "title": r.title, "priority": r.priority.value, "weight": r.weight,
-                          "capability": r.capability_path, "workstreams": list(r.workstreams)}
-                         for r in inp.requirements],
-        "inventory": [{"tool_id": i.tool.id, "tool": i.tool.name, "version": i.tool.version,
-                       "licence_end": i.licence_end.isoformat() if i.licence_end else None, "seats": i.seats}
-                      for i in inp.inventory],
+        "scope": {
+            "workstreams": assessment.workstreams,
+            "budget_capital": assessment.budget_capital,
+            "budget_annual": assessment.budget_annual,
+            "max_suppliers": assessment.max_suppliers,
+            "min_sme_share": assessment.min_sme_share,
+            "min_classification": assessment.min_classification,
+        },
+        "requirements": [
+            {
+                "code": r.code,
+                "title": r.title,
+                "priority": r.priority.value,
+                "weight": r.weight,
+                "capability": r.capability_path,
+                "workstreams": list(r.workstreams),
+            }
+            for r in inp.requirements
+        ],
+        "inventory": [
+            {
+                "tool_id": i.tool.id,
+                "tool": i.tool.name,
+                "version": i.tool.version,
+                "licence_end": i.licence_end.isoformat() if i.licence_end else None,
+                "seats": i.seats,
+            }
+            for i in inp.inventory
+        ],
         "workforce": [{"skill": w.skill_code, "level": w.level, "people": w.people} for w in inp.workforce],
         "candidate_count": len(inp.candidates) if hasattr(inp.candidates, "__len__") else None,
     }
 
 
-def run(session: Session, actor: Actor, assessment: Assessment, *, trigger: str = "manual",
-        period_key: str | None = None, on: date | None = None) -> AssessmentRun:
+def run(
+    session: Session,
+    actor: Actor,
+    assessment: Assessment,
+    *,
+    trigger: str = "manual",
+    period_key: str | None = None,
+    on: date | None = None,
+) -> AssessmentRun:
     if not can_write(session, actor, assessment) and trigger == "manual":
         raise Forbidden("Only the organisation's capability leads can run this assessment.")
     key = period_key or f"manual:{utcnow().isoformat()}"
-    exists = session.execute(select(AssessmentRun.id).where(
-        AssessmentRun.assessment_id == assessment.id, AssessmentRun.period_key == key)).first()
+    exists = session.execute(
+        select(AssessmentRun.id).where(AssessmentRun.assessment_id == assessment.id, AssessmentRun.period_key == key)
+    ).first()
     if exists:
         raise Conflict(f"This assessment already ran for period {key}.")
     inp = build_input(session, assessment, on=on)
     result = assess(inp)
     min_cls = Classification[assessment.min_classification] if assessment.min_classification else None
-    rec = recommend(result, assessment.budget_capital, assessment.budget_annual,
-                    max_suppliers=assessment.max_suppliers, min_sme_share=assessment.min_sme_share,
-                    min_classification=min_cls, time_limit_s=10.0)
+    rec = recommend(
+        result,
+        assessment.budget_capital,
+        assessment.budget_annual,
+        max_suppliers=assessment.max_suppliers,
+        min_sme_share=assessment.min_sme_share,
+        min_classification=min_cls,
+        time_limit_s=10.0,
+    )
     counts = result.status_counts
     row = AssessmentRun(
-        assessment_id=assessment.id, organisation_id=assessment.organisation_id, run_by=actor.user_id or None,
-        trigger=trigger, period_key=key, overall_score=result.overall_score,
-        full_count=counts.get("full", 0), partial_count=counts.get("partial", 0), none_count=counts.get("none", 0),
-        inputs=_inputs_snapshot(inp, assessment), result=_jsonable(result.to_dict()),
+        assessment_id=assessment.id,
+        organisation_id=assessment.organisation_id,
+        run_by=actor.user_id or None,
+        trigger=trigger,
+        period_key=key,
+        overall_score=result.overall_score,
+        full_count=counts.get("full", 0),
+        partial_count=counts.get("partial", 0),
+        none_count=counts.get("none", 0),
+        inputs=_inputs_snapshot(inp, assessment),
+        result=_jsonable(result.to_dict()),
         recommendation=_jsonable(rec.to_dict()),
     )
     session.add(row)
     session.flush()
-    changelog.record(session, actor, "run", "assessment", assessment.id, organisation_id=assessment.organisation_id,
-                     after={"run_id": row.id, "score": row.overall_score, "trigger": trigger},
-                     summary=f"Ran assessment {assessment.name}: score {row.overall_score}")
+    changelog.record(
+        session,
+        actor,
+        "run",
+        "assessment",
+        assessment.id,
+        organisation_id=assessment.organisation_id,
+        after={"run_id": row.id, "score": row.overall_score, "trigger": trigger},
+        summary=f"Ran assessment {assessment.name}: score {row.overall_score}",
+    )
     return row
 
 
@@ -205,8 +284,9 @@ def _jsonable(data: Any) -> Any:
 
 def runs(session: Session, actor: Actor, assessment_id: str) -> list[AssessmentRun]:
     get_visible(session, actor, assessment_id)
-    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id).order_by(
-        AssessmentRun.run_at.desc())  # type: ignore[attr-defined]
+    stmt = (
+        select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id).order_by(AssessmentRun.run_at.desc())
+    )  # type: ignore[attr-defined]
     return list(session.execute(stmt).scalars())
 
 

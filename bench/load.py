@@ -56,10 +56,12 @@ def ensure_database(url: str, tools: int) -> None:
 def token(base: str) -> str:
     import json
 
-    req = urllib.request.Request(f"{base}/api/v1/auth/token", method="POST",
-                                 data=json.dumps({"email": "lead@nwrocu.example",
-                                                  "password": "demo-password-2026"}).encode(),
-                                 headers={"content-type": "application/json"})
+    req = urllib.request.Request(
+        f"{base}/api/v1/auth/token",
+        method="POST",
+        data=json.dumps({"email": "lead@nwrocu.example", "password": "demo-password-2026"}).encode(),
+        headers={"content-type": "application/json"},
+    )
     return str(json.loads(urllib.request.urlopen(req, timeout=30).read())["token"])
 
 
@@ -67,16 +69,26 @@ def assessment_id(base: str, bearer: str) -> str:
     import json
 
     headers = {"Authorization": f"Bearer {bearer}", "content-type": "application/json"}
-    listing = json.loads(urllib.request.urlopen(urllib.request.Request(
-        f"{base}/api/v1/assessments", headers=headers), timeout=30).read())
+    listing = json.loads(
+        urllib.request.urlopen(urllib.request.Request(f"{base}/api/v1/assessments", headers=headers), timeout=30).read()
+    )
     if listing["items"]:
         return str(listing["items"][0]["id"])
-    created = json.loads(urllib.request.urlopen(urllib.request.Request(
-        f"{base}/api/v1/assessments", method="POST", headers=headers,
-        data=json.dumps({"name": "Load test", "budget_capital": 100000, "budget_annual": 100000}).encode()),
-        timeout=60).read())
-    urllib.request.urlopen(urllib.request.Request(f"{base}/api/v1/assessments/{created['id']}/runs",
-                                                  method="POST", headers=headers), timeout=300).read()
+    created = json.loads(
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{base}/api/v1/assessments",
+                method="POST",
+                headers=headers,
+                data=json.dumps({"name": "Load test", "budget_capital": 100000, "budget_annual": 100000}).encode(),
+            ),
+            timeout=60,
+        ).read()
+    )
+    urllib.request.urlopen(
+        urllib.request.Request(f"{base}/api/v1/assessments/{created['id']}/runs", method="POST", headers=headers),
+        timeout=300,
+    ).read()
     return str(created["id"])
 
 
@@ -129,9 +141,27 @@ def main() -> None:
     ensure_database(args.database_url, args.tools)
     env = {**os.environ, "DATABASE_URL": args.database_url, "SCHEDULER": "off", "PORT": str(PORT)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(PORT),
-         "--workers", str(args.workers), "--factory", "registry.app:create_app", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--workers",
+            str(args.workers),
+            "--factory",
+            "registry.app:create_app",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{PORT}"
     try:
         deadline = time.time() + 120
@@ -161,11 +191,16 @@ def main() -> None:
             stats = parse_wrk(out)
             stats["rss_mb"] = rss_mb(server.pid)
             rows.append((label, stats))
-            print(f"{label:24} {stats['rps']:9.0f} req/s  p50 {stats['p50']:7.1f} ms  p99 {stats['p99']:7.1f} ms  "
-                  f"errors {stats['errors']:5.0f}  RSS {stats['rss_mb']:6.0f} MB", flush=True)
+            print(
+                f"{label:24} {stats['rps']:9.0f} req/s  p50 {stats['p50']:7.1f} ms  p99 {stats['p99']:7.1f} ms  "
+                f"errors {stats['errors']:5.0f}  RSS {stats['rss_mb']:6.0f} MB",
+                flush=True,
+            )
         print("\n| target | req/s | p50 ms | p99 ms | errors | server RSS MB |\n|---|---|---|---|---|---|")
         for label, s in rows:
-            print(f"| {label} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p99']:.1f} | {s['errors']:.0f} | {s['rss_mb']:.0f} |")
+            print(
+                f"| {label} | {s['rps']:.0f} | {s['p50']:.1f} | {s['p99']:.1f} | {s['errors']:.0f} | {s['rss_mb']:.0f} |"
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -38,8 +38,16 @@ def _route_handlers() -> list[Any]:
     from registry.tools.services import SPEC as TOOL_SPEC
     from registry.web import health, pages
 
-    specs = [SUPPLIER_SPEC, TOOL_SPEC, TAXONOMY_SPEC, REQUIREMENT_SPEC, SKILL_SPEC, ORG_SPEC,
-             INVENTORY_SPEC, HOLDING_SPEC]
+    specs = [
+        SUPPLIER_SPEC,
+        TOOL_SPEC,
+        TAXONOMY_SPEC,
+        REQUIREMENT_SPEC,
+        SKILL_SPEC,
+        ORG_SPEC,
+        INVENTORY_SPEC,
+        HOLDING_SPEC,
+    ]
     handlers: list[Any] = [build_controller(s) for s in specs]
     handlers += [AuthController, health.live, health.ready, *pages.ROUTES, *TRANSFER_ROUTES]
     handlers += _optional_routes()
@@ -51,8 +59,14 @@ def _optional_routes() -> list[Any]:
     from importlib import import_module
 
     out: list[Any] = []
-    for module_name in ("registry.search.routes", "registry.web.registry_pages", "assessments.routes",
-                        "assessments.reports.routes", "assessments.jobs.routes", "registry.procurement.routes"):
+    for module_name in (
+        "registry.search.routes",
+        "registry.web.registry_pages",
+        "assessments.routes",
+        "assessments.reports.routes",
+        "assessments.jobs.routes",
+        "registry.procurement.routes",
+    ):
         try:
             module = import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -63,28 +77,42 @@ def _optional_routes() -> list[Any]:
     return out
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None,
-               extra_handlers: Sequence[Any] = ()) -> Litestar:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, extra_handlers: Sequence[Any] = ()
+) -> Litestar:
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     secret = hashlib.sha256(settings.secret_key.encode()).digest()  # exactly 32 bytes
     session_config = CookieBackendConfig(
-        secret=secret, key="socreg_session", max_age=SESSION_MAX_AGE, httponly=True,
-        secure=settings.secure_cookies, samesite="lax",
+        secret=secret,
+        key="socreg_session",
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="lax",
     )
     csrf_config = CSRFConfig(
-        secret=hashlib.sha256(b"csrf" + secret).hexdigest(), cookie_name="socreg_csrf",
-        header_name="x-csrftoken", cookie_httponly=True, cookie_secure=settings.secure_cookies,
-        cookie_samesite="lax", exclude=["/api/", "/health/", "/schema"],
+        secret=hashlib.sha256(b"csrf" + secret).hexdigest(),
+        cookie_name="socreg_csrf",
+        header_name="x-csrftoken",
+        cookie_httponly=True,
+        cookie_secure=settings.secure_cookies,
+        cookie_samesite="lax",
+        exclude=["/api/", "/health/", "/schema"],
     )
-    static = create_static_files_router(path="/static", directories=[ROOT / "static"], name="static",
-                                        include_in_schema=False)
+    static = create_static_files_router(
+        path="/static", directories=[ROOT / "static"], name="static", include_in_schema=False
+    )
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
     # Every worker campaigns to run the job scheduler; one leader per database runs it (never in tests).
-    hooks = __import__("assessments.jobs.scheduler", fromlist=["app_hooks"]).app_hooks(
-        engine, settings.smtp_url) if settings.scheduler else ()
+    hooks = (
+        __import__("assessments.jobs.scheduler", fromlist=["app_hooks"]).app_hooks(engine, settings.smtp_url)
+        if settings.scheduler
+        else ()
+    )
     app = Litestar(
-        on_startup=hooks[:1], on_shutdown=hooks[1:],
+        on_startup=hooks[:1],
+        on_shutdown=hooks[1:],
         # One Router for everything: registering handlers that share a path one at a time makes
         # Litestar 2.25 wrap sync GET handlers twice (they then return a coroutine).
         route_handlers=[Router(path="/", route_handlers=[*_route_handlers(), static, *extra_handlers])],
@@ -93,7 +121,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         csrf_config=csrf_config,
         template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
-            title="SOC Capability Registry API", version="1.0.0", path="/schema",
+            title="SOC Capability Registry API",
+            version="1.0.0",
+            path="/schema",
             description="Find, compare and buy counter-SOC tools; assess capability and skills gaps. "
             "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/token. "
             "Errors are RFC 9457 problem details.",
@@ -106,5 +136,3 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.state.engine = engine
     app.state.settings = settings
     return app
-
-

@@ -123,8 +123,10 @@ def verify(engine: Engine, manifest: dict[str, Any]) -> dict[str, Any]:
                 continue
             rows = _table_rows(conn, table)
             if len(rows) != expected["rows"] or _digest(rows) != expected["sha256"]:
-                problems.append(f"{table.name}: {len(rows)} rows (expected {expected['rows']}), checksum "
-                                f"{'ok' if _digest(rows) == expected['sha256'] else 'differs'}")
+                problems.append(
+                    f"{table.name}: {len(rows)} rows (expected {expected['rows']}), checksum "
+                    f"{'ok' if _digest(rows) == expected['sha256'] else 'differs'}"
+                )
     if problems:
         raise BackupError("Restore check failed: " + "; ".join(problems))
     return {"tables": len(manifest["tables"]), "rows": sum(t["rows"] for t in manifest["tables"].values())}
@@ -142,8 +144,10 @@ def restore(engine: Engine, path: Path) -> dict[str, Any]:
         with session_scope(engine, write=True) as session:
             conn = session.connection()
             if _revision(conn) != manifest.get("revision"):
-                raise BackupError(f"Database schema is at {_revision(conn)}, archive at {manifest.get('revision')}: "
-                                  "run `socreg db upgrade` to the same revision first.")
+                raise BackupError(
+                    f"Database schema is at {_revision(conn)}, archive at {manifest.get('revision')}: "
+                    "run `socreg db upgrade` to the same revision first."
+                )
             for name in manifest["tables"]:
                 if conn.execute(select(func.count()).select_from(tables[name])).scalar_one():
                     raise BackupError(f"Restore needs an empty database; table {name} has rows.")
@@ -171,7 +175,9 @@ def _reset_sequences(conn: Any) -> None:
     for table in _tables():
         pk = list(table.primary_key.columns)
         if len(pk) == 1 and pk[0].autoincrement is not False and pk[0].type.python_type is int:
-            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": pk[0].name}).scalar()
+            seq = conn.execute(
+                text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": pk[0].name}
+            ).scalar()
             if seq:
                 conn.execute(text(f"SELECT setval('{seq}', (SELECT COALESCE(MAX({pk[0].name}), 1) FROM {table.name}))"))
     del meta

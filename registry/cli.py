@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -95,8 +96,15 @@ def user_create(
         raise typer.Exit(2)
     try:
         with session_scope(_engine(), write=True) as session:
-            user = add_user(session, SYSTEM, email=email, name=name, role=Role(role),
-                            organisation_id=organisation_id, password=password)
+            user = add_user(
+                session,
+                SYSTEM,
+                email=email,
+                name=name,
+                role=Role(role),
+                organisation_id=organisation_id,
+                password=password,
+            )
             typer.echo(f"Created user {user.id} <{user.email}>")
     except (DomainError, ValueError) as exc:
         typer.echo(f"Error: {exc}", err=True)
@@ -189,14 +197,25 @@ def serve(
     settings = load_settings()
     host = host or settings.host
     port = port or settings.port
-    cmd = [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
-           "--workers", str(workers), "--factory", "registry.app:create_app"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--factory",
+        "registry.app:create_app",
+    ]
     typer.echo(f"Serving on http://{host}:{port} ({workers} worker(s))")
     started = time.time()
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         subprocess.run(cmd, check=False)
-    except KeyboardInterrupt:
-        pass
     typer.echo(f"Stopped after {time.time() - started:.0f}s")
 
 
@@ -209,8 +228,7 @@ def scheduler(
     """Run the job scheduler (one leader per database) or, with --run-once, every job once."""
     from importlib import import_module
 
-    import_module("assessments.jobs.cli").scheduler_command(run_once=run_once, poll_interval=poll_interval,
-                                                             force=force)
+    import_module("assessments.jobs.cli").scheduler_command(run_once=run_once, poll_interval=poll_interval, force=force)
 
 
 if __name__ == "__main__":

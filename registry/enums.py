@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum, IntEnum
-
-
-class StrEnum(str, Enum):
-    def __str__(self) -> str:  # render as the value in templates and CSV
-        return self.value
+from enum import IntEnum, StrEnum  # StrEnum renders as its value in templates and CSV
 
 
 class Classification(IntEnum):
@@ -143,6 +138,20 @@ WORKSTREAMS: dict[str, str] = {
 
 # Data standards and interfaces a tool can speak (free text is allowed too; these are common).
 DATA_STANDARDS: tuple[str, ...] = (
-    "POLE", "STIX", "TAXII", "OPEN-API", "CSV", "JSON", "XML", "NIEM", "GOAML", "CASE-UCO",
-    "E01", "ODBC", "SFTP", "EDRM-XML", "GEOJSON", "NATO-STANAG-4559",
+    "POLE",
+    "STIX",
+    "TAXII",
+    "OPEN-API",
+    "CSV",
+    "JSON",
+    "XML",
+    "NIEM",
+    "GOAML",
+    "CASE-UCO",
+    "E01",
+    "ODBC",
+    "SFTP",
+    "EDRM-XML",
+    "GEOJSON",
+    "NATO-STANAG-4559",
 )

@@ -11,10 +11,25 @@ from registry.taxonomy.models import CapabilityNode, Workstream
 from registry.tools.models import Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
 
 __all__ = [
-    "Accreditation", "ApiToken", "AuditEvent", "CapabilityClaim", "CapabilityNode",
-    "InventoryItem", "LoginAttempt", "Organisation", "RegistryState", "Requirement",
-    "RequirementSkill", "Skill", "SkillHolding", "Supplier", "Tool", "ToolSkill",
-    "ToolTraining", "User", "Workstream",
+    "Accreditation",
+    "ApiToken",
+    "AuditEvent",
+    "CapabilityClaim",
+    "CapabilityNode",
+    "InventoryItem",
+    "LoginAttempt",
+    "Organisation",
+    "RegistryState",
+    "Requirement",
+    "RequirementSkill",
+    "Skill",
+    "SkillHolding",
+    "Supplier",
+    "Tool",
+    "ToolSkill",
+    "ToolTraining",
+    "User",
+    "Workstream",
 ]
 
 
@@ -22,9 +37,14 @@ def _load_other_packages() -> None:
     """Tables owned by packages that may import registry (assessments etc.)."""
     import importlib
 
-    for name in ("assessments.models", "assessments.jobs.models", "registry.versions.models",
-                 "registry.procurement.models",
-                 "assessments.reports.models", "assessments.evaluations.models"):
+    for name in (
+        "assessments.models",
+        "assessments.jobs.models",
+        "registry.versions.models",
+        "registry.procurement.models",
+        "assessments.reports.models",
+        "assessments.evaluations.models",
+    ):
         try:
             importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a package still being built in another branch of work

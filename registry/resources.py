@@ -170,8 +170,13 @@ def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data:
     obj = spec.create(session, actor, data)
     session.flush()
     changelog.record(
-        session, actor, "create", spec.entity_type, obj.id,  # type: ignore[attr-defined]
-        after=_snapshot(session, spec, obj), organisation_id=spec.org_of(obj),
+        session,
+        actor,
+        "create",
+        spec.entity_type,
+        obj.id,  # type: ignore[attr-defined]
+        after=_snapshot(session, spec, obj),
+        organisation_id=spec.org_of(obj),
         summary=f"Created {spec.title} {getattr(obj, 'name', '') or getattr(obj, 'code', '')}".strip(),
     )
     if spec.listing:
@@ -222,8 +227,14 @@ def update_resource(
     spec.apply_update(session, actor, obj, data)
     session.flush()
     changelog.record(
-        session, actor, "update", spec.entity_type, obj.id,  # type: ignore[attr-defined]
-        before=before, after=_snapshot(session, spec, obj), organisation_id=spec.org_of(obj),
+        session,
+        actor,
+        "update",
+        spec.entity_type,
+        obj.id,  # type: ignore[attr-defined]
+        before=before,
+        after=_snapshot(session, spec, obj),
+        organisation_id=spec.org_of(obj),
     )
     if spec.listing:
         changelog.bump_generation(session)
@@ -246,7 +257,13 @@ def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_i
         action, after = "delete", None
         session.flush()
     changelog.record(
-        session, actor, action, spec.entity_type, obj_id, before=before, after=after,
+        session,
+        actor,
+        action,
+        spec.entity_type,
+        obj_id,
+        before=before,
+        after=after,
         organisation_id=spec.org_of(obj),
     )
     if spec.listing:

@@ -27,10 +27,12 @@ RoleName = Literal["supplier", "procurement_officer", "capability_lead", "modera
 OrgKindName = Literal["buyer", "supplier", "platform"]
 
 # Single-line names: control characters (newlines, tabs, NUL) are refused.
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
-                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60,
-                                        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")
+]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+]
 ShortText = Annotated[str, StringConstraints(max_length=500)]
 LongText = Annotated[str, StringConstraints(max_length=10000)]
 Level = Annotated[int, Field(ge=1, le=7)]
@@ -43,10 +45,30 @@ CompaniesHouseNumber = Annotated[
 ]
 
 __all__ = [
-    "ClassificationName", "Clearance", "Code", "CompaniesHouseNumber", "Deployment", "FiveC",
-    "FiveD", "FourP", "Hosting", "Level", "LongText", "MoSCoW", "Money", "Name", "OrgKindName",
-    "PricingModel", "RoleName", "ShortText", "SizeBand", "StrictModel", "ToolStatus", "TRL",
-    "VerificationState", "WorkstreamCode",
+    "ClassificationName",
+    "Clearance",
+    "Code",
+    "CompaniesHouseNumber",
+    "Deployment",
+    "FiveC",
+    "FiveD",
+    "FourP",
+    "Hosting",
+    "Level",
+    "LongText",
+    "MoSCoW",
+    "Money",
+    "Name",
+    "OrgKindName",
+    "PricingModel",
+    "RoleName",
+    "ShortText",
+    "SizeBand",
+    "StrictModel",
+    "ToolStatus",
+    "TRL",
+    "VerificationState",
+    "WorkstreamCode",
 ]
 
 

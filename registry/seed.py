@@ -50,16 +50,24 @@ def load_reference(session: Session, taxonomy: list[dict[str, Any]], skills: lis
     for node, parent, pos in _walk(taxonomy):
         if node["code"] in codes:
             continue
-        row = CapabilityNode(code=node["code"], name=node["name"], description=node.get("description", ""),
-                             parent_id=codes[parent].id if parent else None, position=pos)
+        row = CapabilityNode(
+            code=node["code"],
+            name=node["name"],
+            description=node.get("description", ""),
+            parent_id=codes[parent].id if parent else None,
+            position=pos,
+        )
         session.add(row)
         session.flush()
         codes[row.code] = row
     have_skills = set(session.execute(select(Skill.code)).scalars())
     for s in skills:
         if s["code"] not in have_skills:
-            session.add(Skill(code=s["code"], name=s["name"], category=s.get("category", ""),
-                              description=s.get("description", "")))
+            session.add(
+                Skill(
+                    code=s["code"], name=s["name"], category=s.get("category", ""), description=s.get("description", "")
+                )
+            )
     session.flush()
 
 
@@ -69,15 +77,28 @@ def _tool_row(t: dict[str, Any], supplier_id: int) -> dict[str, Any]:
     if reviewed is None and t.get("last_reviewed_days_ago") is not None:
         reviewed = now - timedelta(days=int(t["last_reviewed_days_ago"]))
     return {
-        "supplier_id": supplier_id, "name": t["name"], "summary": t.get("summary", ""),
-        "description": t.get("description", ""), "category": t.get("category", ""), "trl": t.get("trl", 1),
-        "deployments": t.get("deployments", []), "hosting": t.get("hosting", "uk"),
-        "classification": t.get("classification", "OFFICIAL"), "data_standards": t.get("data_standards", []),
-        "pricing_model": t.get("pricing_model"), "price_capital": float(t.get("price_capital") or 0),
-        "price_annual": float(t.get("price_annual") or 0), "workstreams": t.get("workstreams", []),
-        "four_ps": t.get("four_ps", []), "five_ds": t.get("five_ds", []),
-        "status": t.get("status", "published"), "last_reviewed": reviewed,
-        "created_at": utcnow(), "updated_at": utcnow(), "version": 1, "stale": False,
+        "supplier_id": supplier_id,
+        "name": t["name"],
+        "summary": t.get("summary", ""),
+        "description": t.get("description", ""),
+        "category": t.get("category", ""),
+        "trl": t.get("trl", 1),
+        "deployments": t.get("deployments", []),
+        "hosting": t.get("hosting", "uk"),
+        "classification": t.get("classification", "OFFICIAL"),
+        "data_standards": t.get("data_standards", []),
+        "pricing_model": t.get("pricing_model"),
+        "price_capital": float(t.get("price_capital") or 0),
+        "price_annual": float(t.get("price_annual") or 0),
+        "workstreams": t.get("workstreams", []),
+        "four_ps": t.get("four_ps", []),
+        "five_ds": t.get("five_ds", []),
+        "status": t.get("status", "published"),
+        "last_reviewed": reviewed,
+        "created_at": utcnow(),
+        "updated_at": utcnow(),
+        "version": 1,
+        "stale": False,
         "moderator_feedback": t.get("moderator_feedback", ""),
     }
 
@@ -89,8 +110,9 @@ def _accreditation_rows(tool_id: int, t: dict[str, Any]) -> list[dict[str, Any]]
         expires = a.get("expires_on")
         if expires is None and a.get("expires_in_days") is not None:
             expires = now + timedelta(days=int(a["expires_in_days"]))
-        rows.append({"tool_id": tool_id, "name": a["name"], "expires_on": expires,
-                     "mandatory": bool(a.get("mandatory", False))})
+        rows.append(
+            {"tool_id": tool_id, "name": a["name"], "expires_on": expires, "mandatory": bool(a.get("mandatory", False))}
+        )
     return rows
 
 
@@ -119,11 +141,19 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
             session.flush()
             orgs[s["key"]] = org.id  # type: ignore[assignment]
             sup = Supplier(
-                organisation_id=org.id, name=s["name"], companies_house_number=s["companies_house_number"],  # type: ignore[arg-type]
-                address=s.get("address", ""), region=s.get("region", ""), website=s.get("website", ""),
-                size_band=s["size_band"], employees=s.get("employees"), turnover_gbp=s.get("turnover_gbp"),
-                clearances=s.get("clearances", []), verified=bool(s.get("verified")),
-                status=s.get("status", "active"), contact_name=s.get("contact_name", ""),
+                organisation_id=org.id,
+                name=s["name"],
+                companies_house_number=s["companies_house_number"],  # type: ignore[arg-type]
+                address=s.get("address", ""),
+                region=s.get("region", ""),
+                website=s.get("website", ""),
+                size_band=s["size_band"],
+                employees=s.get("employees"),
+                turnover_gbp=s.get("turnover_gbp"),
+                clearances=s.get("clearances", []),
+                verified=bool(s.get("verified")),
+                status=s.get("status", "active"),
+                contact_name=s.get("contact_name", ""),
                 contact_email=s.get("contact_email", ""),
             )
             session.add(sup)
@@ -145,27 +175,51 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
                 end = None
                 if item.get("licence_end_in_days") is not None:
                     end = today() + timedelta(days=int(item["licence_end_in_days"]))
-                session.add(InventoryItem(organisation_id=org_id, tool_id=tools[item["tool"]], licence_end=end,
-                                          seats=item.get("seats", 1)))
+                session.add(
+                    InventoryItem(
+                        organisation_id=org_id, tool_id=tools[item["tool"]], licence_end=end, seats=item.get("seats", 1)
+                    )
+                )
             for w in o.get("workforce", []):
-                session.add(SkillHolding(organisation_id=org_id, skill_id=skills[w["skill"]], level=w["level"],
-                                         people=w["people"]))
+                session.add(
+                    SkillHolding(
+                        organisation_id=org_id, skill_id=skills[w["skill"]], level=w["level"], people=w["people"]
+                    )
+                )
         password_hash = hash_password(demo_password)
         for u in read_seed("users"):
-            session.add(User(email=u["email"].lower(), name=u["name"], role=u["role"],
-                             organisation_id=orgs[u["org"]], password_hash=password_hash))
+            session.add(
+                User(
+                    email=u["email"].lower(),
+                    name=u["name"],
+                    role=u["role"],
+                    organisation_id=orgs[u["org"]],
+                    password_hash=password_hash,
+                )
+            )
         changelog.bump_generation(session)
-        counts = {"suppliers": len(suppliers), "tools": len(tools), "organisations": len(orgs),
-                  "requirements": sum(len(o.get("requirements", [])) for o in read_seed("organisations"))}
+        counts = {
+            "suppliers": len(suppliers),
+            "tools": len(tools),
+            "organisations": len(orgs),
+            "requirements": sum(len(o.get("requirements", [])) for o in read_seed("organisations")),
+        }
         changelog.record(session, SYSTEM, "seed", "registry", "demo", after=counts, summary="Loaded demo data")
         return counts
 
 
-def _add_children(session: Session, tool_id: int, t: dict[str, Any], nodes: dict[str, int],
-                  skills: dict[str, int]) -> None:
+def _add_children(
+    session: Session, tool_id: int, t: dict[str, Any], nodes: dict[str, int], skills: dict[str, int]
+) -> None:
     for c in t.get("capabilities", []):
-        session.add(CapabilityClaim(tool_id=tool_id, node_id=nodes[c["node"]], state=c.get("state", "claimed"),
-                                    evidence=c.get("evidence", "")))
+        session.add(
+            CapabilityClaim(
+                tool_id=tool_id,
+                node_id=nodes[c["node"]],
+                state=c.get("state", "claimed"),
+                evidence=c.get("evidence", ""),
+            )
+        )
     for a in _accreditation_rows(tool_id, t):
         session.add(Accreditation(**a))
     for s in t.get("skills_needed", []):
@@ -176,29 +230,48 @@ def _add_children(session: Session, tool_id: int, t: dict[str, Any], nodes: dict
 
 def _requirement_row(org_id: int, r: dict[str, Any], nodes: dict[str, int]) -> dict[str, Any]:
     return {
-        "organisation_id": org_id, "code": r["code"], "title": r["title"],
-        "description": r.get("description", ""), "source": r.get("source", ""),
-        "capability_node_id": nodes[r["capability"]], "workstreams": r.get("workstreams") or [],
-        "four_ps": r.get("four_ps") or [], "five_ds": r.get("five_ds") or [], "five_cs": r.get("five_cs") or [],
-        "priority": r.get("priority", "should"), "weight": float(r.get("weight") or 1),
-        "min_classification": r.get("min_classification"), "allowed_hosting": r.get("allowed_hosting") or [],
-        "data_standards": r.get("data_standards") or [], "min_trl": r.get("min_trl"),
-        "allowed_deployments": r.get("allowed_deployments") or [], "retired": False,
-        "created_at": utcnow(), "version": 1,
+        "organisation_id": org_id,
+        "code": r["code"],
+        "title": r["title"],
+        "description": r.get("description", ""),
+        "source": r.get("source", ""),
+        "capability_node_id": nodes[r["capability"]],
+        "workstreams": r.get("workstreams") or [],
+        "four_ps": r.get("four_ps") or [],
+        "five_ds": r.get("five_ds") or [],
+        "five_cs": r.get("five_cs") or [],
+        "priority": r.get("priority", "should"),
+        "weight": float(r.get("weight") or 1),
+        "min_classification": r.get("min_classification"),
+        "allowed_hosting": r.get("allowed_hosting") or [],
+        "data_standards": r.get("data_standards") or [],
+        "min_trl": r.get("min_trl"),
+        "allowed_deployments": r.get("allowed_deployments") or [],
+        "retired": False,
+        "created_at": utcnow(),
+        "version": 1,
     }
 
 
-def _add_requirement(session: Session, org_id: int, r: dict[str, Any], nodes: dict[str, int],
-                     skills: dict[str, int]) -> None:
+def _add_requirement(
+    session: Session, org_id: int, r: dict[str, Any], nodes: dict[str, int], skills: dict[str, int]
+) -> None:
     req = Requirement(**_requirement_row(org_id, r, nodes))
     session.add(req)
     session.flush()
     for s in r.get("skills") or []:
-        session.add(RequirementSkill(requirement_id=req.id, skill_id=skills[s["skill"]], level=s["level"],  # type: ignore[arg-type]
-                                     people=s.get("people", 1)))
+        session.add(
+            RequirementSkill(
+                requirement_id=req.id,
+                skill_id=skills[s["skill"]],
+                level=s["level"],  # type: ignore[arg-type]
+                people=s.get("people", 1),
+            )
+        )
 
 
 # --- synthetic bulk load -----------------------------------------------------------------------
+
 
 def _batched(rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
@@ -235,15 +308,28 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
             if s["companies_house_number"] in existing_numbers:
                 continue
             org_rows.append({"id": org_id, "name": s["name"], "kind": "supplier", "created_at": utcnow(), "version": 1})
-            sup_rows.append({
-                "id": sup_id, "organisation_id": org_id, "name": s["name"],
-                "companies_house_number": s["companies_house_number"], "address": s.get("address", ""),
-                "region": s.get("region", ""), "website": s.get("website", ""), "size_band": s["size_band"],
-                "employees": s.get("employees"), "turnover_gbp": s.get("turnover_gbp"),
-                "clearances": s.get("clearances", []), "verified": bool(s.get("verified")), "status": "active",
-                "contact_name": s.get("contact_name", ""), "contact_email": s.get("contact_email", ""),
-                "created_at": utcnow(), "updated_at": utcnow(), "version": 1,
-            })
+            sup_rows.append(
+                {
+                    "id": sup_id,
+                    "organisation_id": org_id,
+                    "name": s["name"],
+                    "companies_house_number": s["companies_house_number"],
+                    "address": s.get("address", ""),
+                    "region": s.get("region", ""),
+                    "website": s.get("website", ""),
+                    "size_band": s["size_band"],
+                    "employees": s.get("employees"),
+                    "turnover_gbp": s.get("turnover_gbp"),
+                    "clearances": s.get("clearances", []),
+                    "verified": bool(s.get("verified")),
+                    "status": "active",
+                    "contact_name": s.get("contact_name", ""),
+                    "contact_email": s.get("contact_email", ""),
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                    "version": 1,
+                }
+            )
             sup_ids[s["key"]] = sup_id
             org_id += 1
             sup_id += 1
@@ -257,19 +343,37 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
         accs: list[dict[str, Any]] = []
         needs: list[dict[str, Any]] = []
         trains: list[dict[str, Any]] = []
-        for t in synthetic.iter_tools(tools=tools, seed=seed, suppliers=n_suppliers, taxonomy=taxonomy,
-                                      skill_codes=[s["code"] for s in skill_rows]):
+        for t in synthetic.iter_tools(
+            tools=tools,
+            seed=seed,
+            suppliers=n_suppliers,
+            taxonomy=taxonomy,
+            skill_codes=[s["code"] for s in skill_rows],
+        ):
             row = _tool_row(t, sup_ids.get(t["supplier"], fallback_supplier))
             row["id"] = tool_id
             row["status"] = "published"
             tool_rows.append(row)
-            claims += [{"tool_id": tool_id, "node_id": nodes[c["node"]], "state": c.get("state", "claimed"),
-                        "evidence": c.get("evidence", "")} for c in t.get("capabilities", [])]
+            claims += [
+                {
+                    "tool_id": tool_id,
+                    "node_id": nodes[c["node"]],
+                    "state": c.get("state", "claimed"),
+                    "evidence": c.get("evidence", ""),
+                }
+                for c in t.get("capabilities", [])
+            ]
             accs += _accreditation_rows(tool_id, t)
-            needs += [{"tool_id": tool_id, "skill_id": skills[s["skill"]], "level": s["level"]}
-                      for s in t.get("skills_needed", []) if s["skill"] in skills]
-            trains += [{"tool_id": tool_id, "skill_id": skills[c]} for c in dict.fromkeys(t.get("training_offered", []))
-                       if c in skills]
+            needs += [
+                {"tool_id": tool_id, "skill_id": skills[s["skill"]], "level": s["level"]}
+                for s in t.get("skills_needed", [])
+                if s["skill"] in skills
+            ]
+            trains += [
+                {"tool_id": tool_id, "skill_id": skills[c]}
+                for c in dict.fromkeys(t.get("training_offered", []))
+                if c in skills
+            ]
             tool_id += 1
             if len(tool_rows) >= batch:
                 _flush_tools(session, tool_rows, claims, accs, needs, trains)
@@ -277,8 +381,15 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
         _flush_tools(session, tool_rows, claims, accs, needs, trains)
         _reset_sequences(session)
         changelog.bump_generation(session)
-        changelog.record(session, SYSTEM, "seed", "registry", "synthetic",
-                         after={"tools": tools, "seed": seed}, summary=f"Loaded {tools} synthetic tools")
+        changelog.record(
+            session,
+            SYSTEM,
+            "seed",
+            "registry",
+            "synthetic",
+            after={"tools": tools, "seed": seed},
+            summary=f"Loaded {tools} synthetic tools",
+        )
     return {"tools": tools, "suppliers": len(sup_rows), "seconds": round(time.perf_counter() - started, 2)}
 
 
@@ -296,6 +407,6 @@ def _reset_sequences(session: Session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for table in ("organisation", "supplier", "tool"):
-        session.execute(text(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-        ))
+        session.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))")
+        )

@@ -29,14 +29,44 @@ from registry.tools.schemas import ToolCreate
 Kind = Literal["suppliers", "tools"]
 Format = Literal["json", "csv"]
 
-SUPPLIER_FIELDS = ["name", "companies_house_number", "address", "region", "website", "size_band", "employees",
-                   "turnover_gbp", "clearances", "contact_name", "contact_email"]
-TOOL_FIELDS = ["supplier_number", "name", "summary", "description", "category", "trl", "deployments", "hosting",
-               "classification", "data_standards", "pricing_model", "price_capital", "price_annual",
-               "workstreams", "four_ps", "five_ds", "status", "last_reviewed", "capabilities",
-               "accreditations", "skills_needed", "training_offered"]
-LIST_FIELDS = {"clearances", "deployments", "data_standards", "workstreams", "four_ps", "five_ds",
-               "training_offered"}
+SUPPLIER_FIELDS = [
+    "name",
+    "companies_house_number",
+    "address",
+    "region",
+    "website",
+    "size_band",
+    "employees",
+    "turnover_gbp",
+    "clearances",
+    "contact_name",
+    "contact_email",
+]
+TOOL_FIELDS = [
+    "supplier_number",
+    "name",
+    "summary",
+    "description",
+    "category",
+    "trl",
+    "deployments",
+    "hosting",
+    "classification",
+    "data_standards",
+    "pricing_model",
+    "price_capital",
+    "price_annual",
+    "workstreams",
+    "four_ps",
+    "five_ds",
+    "status",
+    "last_reviewed",
+    "capabilities",
+    "accreditations",
+    "skills_needed",
+    "training_offered",
+]
+LIST_FIELDS = {"clearances", "deployments", "data_standards", "workstreams", "four_ps", "five_ds", "training_offered"}
 JSON_FIELDS = {"capabilities", "accreditations", "skills_needed"}
 MAX_ROWS = 200_000
 
@@ -59,12 +89,15 @@ class ImportFailed(InvalidInput):
     def __init__(self, report: ImportReport) -> None:
         shown = "; ".join(f"row {e.row} {e.field}: {e.message}" for e in report.errors[:20])
         more = f" (and {len(report.errors) - 20} more)" if len(report.errors) > 20 else ""
-        super().__init__(f"Nothing was imported. {len(report.errors)} problem(s): {shown}{more}",
-                         fields={f"row {e.row}.{e.field}": e.message for e in report.errors[:200]})
+        super().__init__(
+            f"Nothing was imported. {len(report.errors)} problem(s): {shown}{more}",
+            fields={f"row {e.row}.{e.field}": e.message for e in report.errors[:200]},
+        )
         self.report = report
 
 
 # --- export ------------------------------------------------------------------------------------
+
 
 def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, Any]]:
     if kind == "suppliers":
@@ -80,11 +113,17 @@ def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, An
         row = {f: read.get(f) for f in TOOL_FIELDS if f in read}
         row["supplier_number"] = numbers[tool.supplier_id]
         row["last_reviewed"] = read["last_reviewed"].isoformat() if read["last_reviewed"] else None
-        row["capabilities"] = [{"node_code": c["node_code"], "state": c["state"], "evidence": c["evidence"]}
-                               for c in read["capabilities"]]
-        row["accreditations"] = [{"name": a["name"], "mandatory": a["mandatory"],
-                                  "expires_on": a["expires_on"].isoformat() if a["expires_on"] else None}
-                                 for a in read["accreditations"]]
+        row["capabilities"] = [
+            {"node_code": c["node_code"], "state": c["state"], "evidence": c["evidence"]} for c in read["capabilities"]
+        ]
+        row["accreditations"] = [
+            {
+                "name": a["name"],
+                "mandatory": a["mandatory"],
+                "expires_on": a["expires_on"].isoformat() if a["expires_on"] else None,
+            }
+            for a in read["accreditations"]
+        ]
         row["skills_needed"] = [{"skill_code": s["skill_code"], "level": s["level"]} for s in read["skills_needed"]]
         row["training_offered"] = [t["skill_code"] for t in read["training_offered"]]
         out.append({f: row.get(f) for f in TOOL_FIELDS})
@@ -115,25 +154,28 @@ def _csv_cell(key: str, value: Any) -> Any:
 
 # --- import ------------------------------------------------------------------------------------
 
+
 def parse(content: bytes | str, kind: Kind, fmt: Format) -> list[dict[str, Any]]:
     """Decode and parse a file; raises InvalidInput (file-level problems) with a clear message."""
     if isinstance(content, bytes):
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InvalidInput(f"The file is not UTF-8 text (byte {exc.start} is not valid).",
-                               fields={"file": "not UTF-8"}) from exc
+            raise InvalidInput(
+                f"The file is not UTF-8 text (byte {exc.start} is not valid).", fields={"file": "not UTF-8"}
+            ) from exc
     else:
         text = content.removeprefix("\ufeff")
     if fmt == "json":
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"The file is not valid JSON: {exc.msg} at line {exc.lineno}.",
-                               fields={"file": "invalid JSON"}) from exc
+            raise InvalidInput(
+                f"The file is not valid JSON: {exc.msg} at line {exc.lineno}.", fields={"file": "invalid JSON"}
+            ) from exc
         rows = data.get("rows") if isinstance(data, dict) else data
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise InvalidInput("JSON must be a list of objects, or {\"rows\": [...]}.", fields={"file": "wrong shape"})
+            raise InvalidInput('JSON must be a list of objects, or {"rows": [...]}.', fields={"file": "wrong shape"})
         return rows[: MAX_ROWS + 1]
     fields = SUPPLIER_FIELDS if kind == "suppliers" else TOOL_FIELDS
     try:
@@ -141,15 +183,19 @@ def parse(content: bytes | str, kind: Kind, fmt: Format) -> list[dict[str, Any]]
         header = reader.fieldnames or []
         unknown = [h for h in header if h not in fields]
         if unknown:
-            raise InvalidInput(f"Unknown column(s): {', '.join(unknown)}. Allowed: {', '.join(fields)}.",
-                               fields={"header": "unknown columns"})
+            raise InvalidInput(
+                f"Unknown column(s): {', '.join(unknown)}. Allowed: {', '.join(fields)}.",
+                fields={"header": "unknown columns"},
+            )
         if "name" not in header:
             raise InvalidInput("The header row must include 'name'.", fields={"header": "missing name"})
         rows = []
         for raw in reader:
             if None in raw:
-                raise InvalidInput(f"Row {reader.line_num - 1} has more cells than the header.",
-                                   fields={f"row {reader.line_num - 1}": "too many cells"})
+                raise InvalidInput(
+                    f"Row {reader.line_num - 1} has more cells than the header.",
+                    fields={f"row {reader.line_num - 1}": "too many cells"},
+                )
             rows.append(_from_csv(raw))
             if len(rows) > MAX_ROWS:
                 break
@@ -196,8 +242,15 @@ def import_rows(session: Session, actor: Actor, kind: Kind, rows: list[dict[str,
         _import_tools(session, actor, rows, report)
     if report.errors:
         raise ImportFailed(report)
-    changelog.record(session, actor, "import", kind, "-", after={"created": report.created},
-                     summary=f"Imported {report.created} {kind}")
+    changelog.record(
+        session,
+        actor,
+        "import",
+        kind,
+        "-",
+        after={"created": report.created},
+        summary=f"Imported {report.created} {kind}",
+    )
     return report
 
 

@@ -109,8 +109,13 @@ def db(request: pytest.FixtureRequest, templates: dict[str, str], tmp_path: Path
 
 
 def make_settings(url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=url, secret_key="test-secret-key-" + RUN_ID, scheduler=False,
-                    demo_password=DEMO_PASSWORD, extra={"var_dir": str(tmp_path)})
+    return Settings(
+        database_url=url,
+        secret_key="test-secret-key-" + RUN_ID,
+        scheduler=False,
+        demo_password=DEMO_PASSWORD,
+        extra={"var_dir": str(tmp_path)},
+    )
 
 
 @pytest.fixture

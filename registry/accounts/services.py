@@ -40,8 +40,12 @@ def actor_for(session: Session, user: User) -> Actor:
             select(Supplier.id).where(Supplier.organisation_id == user.organisation_id)
         ).scalar()
     return Actor(
-        user_id=user.id, email=user.email, name=user.name, role=Role(user.role),
-        organisation_id=user.organisation_id, organisation_name=org.name if org else "",
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        role=Role(user.role),
+        organisation_id=user.organisation_id,
+        organisation_name=org.name if org else "",
         supplier_id=supplier_id,
     )
 
@@ -64,9 +68,7 @@ def _throttle_check(session: Session, keys: Sequence[str]) -> None:
             last = last.replace(tzinfo=now.tzinfo)
         remaining = (last + timedelta(seconds=wait) - now).total_seconds()
         if remaining > 0:
-            raise TooManyRequests(
-                f"Too many failed sign-in attempts. Try again in {int(remaining) + 1} seconds."
-            )
+            raise TooManyRequests(f"Too many failed sign-in attempts. Try again in {int(remaining) + 1} seconds.")
 
 
 def _throttle_fail(session: Session, keys: Sequence[str]) -> None:
@@ -98,20 +100,39 @@ def authenticate(session: Session, email: str, password: str, ip: str = "") -> U
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         _throttle_fail(session, keys)
-        changelog.record(session, Actor(email=email), "login_failed", "user", user.id if user else "-",
-                         summary=f"Failed sign-in for {email}")
+        changelog.record(
+            session,
+            Actor(email=email),
+            "login_failed",
+            "user",
+            user.id if user else "-",
+            summary=f"Failed sign-in for {email}",
+        )
         return None
     _throttle_clear(session, f"email:{email}")
     user.last_login_at = utcnow()
-    changelog.record(session, actor_for(session, user), "login", "user", user.id,
-                     organisation_id=user.organisation_id, summary="Signed in")
+    changelog.record(
+        session,
+        actor_for(session, user),
+        "login",
+        "user",
+        user.id,
+        organisation_id=user.organisation_id,
+        summary="Signed in",
+    )
     return user
 
 
 def issue_token(session: Session, user: User, name: str = "api") -> str:
     token, digest = new_api_token()
-    session.add(ApiToken(user_id=user.id, token_hash=digest, name=name,  # type: ignore[arg-type]
-                         expires_at=utcnow() + timedelta(days=90)))
+    session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=digest,
+            name=name,  # type: ignore[arg-type]
+            expires_at=utcnow() + timedelta(days=90),
+        )
+    )
     return token
 
 
@@ -129,32 +150,49 @@ def user_for_token(session: Session, token: str) -> User | None:
 def create_user(session: Session, actor: Actor, data: UserCreate) -> User:
     if not actor.is_admin:
         raise Forbidden("Only admins can create users.")
-    return add_user(session, actor, email=data.email, name=data.name, role=Role(data.role),
-                    organisation_id=data.organisation_id, password=data.password)
+    return add_user(
+        session,
+        actor,
+        email=data.email,
+        name=data.name,
+        role=Role(data.role),
+        organisation_id=data.organisation_id,
+        password=data.password,
+    )
 
 
-def add_user(session: Session, actor: Actor, *, email: str, name: str, role: Role,
-             organisation_id: int, password: str) -> User:
+def add_user(
+    session: Session, actor: Actor, *, email: str, name: str, role: Role, organisation_id: int, password: str
+) -> User:
     email = email.strip().lower()
     if session.execute(select(User.id).where(User.email == email)).first():
-        raise InvalidInput("An account with this email address already exists.",
-                           fields={"email": "already registered"})
+        raise InvalidInput("An account with this email address already exists.", fields={"email": "already registered"})
     org = session.get(Organisation, organisation_id)
     if org is None:
         raise InvalidInput("Unknown organisation.", fields={"organisation_id": "unknown organisation"})
-    user = User(email=email, name=name, role=role.value, organisation_id=organisation_id,
-                password_hash=hash_password(password))
+    user = User(
+        email=email, name=name, role=role.value, organisation_id=organisation_id, password_hash=hash_password(password)
+    )
     session.add(user)
     session.flush()
     after = changelog.snapshot(user)
     if after:
         after.pop("password_hash", None)
-    changelog.record(session, actor, "create", "user", user.id, after=after,
-                     organisation_id=organisation_id, summary=f"Created user {email} ({role.value})")
+    changelog.record(
+        session,
+        actor,
+        "create",
+        "user",
+        user.id,
+        after=after,
+        organisation_id=organisation_id,
+        summary=f"Created user {email} ({role.value})",
+    )
     return user
 
 
 # --- organisations as an API resource -------------------------------------------------------
+
 
 def _org_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_staff:

@@ -27,8 +27,13 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ["auth"]
 
-    @post("/token", summary="Exchange email and password for a bearer token (valid 90 days)",
-          responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]}, sync_to_thread=True, status_code=201)
+    @post(
+        "/token",
+        summary="Exchange email and password for a bearer token (valid 90 days)",
+        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]},
+        sync_to_thread=True,
+        status_code=201,
+    )
     def token(self, request: Request[Any, Any, Any], data: TokenRequest) -> TokenResponse:
         ip = request.client.host if request.client else ""
         with unit_of_work(request) as (session, _actor):
@@ -36,12 +41,21 @@ class AuthController(Controller):
             token = issue_token(session, user) if user else None
         if user is None or token is None:
             raise NotAuthenticated("The email address or password is not right.")
-        return TokenResponse(token=token, user_id=user.id, role=user.role,  # type: ignore[arg-type]
-                             organisation_id=user.organisation_id)
+        return TokenResponse(
+            token=token,
+            user_id=user.id,
+            role=user.role,  # type: ignore[arg-type]
+            organisation_id=user.organisation_id,
+        )
 
     @get("/me", summary="Who the bearer token belongs to", sync_to_thread=True)
     def me(self, request: Request[Any, Any, Any]) -> WhoAmI:
         with unit_of_work(request) as (_session, actor):
-            return WhoAmI(authenticated=actor.is_authenticated, user_id=actor.user_id, email=actor.email,
-                          role=actor.role.value if actor.role else None,
-                          organisation_id=actor.organisation_id, supplier_id=actor.supplier_id)
+            return WhoAmI(
+                authenticated=actor.is_authenticated,
+                user_id=actor.user_id,
+                email=actor.email,
+                role=actor.role.value if actor.role else None,
+                organisation_id=actor.organisation_id,
+                supplier_id=actor.supplier_id,
+            )

@@ -60,7 +60,7 @@ def parse_if_match(value: str | None) -> int | None:
     if match is None:
         from registry.errors import PreconditionFailed
 
-        raise PreconditionFailed("If-Match must be the ETag returned by GET, e.g. \"3\".")
+        raise PreconditionFailed('If-Match must be the ETag returned by GET, e.g. "3".')
     return int(match.group(1))
 
 
@@ -116,29 +116,50 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
             with unit_of_work(request) as (session, actor):
                 result = resources.list_resources(session, spec, actor, ListParams(page, per_page, sort, filters))
-            return page_schema(items=result.items, total=result.total, page=result.page,  # type: ignore[operator]
-                               per_page=result.per_page)
+            return page_schema(
+                items=result.items,
+                total=result.total,
+                page=result.page,  # type: ignore[operator]
+                per_page=result.per_page,
+            )
 
-        @get(f"/{id_path}", summary=f"Get one {spec.title}", responses=ERRORS_READ,
-             operation_id=f"get_{spec.name}", sync_to_thread=True)
+        @get(
+            f"/{id_path}",
+            summary=f"Get one {spec.title}",
+            responses=ERRORS_READ,
+            operation_id=f"get_{spec.name}",
+            sync_to_thread=True,
+        )
         def get_item(self, request: Request, item_id: id_type = id_param()) -> Response[read_schema]:  # type: ignore[valid-type]
             with unit_of_work(request) as (session, actor):
                 item = resources.read_one(session, spec, actor, item_id)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
 
-        @post("/", summary=f"Create a {spec.title}", responses=ERRORS_WRITE, operation_id=f"create_{spec.name}",
-              sync_to_thread=True)
+        @post(
+            "/",
+            summary=f"Create a {spec.title}",
+            responses=ERRORS_WRITE,
+            operation_id=f"create_{spec.name}",
+            sync_to_thread=True,
+        )
         def create_item(self, request: Request, data: create_schema) -> Response[read_schema]:  # type: ignore[valid-type]
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 item = resources.create_resource(session, spec, actor, data)
-            return Response(read_schema(**item), status_code=201,
-                            headers={"ETag": etag(item["version"]), "Location": f"{self.path}/{item['id']}"})
+            return Response(
+                read_schema(**item),
+                status_code=201,
+                headers={"ETag": etag(item["version"]), "Location": f"{self.path}/{item['id']}"},
+            )
 
-        @patch(f"/{id_path}", summary=f"Update a {spec.title}",
-               description="Send `If-Match: \"<version>\"` (412 when stale) or `version` in the body "
-               "(409 when stale).",
-               responses=ERRORS_WRITE, operation_id=f"update_{spec.name}", sync_to_thread=True)
+        @patch(
+            f"/{id_path}",
+            summary=f"Update a {spec.title}",
+            description='Send `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).',
+            responses=ERRORS_WRITE,
+            operation_id=f"update_{spec.name}",
+            sync_to_thread=True,
+        )
         def update_item(
             self,
             request: Request,
@@ -152,10 +173,14 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
                 item = resources.update_resource(session, spec, actor, item_id, data, if_match=expected)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
 
-        @delete(f"/{id_path}", summary=f"Retire (or delete) a {spec.title}",
-                description="Listings and taxonomy are retired (kept for the record); "
-                "other rows are deleted.",
-                responses=ERRORS_WRITE, operation_id=f"delete_{spec.name}", sync_to_thread=True)
+        @delete(
+            f"/{id_path}",
+            summary=f"Retire (or delete) a {spec.title}",
+            description="Listings and taxonomy are retired (kept for the record); other rows are deleted.",
+            responses=ERRORS_WRITE,
+            operation_id=f"delete_{spec.name}",
+            sync_to_thread=True,
+        )
         def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
@@ -163,4 +188,3 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
 
     ResourceController.__name__ = f"{spec.name.title()}Controller"
     return ResourceController
-

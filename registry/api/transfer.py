@@ -22,13 +22,18 @@ class ImportResult(BaseModel):
     created: int
 
 
-@post("/api/v1/import/{kind:str}", tags=["import/export"], summary="Import suppliers or tools (all-or-nothing)",
-      description="Body: the file itself, `Content-Type: text/csv` or `application/json` (same shapes as the "
-      "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row.",
-      responses={**ERRORS_WRITE, 413: _problem("File too large"), 415: _problem("Not CSV or JSON")},
-      status_code=201)
-async def import_file(request: Request[Any, Any, Any],
-                      kind: Literal["suppliers", "tools"] = Parameter()) -> ImportResult:
+@post(
+    "/api/v1/import/{kind:str}",
+    tags=["import/export"],
+    summary="Import suppliers or tools (all-or-nothing)",
+    description="Body: the file itself, `Content-Type: text/csv` or `application/json` (same shapes as the "
+    "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row.",
+    responses={**ERRORS_WRITE, 413: _problem("File too large"), 415: _problem("Not CSV or JSON")},
+    status_code=201,
+)
+async def import_file(
+    request: Request[Any, Any, Any], kind: Literal["suppliers", "tools"] = Parameter()
+) -> ImportResult:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = CONTENT_TYPES.get(ctype)
     if fmt is None:
@@ -55,16 +60,23 @@ async def _run_import(request: Request[Any, Any, Any], kind: str, fmt: str, body
     return await sync_to_thread(work)
 
 
-@get("/api/v1/export/{kind:str}", tags=["import/export"], summary="Export suppliers or tools you may see",
-     sync_to_thread=True, responses={400: _problem("Bad format")})
-def export_file(request: Request[Any, Any, Any], kind: Literal["suppliers", "tools"] = Parameter(),
-                format: Literal["json", "csv"] = Parameter(default="json")) -> Response[str]:  # noqa: A002
+@get(
+    "/api/v1/export/{kind:str}",
+    tags=["import/export"],
+    summary="Export suppliers or tools you may see",
+    sync_to_thread=True,
+    responses={400: _problem("Bad format")},
+)
+def export_file(
+    request: Request[Any, Any, Any],
+    kind: Literal["suppliers", "tools"] = Parameter(),
+    format: Literal["json", "csv"] = Parameter(default="json"),
+) -> Response[str]:  # noqa: A002
     with unit_of_work(request) as (session, actor):
         rows = export_rows(session, actor, kind)
     text = dumps(rows, kind, format)
     media = "text/csv" if format == "csv" else "application/json"
-    return Response(text, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'})
+    return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'})
 
 
 class _TooLarge(InvalidInput):

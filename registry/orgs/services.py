@@ -26,9 +26,15 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
         info = {tid: (tn, sn) for tid, tn, sn in session.execute(q.where(Tool.id.in_(ids)))}  # type: ignore[union-attr]
     return [
         InventoryRead(
-            id=r.id, organisation_id=r.organisation_id, tool_id=r.tool_id,  # type: ignore[arg-type]
-            tool_name=info.get(r.tool_id, ("?", "?"))[0], supplier_name=info.get(r.tool_id, ("?", "?"))[1],
-            licence_end=r.licence_end, seats=r.seats, notes=r.notes, version=r.version,
+            id=r.id,
+            organisation_id=r.organisation_id,
+            tool_id=r.tool_id,  # type: ignore[arg-type]
+            tool_name=info.get(r.tool_id, ("?", "?"))[0],
+            supplier_name=info.get(r.tool_id, ("?", "?"))[1],
+            licence_end=r.licence_end,
+            seats=r.seats,
+            notes=r.notes,
+            version=r.version,
         ).model_dump()
         for r in rows
     ]
@@ -38,8 +44,9 @@ def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryIt
     org_id = target_org(actor, data.organisation_id, session)
     if session.get(Tool, data.tool_id) is None:
         raise InvalidInput("Unknown tool.", fields={"tool_id": "unknown tool"})
-    dup = session.execute(select(InventoryItem.id).where(
-        InventoryItem.organisation_id == org_id, InventoryItem.tool_id == data.tool_id)).first()
+    dup = session.execute(
+        select(InventoryItem.id).where(InventoryItem.organisation_id == org_id, InventoryItem.tool_id == data.tool_id)
+    ).first()
     if dup:
         raise InvalidInput("This tool is already in the inventory.", fields={"tool_id": "already in inventory"})
     item = InventoryItem(organisation_id=org_id, **data.model_dump(exclude={"organisation_id"}))

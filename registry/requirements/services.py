@@ -34,8 +34,10 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
     if not ids:
         return out
     rows = session.execute(
-        select(RequirementSkill, Skill).join(Skill, Skill.id == RequirementSkill.skill_id)
-        .where(RequirementSkill.requirement_id.in_(ids)).order_by(RequirementSkill.id)  # type: ignore[attr-defined]
+        select(RequirementSkill, Skill)
+        .join(Skill, Skill.id == RequirementSkill.skill_id)
+        .where(RequirementSkill.requirement_id.in_(ids))
+        .order_by(RequirementSkill.id)  # type: ignore[attr-defined]
     )
     for rs, skill in rows:
         out[rs.requirement_id].append((rs, skill))
@@ -48,12 +50,17 @@ def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any
     out = []
     for r in rows:
         node = nodes[r.capability_node_id]
-        base = {c: getattr(r, c) for c in RequirementRead.model_fields
-                if c not in {"capability_code", "capability_path", "skills"}}
+        base = {
+            c: getattr(r, c)
+            for c in RequirementRead.model_fields
+            if c not in {"capability_code", "capability_path", "skills"}
+        }
         base["capability_code"] = node.code
         base["capability_path"] = path_of(node, nodes)
-        base["skills"] = [{"skill_code": s.code, "skill_name": s.name, "level": rs.level, "people": rs.people}
-                          for rs, s in skills[r.id]]  # type: ignore[index]
+        base["skills"] = [
+            {"skill_code": s.code, "skill_name": s.name, "level": rs.level, "people": rs.people}
+            for rs, s in skills[r.id]
+        ]  # type: ignore[index]
         out.append(RequirementRead(**base).model_dump())
     return out
 
@@ -62,19 +69,27 @@ def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]
     found = skills_by_codes(session, [s["skill_code"] for s in skills], "skills")
     session.execute(delete(RequirementSkill).where(RequirementSkill.requirement_id == req.id))
     for s in skills:
-        session.add(RequirementSkill(requirement_id=req.id, skill_id=found[s["skill_code"]].id,  # type: ignore[arg-type]
-                                     level=s["level"], people=s["people"]))
+        session.add(
+            RequirementSkill(
+                requirement_id=req.id,
+                skill_id=found[s["skill_code"]].id,  # type: ignore[arg-type]
+                level=s["level"],
+                people=s["people"],
+            )
+        )
 
 
 def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:  # type: ignore[override]
     org_id = target_org(actor, data.organisation_id, session)
-    exists = session.execute(select(Requirement.id).where(
-        Requirement.organisation_id == org_id, Requirement.code == data.code)).first()
+    exists = session.execute(
+        select(Requirement.id).where(Requirement.organisation_id == org_id, Requirement.code == data.code)
+    ).first()
     if exists:
         raise InvalidInput(f"Requirement code {data.code} already exists.", fields={"code": "already used"})
     values = data.model_dump(exclude={"capability_code", "organisation_id", "skills"})
-    req = Requirement(**values, organisation_id=org_id,
-                      capability_node_id=_node_by_code(session, data.capability_code).id)
+    req = Requirement(
+        **values, organisation_id=org_id, capability_node_id=_node_by_code(session, data.capability_code).id
+    )
     session.add(req)
     session.flush()
     _set_skills(session, req, data.model_dump()["skills"])
@@ -125,8 +140,9 @@ SPEC: ResourceSpec[Requirement] = ResourceSpec(
 )
 
 
-def requirement_specs(session: Session, organisation_id: int, *, include_retired: bool = False,
-                      workstreams: Sequence[str] = ()) -> list[RequirementSpec]:
+def requirement_specs(
+    session: Session, organisation_id: int, *, include_retired: bool = False, workstreams: Sequence[str] = ()
+) -> list[RequirementSpec]:
     """Plain requirement views for the gap engine."""
     stmt = select(Requirement).where(Requirement.organisation_id == organisation_id)
     if not include_retired:
@@ -139,15 +155,22 @@ def requirement_specs(session: Session, organisation_id: int, *, include_retired
     skills = _skills_of(session, [r.id for r in reqs])  # type: ignore[misc]
     return [
         RequirementSpec(
-            id=r.id, code=r.code, title=r.title, description=r.description,  # type: ignore[arg-type]
+            id=r.id,
+            code=r.code,
+            title=r.title,
+            description=r.description,  # type: ignore[arg-type]
             capability_node_ids=descendants(r.capability_node_id, nodes),
             capability_path=path_of(nodes[r.capability_node_id], nodes),
-            priority=MoSCoW(r.priority), weight=r.weight, workstreams=tuple(r.workstreams),
-            four_ps=tuple(FourP(p) for p in r.four_ps), five_ds=tuple(FiveD(d) for d in r.five_ds),
+            priority=MoSCoW(r.priority),
+            weight=r.weight,
+            workstreams=tuple(r.workstreams),
+            four_ps=tuple(FourP(p) for p in r.four_ps),
+            five_ds=tuple(FiveD(d) for d in r.five_ds),
             five_cs=tuple(FiveC(c) for c in r.five_cs),
             min_classification=Classification[r.min_classification] if r.min_classification else None,
             allowed_hosting=tuple(Hosting(h) for h in r.allowed_hosting),
-            required_data_standards=tuple(r.data_standards), min_trl=r.min_trl,
+            required_data_standards=tuple(r.data_standards),
+            min_trl=r.min_trl,
             allowed_deployments=tuple(Deployment(d) for d in r.allowed_deployments),
             skills=tuple(SkillNeed(s.code, rs.level, rs.people) for rs, s in skills[r.id]),  # type: ignore[index]
         )

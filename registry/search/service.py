@@ -168,9 +168,11 @@ class SearchService:
         if self.index is None:
             self._rebuild(session, generation)
             return
-        events = list(session.execute(
-            select(AuditEvent.entity_type, AuditEvent.entity_id).where(AuditEvent.id > self.audit_cursor)
-        ))
+        events = list(
+            session.execute(
+                select(AuditEvent.entity_type, AuditEvent.entity_id).where(AuditEvent.id > self.audit_cursor)
+            )
+        )
         if any(t in FULL_REBUILD_TYPES for t, _ in events):
             self._rebuild(session, generation)
             return
@@ -180,8 +182,11 @@ class SearchService:
             tool_ids |= set(session.execute(select(Tool.id).where(Tool.supplier_id.in_(supplier_ids))).scalars())
         if tool_ids:
             fresh = {d.id: d for d in tool_docs(session, status=None, tool_ids=tool_ids)}
-            published = set(session.execute(select(Tool.id).where(
-                Tool.id.in_(tool_ids), Tool.status == ToolStatus.PUBLISHED.value)).scalars())
+            published = set(
+                session.execute(
+                    select(Tool.id).where(Tool.id.in_(tool_ids), Tool.status == ToolStatus.PUBLISHED.value)
+                ).scalars()
+            )
             for tid in tool_ids:
                 if tid in published and tid in fresh:
                     self.index.upsert(fresh[tid])
@@ -202,8 +207,14 @@ class SearchService:
 
     def search(self, params: SearchParams, session: Session | None = None, salt: str = "") -> SearchResult:
         index = self.current(session)
-        return index.search(params.q, params.filters, sort=params.sort, page=params.page,
-                            per_page=params.per_page, shuffle_seed=params.shuffle_seed(salt))
+        return index.search(
+            params.q,
+            params.filters,
+            sort=params.sort,
+            page=params.page,
+            per_page=params.per_page,
+            shuffle_seed=params.shuffle_seed(salt),
+        )
 
     def candidate_index(self, session: Session | None = None) -> Any:
         """A CandidateIndex over the published tools for the gap engine, rebuilt only when the

@@ -103,19 +103,24 @@ def target_org(actor: Actor, requested: int | None, session: Session | None = No
     actor.require_role(Role.CAPABILITY_LEAD)
     if actor.is_admin:
         if requested is None:
-            raise InvalidInput("Admins must say which organisation (organisation_id).",
-                               fields={"organisation_id": "required for admins"})
+            raise InvalidInput(
+                "Admins must say which organisation (organisation_id).",
+                fields={"organisation_id": "required for admins"},
+            )
         if session is not None:
             from registry.accounts.models import Organisation
 
             org = session.get(Organisation, requested)
             if org is None or org.kind != "buyer":
-                raise InvalidInput("organisation_id must be a buying organisation.",
-                                   fields={"organisation_id": "not a buying organisation"})
+                raise InvalidInput(
+                    "organisation_id must be a buying organisation.",
+                    fields={"organisation_id": "not a buying organisation"},
+                )
         return requested
     if requested is not None and requested != actor.organisation_id:
-        raise InvalidInput("You can only add records to your own organisation.",
-                           fields={"organisation_id": "not your organisation"})
+        raise InvalidInput(
+            "You can only add records to your own organisation.", fields={"organisation_id": "not your organisation"}
+        )
     if actor.organisation_id is None:
         raise InvalidInput("organisation_id is required.", fields={"organisation_id": "required"})
     return actor.organisation_id
@@ -126,9 +131,14 @@ def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[s
     skills = {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()} if ids else {}  # type: ignore[attr-defined]
     return [
         HoldingRead(
-            id=r.id, organisation_id=r.organisation_id, skill_id=r.skill_id,  # type: ignore[arg-type]
-            skill_code=skills[r.skill_id].code, skill_name=skills[r.skill_id].name,
-            level=r.level, people=r.people, version=r.version,
+            id=r.id,
+            organisation_id=r.organisation_id,
+            skill_id=r.skill_id,  # type: ignore[arg-type]
+            skill_code=skills[r.skill_id].code,
+            skill_name=skills[r.skill_id].name,
+            level=r.level,
+            people=r.people,
+            version=r.version,
         ).model_dump()
         for r in rows
     ]
@@ -139,13 +149,16 @@ def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> Skil
     skill = skill_by_code(session, data.skill_code)
     exists = session.execute(
         select(SkillHolding.id).where(
-            SkillHolding.organisation_id == org_id, SkillHolding.skill_id == skill.id,
+            SkillHolding.organisation_id == org_id,
+            SkillHolding.skill_id == skill.id,
             SkillHolding.level == data.level,
         )
     ).first()
     if exists:
-        raise InvalidInput("This skill at this level is already recorded; edit that row instead.",
-                           fields={"skill_code": "already recorded at this level"})
+        raise InvalidInput(
+            "This skill at this level is already recorded; edit that row instead.",
+            fields={"skill_code": "already recorded at this level"},
+        )
     row = SkillHolding(organisation_id=org_id, skill_id=skill.id, level=data.level, people=data.people)  # type: ignore[arg-type]
     session.add(row)
     return row

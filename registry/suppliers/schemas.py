@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, EmailStr, Field
@@ -9,7 +8,9 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field
 from registry.schema_types import Clearance, CompaniesHouseNumber, Name, SizeBand, StrictModel
 from registry.suppliers.validation import check_website
 
-Website = Annotated[str, Field(max_length=300, pattern=r"^\s*(https?://[^\s/]+\S*)?\s*$"), AfterValidator(check_website)]
+Website = Annotated[
+    str, Field(max_length=300, pattern=r"^\s*(https?://[^\s/]+\S*)?\s*$"), AfterValidator(check_website)
+]
 
 
 class SupplierRead(BaseModel):

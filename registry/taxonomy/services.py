@@ -64,8 +64,14 @@ def _to_read(session: Session, rows: Sequence[CapabilityNode]) -> list[dict[str,
     nodes = all_nodes(session) if rows else {}
     return [
         CapabilityNodeRead(
-            id=n.id, code=n.code, name=n.name, description=n.description, parent_id=n.parent_id,  # type: ignore[arg-type]
-            path=path_of(n, nodes), retired=n.retired, version=n.version,
+            id=n.id,
+            code=n.code,
+            name=n.name,
+            description=n.description,
+            parent_id=n.parent_id,  # type: ignore[arg-type]
+            path=path_of(n, nodes),
+            retired=n.retired,
+            version=n.version,
         ).model_dump()
         for n in rows
     ]

@@ -54,12 +54,17 @@ def can_write(_s: Session, actor: Actor, tool: Tool) -> bool:
 
 # --- children ---------------------------------------------------------------------------------
 
+
 def _load_children(session: Session, tool_ids: list[int]) -> dict[str, dict[int, list[Any]]]:
     out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in CHILD_FIELDS}
     if not tool_ids:
         return out
-    for model, key in ((CapabilityClaim, "capabilities"), (Accreditation, "accreditations"),
-                       (ToolSkill, "skills_needed"), (ToolTraining, "training_offered")):
+    for model, key in (
+        (CapabilityClaim, "capabilities"),
+        (Accreditation, "accreditations"),
+        (ToolSkill, "skills_needed"),
+        (ToolTraining, "training_offered"),
+    ):
         rows = session.execute(select(model).where(model.tool_id.in_(tool_ids)).order_by(model.id))  # type: ignore[attr-defined]
         for row in rows.scalars():
             out[key][row.tool_id].append(row)
@@ -67,8 +72,7 @@ def _load_children(session: Session, tool_ids: list[int]) -> dict[str, dict[int,
 
 
 def _skills_index(session: Session, children: dict[str, dict[int, list[Any]]]) -> dict[int, Skill]:
-    ids = {r.skill_id for key in ("skills_needed", "training_offered") for rows in children[key].values()
-           for r in rows}
+    ids = {r.skill_id for key in ("skills_needed", "training_offered") for rows in children[key].values() for r in rows}
     if not ids:
         return {}
     return {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()}  # type: ignore[attr-defined,misc]
@@ -93,13 +97,23 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
         base = {c: getattr(t, c) for c in ToolRead.model_fields if c not in CHILD_FIELDS and c != "supplier_name"}
         base["supplier_name"] = suppliers[t.supplier_id].name if t.supplier_id in suppliers else ""
         base["capabilities"] = [
-            {"node_id": c.node_id, "node_code": nodes[c.node_id].code, "node_path": path_of(nodes[c.node_id], nodes),
-             "state": c.state, "evidence": c.evidence}
-            for c in children["capabilities"][t.id] if c.node_id in nodes  # type: ignore[index]
+            {
+                "node_id": c.node_id,
+                "node_code": nodes[c.node_id].code,
+                "node_path": path_of(nodes[c.node_id], nodes),
+                "state": c.state,
+                "evidence": c.evidence,
+            }
+            for c in children["capabilities"][t.id]
+            if c.node_id in nodes  # type: ignore[index]
         ]
         base["accreditations"] = [
-            {"name": a.name, "expires_on": a.expires_on, "mandatory": a.mandatory,
-             "current": a.expires_on is None or a.expires_on >= now}
+            {
+                "name": a.name,
+                "expires_on": a.expires_on,
+                "mandatory": a.mandatory,
+                "current": a.expires_on is None or a.expires_on >= now,
+            }
             for a in children["accreditations"][t.id]  # type: ignore[index]
         ]
         base["skills_needed"] = [
@@ -124,18 +138,26 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
     if "capabilities" in data:
         claims = data["capabilities"]
         codes = [c["node_code"] for c in claims]
-        found = {n.code: n for n in session.execute(
-            select(CapabilityNode).where(CapabilityNode.code.in_(codes))).scalars()}  # type: ignore[attr-defined]
+        found = {
+            n.code: n for n in session.execute(select(CapabilityNode).where(CapabilityNode.code.in_(codes))).scalars()
+        }  # type: ignore[attr-defined]
         missing = sorted(set(codes) - set(found))
         if missing:
-            raise InvalidInput(f"Unknown capability code(s): {', '.join(missing)}.",
-                               fields={"capabilities": "unknown capability"})
+            raise InvalidInput(
+                f"Unknown capability code(s): {', '.join(missing)}.", fields={"capabilities": "unknown capability"}
+            )
         if len(set(codes)) != len(codes):
             raise InvalidInput("A capability is claimed twice.", fields={"capabilities": "duplicate"})
         session.execute(delete(CapabilityClaim).where(CapabilityClaim.tool_id == tool_id))
         for c in claims:
-            session.add(CapabilityClaim(tool_id=tool_id, node_id=found[c["node_code"]].id,  # type: ignore[arg-type]
-                                        state=c["state"], evidence=c.get("evidence", "")))
+            session.add(
+                CapabilityClaim(
+                    tool_id=tool_id,
+                    node_id=found[c["node_code"]].id,  # type: ignore[arg-type]
+                    state=c["state"],
+                    evidence=c.get("evidence", ""),
+                )
+            )
     if "accreditations" in data:
         session.execute(delete(Accreditation).where(Accreditation.tool_id == tool_id))
         for a in data["accreditations"]:
@@ -245,8 +267,10 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
 
 # --- plain views for the engines -------------------------------------------------------------
 
-def tool_docs(session: Session, *, status: str | None = ToolStatus.PUBLISHED.value,
-              tool_ids: Iterable[int] | None = None) -> list[ToolDoc]:
+
+def tool_docs(
+    session: Session, *, status: str | None = ToolStatus.PUBLISHED.value, tool_ids: Iterable[int] | None = None
+) -> list[ToolDoc]:
     """Build ToolDocs in a handful of queries (used by the search index and the gap engine)."""
     stmt = select(Tool)
     if status is not None:
@@ -267,35 +291,56 @@ def docs_for(session: Session, tools: Sequence[Tool]) -> list[ToolDoc]:
     docs = []
     for t in tools:
         sup = suppliers.get(t.supplier_id)
-        docs.append(ToolDoc(
-            id=t.id, name=t.name, supplier_id=t.supplier_id,  # type: ignore[arg-type]
-            supplier_name=sup.name if sup else "", summary=t.summary, description=t.description,
-            category=t.category,
-            capabilities=tuple(
-                CapabilityClaimDoc(c.node_id, nodes[c.node_id].code, paths[c.node_id], VerificationState(c.state))
-                for c in children["capabilities"].get(t.id, []) if c.node_id in nodes  # type: ignore[arg-type]
-            ),
-            classification=Classification[t.classification], trl=t.trl,
-            deployments=tuple(Deployment(d) for d in t.deployments), hosting=Hosting(t.hosting),
-            data_standards=tuple(t.data_standards), workstreams=tuple(t.workstreams),
-            four_ps=tuple(FourP(p) for p in t.four_ps), five_ds=tuple(FiveD(d) for d in t.five_ds),
-            accreditations=tuple(AccreditationDoc(a.name, a.expires_on, a.mandatory)
-                                 for a in children["accreditations"].get(t.id, [])),  # type: ignore[arg-type]
-            pricing_model=PricingModel(t.pricing_model) if t.pricing_model else None,
-            price_capital=t.price_capital, price_annual=t.price_annual,
-            sme=SizeBand(sup.size_band).is_sme if sup else False, verified=bool(sup and sup.verified),
-            skills_needed=tuple(SkillNeed(skills[s.skill_id], s.level)
-                                for s in children["skills_needed"].get(t.id, [])),  # type: ignore[arg-type]
-            training_offered=tuple(skills[s.skill_id] for s in children["training_offered"].get(t.id, [])),  # type: ignore[arg-type]
-            last_reviewed=t.last_reviewed, version=t.version,
-        ))
+        docs.append(
+            ToolDoc(
+                id=t.id,
+                name=t.name,
+                supplier_id=t.supplier_id,  # type: ignore[arg-type]
+                supplier_name=sup.name if sup else "",
+                summary=t.summary,
+                description=t.description,
+                category=t.category,
+                capabilities=tuple(
+                    CapabilityClaimDoc(c.node_id, nodes[c.node_id].code, paths[c.node_id], VerificationState(c.state))
+                    for c in children["capabilities"].get(t.id, [])
+                    if c.node_id in nodes  # type: ignore[arg-type]
+                ),
+                classification=Classification[t.classification],
+                trl=t.trl,
+                deployments=tuple(Deployment(d) for d in t.deployments),
+                hosting=Hosting(t.hosting),
+                data_standards=tuple(t.data_standards),
+                workstreams=tuple(t.workstreams),
+                four_ps=tuple(FourP(p) for p in t.four_ps),
+                five_ds=tuple(FiveD(d) for d in t.five_ds),
+                accreditations=tuple(
+                    AccreditationDoc(a.name, a.expires_on, a.mandatory)
+                    for a in children["accreditations"].get(t.id, [])
+                ),  # type: ignore[arg-type]
+                pricing_model=PricingModel(t.pricing_model) if t.pricing_model else None,
+                price_capital=t.price_capital,
+                price_annual=t.price_annual,
+                sme=SizeBand(sup.size_band).is_sme if sup else False,
+                verified=bool(sup and sup.verified),
+                skills_needed=tuple(
+                    SkillNeed(skills[s.skill_id], s.level) for s in children["skills_needed"].get(t.id, [])
+                ),  # type: ignore[arg-type]
+                training_offered=tuple(skills[s.skill_id] for s in children["training_offered"].get(t.id, [])),  # type: ignore[arg-type]
+                last_reviewed=t.last_reviewed,
+                version=t.version,
+            )
+        )
     return docs
 
 
 def _load_all_children(session: Session) -> dict[str, dict[int, list[Any]]]:
     out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in CHILD_FIELDS}
-    for model, key in ((CapabilityClaim, "capabilities"), (Accreditation, "accreditations"),
-                       (ToolSkill, "skills_needed"), (ToolTraining, "training_offered")):
+    for model, key in (
+        (CapabilityClaim, "capabilities"),
+        (Accreditation, "accreditations"),
+        (ToolSkill, "skills_needed"),
+        (ToolTraining, "training_offered"),
+    ):
         for row in session.execute(select(model)).scalars():
             out[key][row.tool_id].append(row)
     return out

@@ -31,23 +31,44 @@ def _field_errors_from_validation(extra: Any) -> dict[str, str]:
     return fields
 
 
-def problem(request: Request[Any, Any, Any], status: int, title: str, detail: str,
-            fields: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Response[Any]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-                            "instance": request.url.path}
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
     if fields:
         body["errors"] = [{"field": k, "message": v} for k, v in fields.items()]
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _page(request: Request[Any, Any, Any], status: int, title: str, detail: str,
-          template: str | None = None) -> Response[Any]:
+def _page(
+    request: Request[Any, Any, Any], status: int, title: str, detail: str, template: str | None = None
+) -> Response[Any]:
     from registry.web.context import page_context
 
     template = template or {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}.get(
-        status, "errors/generic.html")
-    ctx = page_context(request, page_title=title, status=status, detail=detail, title=title,
-                       status_code=status, error_title=title, error_detail=detail)
+        status, "errors/generic.html"
+    )
+    ctx = page_context(
+        request,
+        page_title=title,
+        status=status,
+        detail=detail,
+        title=title,
+        status_code=status,
+        error_title=title,
+        error_detail=detail,
+    )
     return Template(template_name=template, context=ctx, status_code=status)  # type: ignore[return-value]
 
 
@@ -64,16 +85,26 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     status = exc.status_code
     if isinstance(exc, ValidationException):
         fields = _field_errors_from_validation(exc.extra)
-        detail = "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in fields.items()) if fields \
+        detail = (
+            "The request is not valid: " + "; ".join(f"{k}: {v}" for k, v in fields.items())
+            if fields
             else str(exc.detail)
+        )
         if is_api(request):
             return problem(request, 400, "Invalid request", detail, fields)
         return _page(request, 400, "There is a problem with your request", detail)
     if isinstance(exc, NotAuthorizedException) and not is_api(request):
         return Redirect(path=f"/login?next={request.url.path}")  # type: ignore[return-value]
-    title = {400: "Bad request", 401: "Sign in required", 403: "Forbidden", 404: "Not found",
-             405: "Method not allowed", 413: "Request too large", 415: "Unsupported media type",
-             429: "Too many requests"}.get(status, "Error")
+    title = {
+        400: "Bad request",
+        401: "Sign in required",
+        403: "Forbidden",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request too large",
+        415: "Unsupported media type",
+        429: "Too many requests",
+    }.get(status, "Error")
     detail = str(exc.detail) if exc.detail else title
     csrf = status == 403 and "CSRF" in detail
     if csrf:
@@ -87,14 +118,21 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
 def handle_server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     if is_api(request):
-        return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "Internal server error",
-                       "Something went wrong on our side. Nothing was saved.")
+        return problem(
+            request,
+            HTTP_500_INTERNAL_SERVER_ERROR,
+            "Internal server error",
+            "Something went wrong on our side. Nothing was saved.",
+        )
     try:
-        return _page(request, 500, "Sorry, there is a problem with the service",
-                     "Try again later. Nothing you submitted was saved.")
+        return _page(
+            request,
+            500,
+            "Sorry, there is a problem with the service",
+            "Try again later. Nothing you submitted was saved.",
+        )
     except Exception:  # the error page itself failed: plain text, never a traceback
-        return Response("Sorry, there is a problem with the service.", status_code=500,
-                        media_type=MediaType.TEXT)
+        return Response("Sorry, there is a problem with the service.", status_code=500, media_type=MediaType.TEXT)
 
 
 def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -102,10 +140,13 @@ def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     problem (409/400), never a 500; the transaction has already been rolled back."""
     from sqlalchemy.exc import DataError, IntegrityError
 
-    log.warning("Database refused %s %s: %s", request.method, request.url.path,
-                str(getattr(exc, "orig", exc))[:300])
+    log.warning("Database refused %s %s: %s", request.method, request.url.path, str(getattr(exc, "orig", exc))[:300])
     if isinstance(exc, IntegrityError):
-        status, title, detail = 409, "Conflict", "This conflicts with existing data (a duplicate or a missing reference)."
+        status, title, detail = (
+            409,
+            "Conflict",
+            "This conflicts with existing data (a duplicate or a missing reference).",
+        )
     elif isinstance(exc, DataError | OverflowError):
         status, title, detail = 400, "Bad request", "A value is out of range or of the wrong kind."
     else:

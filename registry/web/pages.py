@@ -35,22 +35,34 @@ def safe_next(target: str | None) -> str:
 @get("/", sync_to_thread=True, include_in_schema=False)
 def home(request: Request[Any, Any, Any]) -> Template:
     with unit_of_work(request) as (session, _actor):
-        tools = session.execute(select(func.count()).select_from(Tool).where(
-            Tool.status == ToolStatus.PUBLISHED.value)).scalar_one()
-        suppliers = session.execute(select(func.count()).select_from(Supplier).where(
-            Supplier.status == "active")).scalar_one()
-        smes = session.execute(select(func.count()).select_from(Supplier).where(
-            Supplier.status == "active", Supplier.size_band != "large")).scalar_one()
-        return Template("home.html", context=page_context(
-            request, page_title="SOC Capability Registry", tool_count=tools, supplier_count=suppliers,
-            sme_count=smes))
+        tools = session.execute(
+            select(func.count()).select_from(Tool).where(Tool.status == ToolStatus.PUBLISHED.value)
+        ).scalar_one()
+        suppliers = session.execute(
+            select(func.count()).select_from(Supplier).where(Supplier.status == "active")
+        ).scalar_one()
+        smes = session.execute(
+            select(func.count()).select_from(Supplier).where(Supplier.status == "active", Supplier.size_band != "large")
+        ).scalar_one()
+        return Template(
+            "home.html",
+            context=page_context(
+                request,
+                page_title="SOC Capability Registry",
+                tool_count=tools,
+                supplier_count=suppliers,
+                sme_count=smes,
+            ),
+        )
 
 
 @get("/login", sync_to_thread=True, include_in_schema=False)
 def login_form(request: Request[Any, Any, Any], next: str | None = None) -> Template:  # noqa: A002
     with unit_of_work(request):
-        return Template("accounts/login.html", context=page_context(
-            request, page_title="Sign in", next=safe_next(next), errors={}, values={}))
+        return Template(
+            "accounts/login.html",
+            context=page_context(request, page_title="Sign in", next=safe_next(next), errors={}, values={}),
+        )
 
 
 @post("/login", sync_to_thread=True, include_in_schema=False)
@@ -76,8 +88,7 @@ def login(request: Request[Any, Any, Any], data: dict[str, str] = FORM) -> Templ
                 errors["email"] = "The email address or password is not right"
     if errors or user is None:
         with unit_of_work(request):
-            ctx = page_context(request, page_title="Sign in", next=target, errors=errors,
-                               values={"email": email})
+            ctx = page_context(request, page_title="Sign in", next=target, errors=errors, values={"email": email})
         return Template("accounts/login.html", context=ctx, status_code=400)
     # Rotate the session at sign-in: start from an empty session with fresh contents.
     request.clear_session()

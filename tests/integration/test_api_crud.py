@@ -43,8 +43,7 @@ def test_list_paginates_filters_and_sorts(client: Any) -> None:
 
 
 def test_bad_query_parameters_are_400_problems(client: Any) -> None:
-    for params in ({"sort": "password"}, {"nonsense": "1"}, {"trl_min": "high"}, {"per_page": 0},
-                   {"page": -1}):
+    for params in ({"sort": "password"}, {"nonsense": "1"}, {"trl_min": "high"}, {"per_page": 0}, {"page": -1}):
         resp = client.get("/api/v1/tools", params=params)
         assert resp.status_code in (400, 422), (params, resp.status_code)
         assert resp.headers["content-type"].startswith("application/problem+json")
@@ -53,13 +52,22 @@ def test_bad_query_parameters_are_400_problems(client: Any) -> None:
 
 def test_create_update_and_retire_tool_as_supplier(client: Any, auth: Any, db: Any) -> None:
     h = auth("supplier_a")
-    body = {"name": "Kestrel Harbour Watch", "summary": "Maritime AIS anomaly detection", "trl": 6,
-            "classification": "OFFICIAL_SENSITIVE", "hosting": "uk", "deployments": ["saas"],
-            "workstreams": ["BLUEGREEN"], "four_ps": ["pursue"], "five_ds": ["detect"],
-            "capabilities": [{"node_code": "INT.NET", "state": "evidenced", "evidence": "pilot report"}],
-            "accreditations": [{"name": "Cyber Essentials Plus", "expires_on": "2030-01-01", "mandatory": True}],
-            "skills_needed": [{"skill_code": "SK-NETAN", "level": 3}], "training_offered": ["SK-NETAN"],
-            "price_annual": 15000}
+    body = {
+        "name": "Kestrel Harbour Watch",
+        "summary": "Maritime AIS anomaly detection",
+        "trl": 6,
+        "classification": "OFFICIAL_SENSITIVE",
+        "hosting": "uk",
+        "deployments": ["saas"],
+        "workstreams": ["BLUEGREEN"],
+        "four_ps": ["pursue"],
+        "five_ds": ["detect"],
+        "capabilities": [{"node_code": "INT.NET", "state": "evidenced", "evidence": "pilot report"}],
+        "accreditations": [{"name": "Cyber Essentials Plus", "expires_on": "2030-01-01", "mandatory": True}],
+        "skills_needed": [{"skill_code": "SK-NETAN", "level": 3}],
+        "training_offered": ["SK-NETAN"],
+        "price_annual": 15000,
+    }
     created = client.post("/api/v1/tools", json=body, headers=h)
     assert created.status_code == 201, created.text
     tool = created.json()
@@ -81,19 +89,28 @@ def test_create_update_and_retire_tool_as_supplier(client: Any, auth: Any, db: A
     assert missing.status_code == 428
     assert client.get(f"/api/v1/tools/{tool['id']}", headers=h).json()["summary"] == "New"
     # Suppliers cannot publish their own listing; they can submit it.
-    assert client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 2},
-                        headers=h).status_code == 403
-    assert client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "submitted", "version": 2},
-                        headers=h).status_code == 200
-    published = client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 3},
-                             headers=auth("moderator"))
+    assert (
+        client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 2}, headers=h).status_code
+        == 403
+    )
+    assert (
+        client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "submitted", "version": 2}, headers=h).status_code
+        == 200
+    )
+    published = client.patch(
+        f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 3}, headers=auth("moderator")
+    )
     assert published.status_code == 200
     assert client.get(f"/api/v1/tools/{tool['id']}").status_code == 200  # now public
     assert client.delete(f"/api/v1/tools/{tool['id']}", headers=h).status_code == 204
     assert client.get(f"/api/v1/tools/{tool['id']}", headers=auth("moderator")).json()["status"] == "retired"
     with __import__("sqlalchemy.orm", fromlist=["Session"]).Session(db.engine) as s:
-        actions = [e.action for e in s.execute(select(AuditEvent).where(
-            AuditEvent.entity_type == "tool", AuditEvent.entity_id == str(tool["id"]))).scalars()]
+        actions = [
+            e.action
+            for e in s.execute(
+                select(AuditEvent).where(AuditEvent.entity_type == "tool", AuditEvent.entity_id == str(tool["id"]))
+            ).scalars()
+        ]
     assert actions.count("update") == 3 and "create" in actions and "retire" in actions
 
 
@@ -136,25 +153,34 @@ def test_taxonomy_skill_and_supplier_crud_by_staff(client: Any, auth: Any) -> No
     h = auth("moderator")
     root = client.post("/api/v1/taxonomy", json={"code": "TST", "name": "Test area"}, headers=h)
     assert root.status_code == 201, root.text
-    leaf = client.post("/api/v1/taxonomy", json={"code": "TST.A", "name": "Leaf", "parent_id": root.json()["id"]},
-                       headers=h).json()
+    leaf = client.post(
+        "/api/v1/taxonomy", json={"code": "TST.A", "name": "Leaf", "parent_id": root.json()["id"]}, headers=h
+    ).json()
     assert leaf["path"] == "Test area › Leaf"
-    cycle = client.patch(f"/api/v1/taxonomy/{root.json()['id']}", json={"parent_id": leaf["id"], "version": 1},
-                         headers=h)
+    cycle = client.patch(
+        f"/api/v1/taxonomy/{root.json()['id']}", json={"parent_id": leaf["id"], "version": 1}, headers=h
+    )
     assert cycle.status_code == 422
     dup = client.post("/api/v1/skills", json={"code": "SK-NETAN", "name": "Again"}, headers=h)
     assert dup.status_code == 422
     sk = client.post("/api/v1/skills", json={"code": "SK-TEST", "name": "Testing"}, headers=h)
     assert sk.status_code == 201
-    sup = client.post("/api/v1/suppliers", json={"name": "Test Supplies Ltd", "companies_house_number": "sc123456",
-                                                 "size_band": "micro"}, headers=h)
+    sup = client.post(
+        "/api/v1/suppliers",
+        json={"name": "Test Supplies Ltd", "companies_house_number": "sc123456", "size_band": "micro"},
+        headers=h,
+    )
     assert sup.status_code == 201, sup.text
     assert sup.json()["companies_house_number"] == "SC123456" and sup.json()["sme"] is True
-    bad = client.post("/api/v1/suppliers", json={"name": "Bad", "companies_house_number": "AB12345",
-                                                 "size_band": "micro"}, headers=h)
+    bad = client.post(
+        "/api/v1/suppliers", json={"name": "Bad", "companies_house_number": "AB12345", "size_band": "micro"}, headers=h
+    )
     assert bad.status_code == 400 and "companies_house_number" in bad.text
-    again = client.post("/api/v1/suppliers", json={"name": "Other", "companies_house_number": "SC123456",
-                                                   "size_band": "small"}, headers=h)
+    again = client.post(
+        "/api/v1/suppliers",
+        json={"name": "Other", "companies_house_number": "SC123456", "size_band": "small"},
+        headers=h,
+    )
     assert again.status_code == 422
     verified = client.patch(f"/api/v1/suppliers/{sup.json()['id']}", json={"verified": True, "version": 1}, headers=h)
     assert verified.json()["verified"] is True
@@ -169,13 +195,31 @@ def test_requirements_are_scoped_to_the_organisation(client: Any, auth: Any) -> 
     assert len(org_a) == 1 and org_a.isdisjoint(org_b)
     other_id = theirs["items"][0]["id"]
     assert client.get(f"/api/v1/requirements/{other_id}", headers=auth("lead_a")).status_code == 404
-    assert client.patch(f"/api/v1/requirements/{other_id}", json={"title": "pwned", "version": 1},
-                        headers=auth("lead_a")).status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/requirements/{other_id}", json={"title": "pwned", "version": 1}, headers=auth("lead_a")
+        ).status_code
+        == 404
+    )
     assert client.get("/api/v1/requirements").json()["total"] == 0  # anonymous sees none
-    created = client.post("/api/v1/requirements", headers=auth("lead_a"), json={
-        "code": "IM-900", "title": "Share with partners", "capability_code": "INT.NET", "priority": "must",
-        "skills": [{"skill_code": "SK-NETAN", "level": 3, "people": 2}]})
+    created = client.post(
+        "/api/v1/requirements",
+        headers=auth("lead_a"),
+        json={
+            "code": "IM-900",
+            "title": "Share with partners",
+            "capability_code": "INT.NET",
+            "priority": "must",
+            "skills": [{"skill_code": "SK-NETAN", "level": 3, "people": 2}],
+        },
+    )
     assert created.status_code == 201, created.text
     assert created.json()["skills"][0]["people"] == 2
-    assert client.post("/api/v1/requirements", headers=auth("buyer_a"), json={
-        "code": "IM-901", "title": "x", "capability_code": "INT.NET"}).status_code == 403
+    assert (
+        client.post(
+            "/api/v1/requirements",
+            headers=auth("buyer_a"),
+            json={"code": "IM-901", "title": "x", "capability_code": "INT.NET"},
+        ).status_code
+        == 403
+    )

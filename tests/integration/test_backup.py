@@ -36,13 +36,19 @@ def test_backup_restores_into_the_other_backend(db: DBHandle, tmp_path: Path, ta
     assert result["rows"] == sum(t["rows"] for t in manifest["tables"].values())
     # A second backup of the restored copy has the same content.
     again = backup(engine, tmp_path / "again.zip")
-    assert {k: v["sha256"] for k, v in again["tables"].items()} == {k: v["sha256"] for k, v in manifest["tables"].items()}
+    assert {k: v["sha256"] for k, v in again["tables"].items()} == {
+        k: v["sha256"] for k, v in manifest["tables"].items()
+    }
     # Restoring twice is refused: the database is no longer empty.
     with pytest.raises(BackupError, match="empty database"):
         restore(engine, archive)
     # Sequences continue after restored ids (PostgreSQL).
     with engine.begin() as conn:
-        new_id = conn.execute(text("INSERT INTO organisation (name, kind, created_at, version) "
-                                   "VALUES ('after restore', 'buyer', CURRENT_TIMESTAMP, 1) RETURNING id")).scalar()
+        new_id = conn.execute(
+            text(
+                "INSERT INTO organisation (name, kind, created_at, version) "
+                "VALUES ('after restore', 'buyer', CURRENT_TIMESTAMP, 1) RETURNING id"
+            )
+        ).scalar()
         assert new_id > manifest["tables"]["organisation"]["rows"]
     engine.dispose()

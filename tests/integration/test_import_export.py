@@ -81,10 +81,12 @@ def test_a_file_with_one_bad_row_imports_nothing_and_names_the_row(db: DBHandle)
 
 
 def test_supplier_import_reports_duplicates_and_bad_numbers(db: DBHandle) -> None:
-    csv_text = ("name,companies_house_number,size_band\n"
-                "New One Ltd,12300001,small\n"
-                "New Two Ltd,12300001,small\n"
-                "New Three Ltd,XX1,small\n")
+    csv_text = (
+        "name,companies_house_number,size_band\n"
+        "New One Ltd,12300001,small\n"
+        "New Two Ltd,12300001,small\n"
+        "New Three Ltd,XX1,small\n"
+    )
     rows = parse(csv_text.encode(), "suppliers", "csv")
     with pytest.raises(ImportFailed) as err, session_scope(db.engine) as s:
         import_rows(s, SYSTEM, "suppliers", rows)
@@ -94,11 +96,14 @@ def test_supplier_import_reports_duplicates_and_bad_numbers(db: DBHandle) -> Non
         assert s.execute(select(Supplier).where(Supplier.name == "New One Ltd")).first() is None
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"\xff\xfe\x00bad", "not UTF-8"),
-    (b"name,unknown_col\nx,y\n", "Unknown column"),
-    (b"summary\nx\n", "must include 'name'"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\xff\xfe\x00bad", "not UTF-8"),
+        (b"name,unknown_col\nx,y\n", "Unknown column"),
+        (b"summary\nx\n", "must include 'name'"),
+    ],
+)
 def test_file_level_problems_are_clear(content: bytes, message: str) -> None:
     from registry.errors import InvalidInput
 

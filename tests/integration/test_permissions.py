@@ -24,13 +24,18 @@ CREATE_BODIES: dict[str, dict[str, Any]] = {
 EXPECT_CREATE: dict[str, dict[str, int]] = {
     "taxonomy": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 403, "moderator": 201, "admin": 201},
     "skills": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 403, "moderator": 201, "admin": 201},
-    "organisations": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 403, "moderator": 403,
-                      "admin": 201},
+    "organisations": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 403, "moderator": 403, "admin": 201},
     "suppliers": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 403, "moderator": 201, "admin": 201},
     # supplier_a's own supplier id is 1 (Kestrel Analytics), so the supplier may add it.
     "tools": {"anon": 401, "supplier_a": 201, "buyer_a": 403, "lead_a": 403, "moderator": 201, "admin": 201},
-    "requirements": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 201, "moderator": 403,
-                     "admin": 422},  # admin has no buyer organisation of its own: must say which
+    "requirements": {
+        "anon": 401,
+        "supplier_a": 403,
+        "buyer_a": 403,
+        "lead_a": 201,
+        "moderator": 403,
+        "admin": 422,
+    },  # admin has no buyer organisation of its own: must say which
     "inventory": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 201, "moderator": 403, "admin": 422},
     "workforce": {"anon": 401, "supplier_a": 403, "buyer_a": 403, "lead_a": 201, "moderator": 403, "admin": 422},
 }
@@ -65,13 +70,18 @@ def test_update_matrix_for_tools(client: Any, auth: Any) -> None:
     expect = {"anon": 401, "supplier_a": 200, "buyer_a": 403, "lead_a": 403, "moderator": 200, "admin": 200}
     for role in ROLES:
         current = client.get(f"/api/v1/tools/{own}", headers=auth("admin")).json()["version"]
-        resp = client.patch(f"/api/v1/tools/{own}", json={"summary": f"by {role}", "version": current},
-                            headers=auth(role))
+        resp = client.patch(
+            f"/api/v1/tools/{own}", json={"summary": f"by {role}", "version": current}, headers=auth(role)
+        )
         assert resp.status_code == expect[role], (role, resp.text)
     # A supplier can never edit another supplier's tool.
     version = client.get(f"/api/v1/tools/{other}").json()["version"]
-    assert client.patch(f"/api/v1/tools/{other}", json={"summary": "x", "version": version},
-                        headers=auth("supplier_a")).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/tools/{other}", json={"summary": "x", "version": version}, headers=auth("supplier_a")
+        ).status_code
+        == 403
+    )
 
 
 def test_delete_matrix_for_skills_and_orgs(client: Any, auth: Any) -> None:
@@ -98,11 +108,15 @@ def test_organisations_visible_only_to_members_and_staff(client: Any, auth: Any)
 def test_supplier_cannot_verify_itself(client: Any, auth: Any) -> None:
     me = client.get("/api/v1/auth/me", headers=auth("supplier_a")).json()
     sup = client.get(f"/api/v1/suppliers/{me['supplier_id']}").json()
-    resp = client.patch(f"/api/v1/suppliers/{sup['id']}", json={"verified": True, "version": sup["version"]},
-                        headers=auth("supplier_a"))
+    resp = client.patch(
+        f"/api/v1/suppliers/{sup['id']}", json={"verified": True, "version": sup["version"]}, headers=auth("supplier_a")
+    )
     assert resp.status_code == 403
-    ok = client.patch(f"/api/v1/suppliers/{sup['id']}", json={"region": "Wales", "version": sup["version"]},
-                      headers=auth("supplier_a"))
+    ok = client.patch(
+        f"/api/v1/suppliers/{sup['id']}",
+        json={"region": "Wales", "version": sup["version"]},
+        headers=auth("supplier_a"),
+    )
     assert ok.status_code == 200 and ok.json()["region"] == "Wales"
 
 

@@ -49,8 +49,9 @@ def server(db: DBHandle, tmp_path: Path) -> Iterator[str]:
 
 def test_twenty_concurrent_editors_lose_no_update(server: str, db: DBHandle) -> None:
     with httpx.Client(base_url=server, timeout=60) as c:
-        token = c.post("/api/v1/auth/token", json={"email": "moderator@registry.example",
-                                                   "password": DEMO_PASSWORD}).json()["token"]
+        token = c.post(
+            "/api/v1/auth/token", json={"email": "moderator@registry.example", "password": DEMO_PASSWORD}
+        ).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         tool = c.get("/api/v1/tools/5").json()
     start = threading.Barrier(EDITORS)
@@ -59,8 +60,11 @@ def test_twenty_concurrent_editors_lose_no_update(server: str, db: DBHandle) -> 
     def edit(n: int) -> None:
         with httpx.Client(base_url=server, timeout=60) as c:
             start.wait()
-            r = c.patch("/api/v1/tools/5", json={"summary": f"edit {n}"},
-                        headers={**headers, "If-Match": f'"{tool["version"]}"'})
+            r = c.patch(
+                "/api/v1/tools/5",
+                json={"summary": f"edit {n}"},
+                headers={**headers, "If-Match": f'"{tool["version"]}"'},
+            )
             results.append(r.status_code)
 
     threads = [threading.Thread(target=edit, args=(n,)) for n in range(EDITORS)]
@@ -74,14 +78,30 @@ def test_twenty_concurrent_editors_lose_no_update(server: str, db: DBHandle) -> 
     with Session(db.engine) as s:
         row = s.get(Tool, 5)
         assert row is not None and row.version == tool["version"] + 1
-        updates = s.execute(select(AuditEvent).where(AuditEvent.entity_type == "tool", AuditEvent.entity_id == "5",
-                                                     AuditEvent.action == "update")).scalars().all()
+        updates = (
+            s.execute(
+                select(AuditEvent).where(
+                    AuditEvent.entity_type == "tool", AuditEvent.entity_id == "5", AuditEvent.action == "update"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert len(updates) == 1 and updates[0].after["summary"] == row.summary  # type: ignore[index]
 
 
 def _tool_rows(n: int, supplier_number: str) -> list[dict[str, Any]]:
-    return [{"supplier_number": supplier_number, "name": f"Bulk Import Tool {i:05d}", "summary": "bulk",
-             "trl": 5, "status": "published", "capabilities": [{"node_code": "INT.NET"}]} for i in range(n)]
+    return [
+        {
+            "supplier_number": supplier_number,
+            "name": f"Bulk Import Tool {i:05d}",
+            "summary": "bulk",
+            "trl": 5,
+            "status": "published",
+            "capabilities": [{"node_code": "INT.NET"}],
+        }
+        for i in range(n)
+    ]
 
 
 def _count(db: DBHandle) -> int:
@@ -127,8 +147,12 @@ def test_killed_import_leaves_nothing_behind(db: DBHandle, tmp_path: Path) -> No
     path.write_text(json.dumps({"rows": _tool_rows(4000, number)}))
     before = _count(db)
     env = {**os.environ, "DATABASE_URL": db.url, "VAR_DIR": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "import", "tools", str(path)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "registry.cli", "import", "tools", str(path)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(3.0)  # validation done, writing under way (4000 tools take several seconds)
     still_running = proc.poll() is None
     proc.send_signal(signal.SIGKILL)

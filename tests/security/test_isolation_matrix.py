@@ -26,32 +26,42 @@ def _login(client: Any, who: str) -> None:
         return
     page = client.get("/login")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    resp = client.post("/login", data={"email": USERS[who], "password": DEMO_PASSWORD, "_csrf_token": token},
-                       follow_redirects=False)
+    resp = client.post(
+        "/login", data={"email": USERS[who], "password": DEMO_PASSWORD, "_csrf_token": token}, follow_redirects=False
+    )
     assert resp.status_code in (302, 303), resp.text[:300]
 
 
 @pytest.fixture
 def world(client: Any, auth: Any) -> dict[str, Any]:
     """Organisation A's private records, created through the API as A's own users."""
-    lead, buyer, sup = auth("lead_a"), auth("buyer_a"), auth("supplier_a")
+    lead, sup = auth("lead_a"), auth("supplier_a")
     ids: dict[str, Any] = {}
-    a = client.post("/api/v1/assessments", json={"name": "Secret gaps", "budget_capital": 50000,
-                                                 "budget_annual": 50000}, headers=lead)
+    a = client.post(
+        "/api/v1/assessments",
+        json={"name": "Secret gaps", "budget_capital": 50000, "budget_annual": 50000},
+        headers=lead,
+    )
     assert a.status_code == 201, a.text
     ids["assessment"] = a.json()["id"]
     run = client.post(f"/api/v1/assessments/{ids['assessment']}/runs", headers=lead)
     assert run.status_code == 201, run.text
     ids["run"] = run.json()["id"]
-    ids["requirement"] = client.get("/api/v1/requirements", params={"per_page": 1}, headers=lead).json()["items"][0]["id"]
+    ids["requirement"] = client.get("/api/v1/requirements", params={"per_page": 1}, headers=lead).json()["items"][0][
+        "id"
+    ]
     ids["inventory"] = client.get("/api/v1/inventory", params={"per_page": 1}, headers=lead).json()["items"][0]["id"]
     ids["holding"] = client.get("/api/v1/workforce", params={"per_page": 1}, headers=lead).json()["items"][0]["id"]
-    draft = client.post("/api/v1/tools", json={"name": "Zanzibar Quietlink Draft", "summary": "not yet public"},
-                        headers=sup)
+    draft = client.post(
+        "/api/v1/tools", json={"name": "Zanzibar Quietlink Draft", "summary": "not yet public"}, headers=sup
+    )
     assert draft.status_code == 201
     ids["draft"] = draft.json()["id"]
-    rep = client.post("/api/v1/reports", json={"kind": "capability_gap", "source_id": ids["run"], "format": "json",
-                                               "marking": "OFFICIAL-SENSITIVE"}, headers=lead)
+    rep = client.post(
+        "/api/v1/reports",
+        json={"kind": "capability_gap", "source_id": ids["run"], "format": "json", "marking": "OFFICIAL-SENSITIVE"},
+        headers=lead,
+    )
     assert rep.status_code == 202, rep.text
     ids["report"] = rep.json()["id"]
     _wait_for_report(client, ids["report"], lead)
@@ -59,17 +69,26 @@ def world(client: Any, auth: Any) -> dict[str, Any]:
     _login(client, "buyer_a")
     page = client.get("/shortlists")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    made = client.post("/shortlists", data={"name": "Private shortlist", "_csrf_token": token},
-                       follow_redirects=False)
+    made = client.post("/shortlists", data={"name": "Private shortlist", "_csrf_token": token}, follow_redirects=False)
     ids["shortlist"] = int(re.search(r"/shortlists/(\d+)", made.headers["location"]).group(1))  # type: ignore[union-attr]
     page = client.get("/shortlists/add", params={"tool_id": ["1", "2", "3"]})
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    client.post("/shortlists/add", data={"tool_id": ["1", "2", "3"], "shortlist_id": str(ids["shortlist"]),
-                                         "_csrf_token": token})
+    client.post(
+        "/shortlists/add",
+        data={"tool_id": ["1", "2", "3"], "shortlist_id": str(ids["shortlist"]), "_csrf_token": token},
+    )
     page = client.get("/evaluations")
     token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    ev = client.post("/evaluations", data={"name": "Private evaluation", "shortlist_id": str(ids["shortlist"]),
-                                           "price_years": "3", "_csrf_token": token}, follow_redirects=False)
+    ev = client.post(
+        "/evaluations",
+        data={
+            "name": "Private evaluation",
+            "shortlist_id": str(ids["shortlist"]),
+            "price_years": "3",
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
     assert ev.status_code in (302, 303), ev.text[:500]
     ids["evaluation"] = re.search(r"/evaluations/([0-9a-f]+)", ev.headers["location"]).group(1)  # type: ignore[union-attr]
     client.cookies.clear()
@@ -144,8 +163,13 @@ def test_isolation_matrix(client: Any, auth: Any, world: dict[str, Any]) -> None
             for htmx in (False, True):
                 resp = _get(client, auth, who, url, api, htmx)
                 checked += 1
-                body = resp.text if resp.headers.get("content-type", "").startswith(("text", "application/json",
-                                                                                    "application/problem")) else ""
+                body = (
+                    resp.text
+                    if resp.headers.get("content-type", "").startswith(
+                        ("text", "application/json", "application/problem")
+                    )
+                    else ""
+                )
                 if resp.status_code not in DENIED or any(w in body for w in secret_words):
                     leaks.append(f"{who} {'htmx ' if htmx else ''}GET {url} -> {resp.status_code}")
     print(f"isolation matrix: {checked} denied-access checks over {len(READS)} URLs")

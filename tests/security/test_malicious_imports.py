@@ -22,29 +22,61 @@ def _number(db: Any) -> str:
 
 def _counts(db: Any) -> tuple[int, int]:
     with Session(db.engine) as s:
-        return (s.execute(select(func.count()).select_from(Tool)).scalar_one(),
-                s.execute(select(func.count()).select_from(Supplier)).scalar_one())
+        return (
+            s.execute(select(func.count()).select_from(Tool)).scalar_one(),
+            s.execute(select(func.count()).select_from(Supplier)).scalar_one(),
+        )
 
 
 def corpus(number: str) -> list[tuple[str, bytes, str, int, str]]:
     """(label, body, content type, expected status, text expected in the problem)"""
     good = f"{number},Corpus Tool A,ok,5,100,2026-01-01\n"
     return [
-        ("latin-1 bytes", (HEADER + "\n" + good.replace("ok", "caf\xe9")).encode("latin-1"), "text/csv", 422,
-         "not UTF-8"),
+        (
+            "latin-1 bytes",
+            (HEADER + "\n" + good.replace("ok", "caf\xe9")).encode("latin-1"),
+            "text/csv",
+            422,
+            "not UTF-8",
+        ),
         ("utf-16 with BOM", (HEADER + "\n" + good).encode("utf-16"), "text/csv", 422, "not UTF-8"),
-        ("10 MB single field", (HEADER + "\n" + f"{number},Big,{'x' * 10_000_000},5,1,2026-01-01\n").encode(),
-         "text/csv", 413, ""),
-        ("embedded newline in a name", (HEADER + "\n" + good + f'{number},"Two\nLines",ok,5,1,2026-01-01\n').encode(),
-         "text/csv", 422, "row 2"),
+        (
+            "10 MB single field",
+            (HEADER + "\n" + f"{number},Big,{'x' * 10_000_000},5,1,2026-01-01\n").encode(),
+            "text/csv",
+            413,
+            "",
+        ),
+        (
+            "embedded newline in a name",
+            (HEADER + "\n" + good + f'{number},"Two\nLines",ok,5,1,2026-01-01\n').encode(),
+            "text/csv",
+            422,
+            "row 2",
+        ),
         ("duplicate rows", (HEADER + "\n" + good + good).encode(), "text/csv", 422, "duplicate of row 1"),
         ("unknown columns", b"name,colour\nx,red\n", "text/csv", 422, "Unknown column"),
-        ("negative price", (HEADER + "\n" + good + f"{number},Corpus Tool B,ok,5,-10,2026-01-01\n").encode(),
-         "text/csv", 422, "price_annual"),
-        ("date in the wrong format", (HEADER + "\n" + good + f"{number},Corpus Tool C,ok,5,1,31/12/2026\n").encode(),
-         "text/csv", 422, "last_reviewed"),
-        ("ragged row", (HEADER + "\n" + good + f"{number},Corpus Tool D,ok,5,1,2026-01-01,extra\n").encode(),
-         "text/csv", 422, "more cells"),
+        (
+            "negative price",
+            (HEADER + "\n" + good + f"{number},Corpus Tool B,ok,5,-10,2026-01-01\n").encode(),
+            "text/csv",
+            422,
+            "price_annual",
+        ),
+        (
+            "date in the wrong format",
+            (HEADER + "\n" + good + f"{number},Corpus Tool C,ok,5,1,31/12/2026\n").encode(),
+            "text/csv",
+            422,
+            "last_reviewed",
+        ),
+        (
+            "ragged row",
+            (HEADER + "\n" + good + f"{number},Corpus Tool D,ok,5,1,2026-01-01,extra\n").encode(),
+            "text/csv",
+            422,
+            "more cells",
+        ),
         ("json not a list", json.dumps({"rows": "nope"}).encode(), "application/json", 422, "list of objects"),
         ("broken json", b'{"rows": [', "application/json", 422, "not valid JSON"),
         ("wrong content type", b"<xml/>", "application/xml", 415, ""),

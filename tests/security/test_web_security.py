@@ -36,8 +36,11 @@ def test_login_sets_hardened_session_cookie_and_rotates_it(client: Any) -> None:
     page = client.get("/login")
     token = _csrf_from(page.text)
     before = client.cookies.get("socreg_session")
-    resp = client.post("/login", data={"email": "lead@nwrocu.example", "password": DEMO_PASSWORD,
-                                       "_csrf_token": token, "next": "/"}, follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={"email": "lead@nwrocu.example", "password": DEMO_PASSWORD, "_csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert resp.status_code in (302, 303)
     set_cookie = "; ".join(v for k, v in resp.headers.multi_items() if k == "set-cookie" and "socreg_session" in v)
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie.replace("Lax", "lax")
@@ -49,21 +52,28 @@ def test_login_sets_hardened_session_cookie_and_rotates_it(client: Any) -> None:
 
 def test_open_redirect_is_refused(client: Any) -> None:
     token = _csrf_from(client.get("/login").text)
-    resp = client.post("/login", data={"email": "lead@nwrocu.example", "password": DEMO_PASSWORD,
-                                       "_csrf_token": token, "next": "https://evil.example/"},
-                       follow_redirects=False)
+    resp = client.post(
+        "/login",
+        data={
+            "email": "lead@nwrocu.example",
+            "password": DEMO_PASSWORD,
+            "_csrf_token": token,
+            "next": "https://evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert resp.headers["location"] == "/"
 
 
 def test_wrong_password_shows_form_error_then_throttles(client: Any) -> None:
     for _ in range(5):
         token = _csrf_from(client.get("/login").text)
-        resp = client.post("/login", data={"email": "buyer@scdea.example", "password": "not-the-password",
-                                           "_csrf_token": token})
+        resp = client.post(
+            "/login", data={"email": "buyer@scdea.example", "password": "not-the-password", "_csrf_token": token}
+        )
         assert resp.status_code == 400 and "not right" in resp.text
     token = _csrf_from(client.get("/login").text)
-    resp = client.post("/login", data={"email": "buyer@scdea.example", "password": DEMO_PASSWORD,
-                                       "_csrf_token": token})
+    resp = client.post("/login", data={"email": "buyer@scdea.example", "password": DEMO_PASSWORD, "_csrf_token": token})
     assert resp.status_code == 400 and "Too many failed sign-in attempts" in resp.text
 
 
@@ -78,8 +88,11 @@ def test_secure_cookie_flag_behind_tls(db: Any, tmp_path: Any) -> None:
     app = create_app(replace(make_settings(db.url, tmp_path), secure_cookies=True), engine=db.engine)
     with TestClient(app=app, base_url="https://testserver.local") as c:
         token = _csrf_from(c.get("/login").text)
-        resp = c.post("/login", data={"email": "lead@nwrocu.example", "password": DEMO_PASSWORD,
-                                      "_csrf_token": token}, follow_redirects=False)
+        resp = c.post(
+            "/login",
+            data={"email": "lead@nwrocu.example", "password": DEMO_PASSWORD, "_csrf_token": token},
+            follow_redirects=False,
+        )
         cookies = [v for k, v in resp.headers.multi_items() if k == "set-cookie" and "socreg_session" in v]
         assert cookies and all("Secure" in v for v in cookies)
 
