@@ -275,7 +275,7 @@ def test_base_page_loads_govuk_styles_and_scripts(page: Page, site: Site) -> Non
 def test_navigation_account_and_flashes(page: Page, site: Site) -> None:
     problems = open_page(page, site.base_url + "/search")
     nav = page.locator(".govuk-service-navigation__list a")
-    assert nav.all_inner_texts() == ["Search", "Shortlists", "Evaluations", "Projects"]
+    assert nav.all_inner_texts() == ["Search", "Shortlists", "Evaluations", "Projects", "Reports"]
     current = page.locator(".govuk-service-navigation [aria-current='page']")
     assert current.count() == 1 and current.inner_text() == "Search"
 
@@ -364,7 +364,7 @@ def test_works_without_javascript(js_disabled_page: Page, site: Site) -> None:
     page.goto(site.base_url + "/search", wait_until="networkidle")
     save_screenshot(page, "base-search-nojs")
     assert "js-enabled" not in (page.get_attribute("body", "class") or "")
-    assert page.locator(".govuk-service-navigation__list a").count() == 4
+    assert page.locator(".govuk-service-navigation__list a").count() == 5
     assert page.locator("form[action='/logout'] button").is_visible()
     assert page.locator("#query").input_value() == "network"
 
@@ -393,7 +393,7 @@ def test_axe_helper_fails_on_serious_issues(page: Page) -> None:
 ROLE_NAV = {
     None: ["Search"],
     "supplier": ["Search", "My listings"],
-    "procurement_officer": ["Search", "Shortlists", "Evaluations", "Projects"],
+    "procurement_officer": ["Search", "Shortlists", "Evaluations", "Projects", "Reports"],
     "capability_lead": [
         "Search",
         "Requirements",
