@@ -205,7 +205,7 @@ def parse_scope(values: dict[str, Any], *, is_admin: bool, creating: bool) -> tu
     payload["min_sme_share"] = None if share is None else share / 100
     if creating and is_admin:
         org = values["organisation_id"]
-        if not org.isdigit():
+        if not org.isdecimal():
             errors["organisation_id"] = FIELD_MESSAGES["organisation_id"]
         else:
             payload["organisation_id"] = int(org)
@@ -686,7 +686,7 @@ def assessment_edit(
 ) -> Template | Redirect:
     values = form_values(data)
     version_text = _one(data, "version")
-    version = int(version_text) if version_text.isdigit() else 0
+    version = int(version_text) if version_text.isdecimal() else 0
     errors: dict[str, str] = {}
     status = 400
     with unit_of_work(request) as (session, actor):

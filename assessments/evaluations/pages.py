@@ -76,10 +76,10 @@ def evaluation_index(request: Request[Any, Any, Any]) -> Template:
 def evaluation_create(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
     values = {k: _one(data, k) for k in ("name", "shortlist_id", "price_years")}
     errors: dict[str, str] = {}
-    shortlist_id = int(values["shortlist_id"]) if values["shortlist_id"].isdigit() else None
+    shortlist_id = int(values["shortlist_id"]) if values["shortlist_id"].isdecimal() else None
     if shortlist_id is None:
         errors["shortlist_id"] = "Choose a shortlist"
-    years = int(values["price_years"]) if values["price_years"].isdigit() else None
+    years = int(values["price_years"]) if values["price_years"].isdecimal() else None
     if years is None:
         errors["price_years"] = "Enter the number of years as a whole number, like 3"
     with unit_of_work(request) as (session, actor):
@@ -159,7 +159,7 @@ def evaluation_criteria(
     request: Request[Any, Any, Any], evaluation_id: str, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
     values = {k: _one(data, k) for k in data}
-    rows = int(values.get("rows", "0")) if values.get("rows", "0").isdigit() else 0
+    rows = int(values.get("rows", "0")) if values.get("rows", "0").isdecimal() else 0
     items = []
     for i in range(min(rows, services.MAX_CRITERIA + BLANK_CRITERIA_ROWS)):
         label, weight = values.get(f"criteria-{i}-label", ""), values.get(f"criteria-{i}-weight", "")
@@ -174,7 +174,7 @@ def evaluation_criteria(
                 key=values.get(f"criteria-{i}-key", ""),
             )
         )
-    version = int(values["version"]) if values.get("version", "").isdigit() else None
+    version = int(values["version"]) if values.get("version", "").isdecimal() else None
     try:
         with unit_of_work(request) as (session, actor):
             services.set_criteria(session, actor, evaluation_id, items, version)
@@ -192,7 +192,7 @@ def _renumber(exc: InvalidInput | Conflict, values: dict[str, str], rows: int) -
     fields = {}
     for key, msg in exc.fields.items():
         parts = key.split("-")
-        if parts[0] == "criteria" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(used):
+        if parts[0] == "criteria" and len(parts) == 3 and parts[1].isdecimal() and int(parts[1]) < len(used):
             key = f"criteria-{used[int(parts[1])]}-{parts[2]}"
         fields[key] = msg
     return InvalidInput(exc.detail, fields=fields)
@@ -206,7 +206,7 @@ def evaluation_prices(
     prices = {
         int(k.removeprefix("price-")): _number(v)
         for k, v in values.items()
-        if k.startswith("price-") and k.removeprefix("price-").isdigit()
+        if k.startswith("price-") and k.removeprefix("price-").isdecimal()
     }
     try:
         with unit_of_work(request) as (session, actor):
@@ -227,7 +227,7 @@ def evaluation_scores(
         if not key.startswith("score-"):
             continue
         tool, _, criterion = key.removeprefix("score-").partition("-")
-        if not tool.isdigit():
+        if not tool.isdecimal():
             continue
         number = _number(text)
         if text and number is None:

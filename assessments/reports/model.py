@@ -252,7 +252,7 @@ SCHEMA_VERSION = 1
 
 def _text_len(text: str) -> float:
     """Approximate width in average lowercase characters (capitals and digits are wider)."""
-    return sum(1.35 if c.isupper() else 1.1 if c.isdigit() else 1.0 for c in text)
+    return sum(1.35 if c.isupper() else 1.1 if c.isdecimal() else 1.0 for c in text)
 
 
 def column_widths(table: Table, budget: float | None = None, sample: int = 300) -> list[float]:

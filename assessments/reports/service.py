@@ -143,7 +143,7 @@ def resolve_source(session: Session, actor: Actor, kind: str, source_id: str) ->
                 )
         assessment = assessment_services.get_visible(session, actor, run.assessment_id)
         return Source(kind, run.id, run.organisation_id, f"{assessment.name} (run of {fmt_date(run.run_at)})")
-    if kind == "procurement" and source_id.isdigit():
+    if kind == "procurement" and source_id.isdecimal():
         shortlist = session.get(Shortlist, int(source_id))
         if shortlist is None or shortlist.user_id != actor.user_id:  # private to the owner
             raise NotFound("No such shortlist.")
@@ -315,7 +315,7 @@ def build_report(
     )
     if kind == "capability_gap":
         return build_gap_report(_gap_data(session, source_id), meta, compact=compact)
-    if kind == "procurement" and source_id.isdigit():
+    if kind == "procurement" and source_id.isdecimal():
         return build_procurement_report(_shortlist_data(session, int(source_id)), meta, kind="procurement")
     return build_procurement_report(_evaluation_data(session, source_id), meta, kind=kind)
 

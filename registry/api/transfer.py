@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from litestar import Request, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.params import Parameter
 from pydantic import BaseModel
 
@@ -60,23 +60,42 @@ async def _run_import(request: Request[Any, Any, Any], kind: str, fmt: str, body
     return await sync_to_thread(work)
 
 
+def _export(request: Request[Any, Any, Any], kind: str, fmt: str) -> str:
+    with unit_of_work(request) as (session, actor):
+        rows = export_rows(session, actor, kind)  # type: ignore[arg-type]
+    return dumps(rows, kind, fmt)  # type: ignore[arg-type]
+
+
 @get(
     "/api/v1/export/{kind:str}",
     tags=["import/export"],
-    summary="Export suppliers or tools you may see",
+    summary="Export suppliers or tools you may see, as JSON",
+    description='`{"kind": ..., "rows": [...]}`: the same shape the import takes.',
     sync_to_thread=True,
-    responses={400: _problem("Bad format")},
+    responses={400: _problem("Bad request")},
 )
-def export_file(
-    request: Request[Any, Any, Any],
-    kind: Literal["suppliers", "tools"] = Parameter(),
-    format: Literal["json", "csv"] = Parameter(default="json"),
-) -> Response[str]:  # noqa: A002
-    with unit_of_work(request) as (session, actor):
-        rows = export_rows(session, actor, kind)
-    text = dumps(rows, kind, format)
-    media = "text/csv" if format == "csv" else "application/json"
-    return Response(text, media_type=media, headers={"Content-Disposition": f'attachment; filename="{kind}.{format}"'})
+def export_json(request: Request[Any, Any, Any], kind: Literal["suppliers", "tools"] = Parameter()) -> Response[Any]:
+    return Response(
+        _export(request, kind, "json"),
+        media_type=MediaType.JSON,
+        headers={"Content-Disposition": f'attachment; filename="{kind}.json"'},
+    )
+
+
+@get(
+    "/api/v1/export/{kind:str}/csv",
+    tags=["import/export"],
+    summary="Export suppliers or tools you may see, as CSV",
+    sync_to_thread=True,
+    media_type="text/csv",
+    responses={400: _problem("Bad request")},
+)
+def export_csv(request: Request[Any, Any, Any], kind: Literal["suppliers", "tools"] = Parameter()) -> Response[str]:
+    return Response(
+        _export(request, kind, "csv"),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{kind}.csv"'},
+    )
 
 
 class _TooLarge(InvalidInput):
@@ -95,4 +114,4 @@ class _Unsupported(InvalidInput):
         super().__init__("Send the file as text/csv or application/json.", fields={"content-type": "unsupported"})
 
 
-ROUTES = [import_file, export_file]
+ROUTES = [import_file, export_json, export_csv]

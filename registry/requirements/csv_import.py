@@ -160,7 +160,7 @@ def parse_skills(cell: str) -> list[dict[str, Any]]:
     out = []
     for part in _split(cell):
         bits = [b.strip() for b in part.split(":")]
-        if len(bits) not in (2, 3) or not all(b.isdigit() for b in bits[1:]):
+        if len(bits) not in (2, 3) or not all(b.isdecimal() for b in bits[1:]):
             raise ValueError(f"'{part}' should look like SK-CODE:level or SK-CODE:level:people")
         out.append({"skill_code": bits[0], "level": int(bits[1]), "people": int(bits[2]) if len(bits) == 3 else 1})
     return out

@@ -117,7 +117,7 @@ def normalise_org_name(name: str) -> str:
 def normalise_company_number(number: str | None) -> str:
     """Companies House number, upper case without spaces; short numeric ones zero-padded."""
     value = re.sub(r"\s+", "", number or "").upper()
-    return value.zfill(8) if value.isdigit() else value
+    return value.zfill(8) if value.isdecimal() else value
 
 
 def domain_of(url: str | None) -> str:

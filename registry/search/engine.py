@@ -407,7 +407,7 @@ class SearchIndex:
         self._post_docs.append(array("i"))
         self._post_fields.append(array("H"))
         bisect.insort(self._sorted_vocab, tok)
-        if len(tok) >= _MIN_FUZZY_LEN and not tok.isdigit():
+        if len(tok) >= _MIN_FUZZY_LEN and not tok.isdecimal():
             self._fuzzy_vocab.append(tok)
             self._fuzzy_ids.append(tid)
         return tid
@@ -506,7 +506,7 @@ class SearchIndex:
                 stem_id = self._tok_id.get(word[:size])
                 if stem_id is not None:
                     found.setdefault(stem_id, 0.75 + 0.15 * size / len(word))
-            if len(word) >= _MIN_FUZZY_LEN and not word.isdigit():
+            if len(word) >= _MIN_FUZZY_LEN and not word.isdecimal():
                 fuzzy_words.append(word)
             out[word] = found
         if fuzzy_words and self._fuzzy_vocab:

@@ -176,8 +176,8 @@ class SearchService:
         if any(t in FULL_REBUILD_TYPES for t, _ in events):
             self._rebuild(session, generation)
             return
-        tool_ids = {int(i) for t, i in events if t == "tool" and i.isdigit()}
-        supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdigit()]
+        tool_ids = {int(i) for t, i in events if t == "tool" and i.isdecimal()}
+        supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdecimal()]
         if supplier_ids:
             tool_ids |= set(session.execute(select(Tool.id).where(Tool.supplier_id.in_(supplier_ids))).scalars())
         if tool_ids:

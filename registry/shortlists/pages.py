@@ -144,7 +144,7 @@ def shortlist_rename(
                     session,
                     actor,
                     shortlist_id,
-                    ShortlistRename(name=name, version=int(version) if version.isdigit() else None),
+                    ShortlistRename(name=name, version=int(version) if version.isdecimal() else None),
                 )
             except (InvalidInput, Conflict) as exc:
                 errors = exc.fields or {"name": exc.detail}
@@ -204,7 +204,7 @@ def shortlist_export_xlsx(request: Request[Any, Any, Any], shortlist_id: int) ->
 
 
 def _tool_ids(values: list[str]) -> list[int]:
-    ids = [int(v) for v in values if v.isdigit() and int(v) > 0]
+    ids = [int(v) for v in values if v.isdecimal() and int(v) > 0]
     if not ids or len(ids) != len(values):
         raise InvalidInput("Choose the tools to add.", fields={"tool_id": "not a tool id"})
     return list(dict.fromkeys(ids))
@@ -256,7 +256,7 @@ def shortlist_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
                     shortlist_id = services.create(session, actor, ShortlistCreate(name=name)).id
                 except InvalidInput as exc:
                     errors = {"new_name": (exc.fields or {}).get("name", exc.detail)}
-        elif choice.isdigit():
+        elif choice.isdecimal():
             shortlist_id = services.get_owned(session, actor, int(choice)).id
         else:
             errors = {"shortlist_id": "Choose a shortlist"}

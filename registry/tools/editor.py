@@ -207,7 +207,7 @@ def _security(form: Mapping[str, Any], r: StepResult) -> None:
         r.errors["classification"] = "Select the highest classification the tool may hold"
     if not r.values["hosting"]:
         r.errors["hosting"] = "Select where the data is hosted"
-    if not r.values["trl"].isdigit() or not 1 <= int(r.values["trl"]) <= 9:
+    if not r.values["trl"].isdecimal() or not 1 <= int(r.values["trl"]) <= 9:
         r.errors["trl"] = "Select a technology readiness level from 1 to 9"
     else:
         r.payload["trl"] = int(r.values["trl"])
@@ -215,7 +215,7 @@ def _security(form: Mapping[str, Any], r: StepResult) -> None:
 
 def _rows(form: Mapping[str, Any], prefix: str) -> list[int]:
     count = _get(form, f"{prefix}_count")
-    return list(range(min(int(count), 50))) if count.isdigit() else []
+    return list(range(min(int(count), 50))) if count.isdecimal() else []
 
 
 def _parse_date(parts: dict[str, str]) -> date | None:
@@ -264,7 +264,7 @@ def _skills(form: Mapping[str, Any], r: StepResult) -> None:
         rows.append(row)
         if not row["code"]:
             r.errors[f"skill-{n}-code"] = "Select a skill"
-        if not row["level"].isdigit() or not 1 <= int(row["level"]) <= 7:
+        if not row["level"].isdecimal() or not 1 <= int(row["level"]) <= 7:
             r.errors[f"skill-{n}-level"] = "Select a level from 1 to 7"
         else:
             payload.append({"skill_code": row["code"] or "?", "level": int(row["level"])})

@@ -130,7 +130,7 @@ def _tool_children(session: Session, tool_id: int) -> dict[str, Any]:
 
 def on_audit_event(session: Session, event: AuditEvent) -> ListingVersion | None:
     """Hook for every audit event; cheap no-op for anything but live tools and suppliers."""
-    if event.entity_type not in ENTITY_TYPES or not event.after or not str(event.entity_id).isdigit():
+    if event.entity_type not in ENTITY_TYPES or not event.after or not str(event.entity_id).isdecimal():
         return None
     if not is_live(event.entity_type, event.after):
         return None

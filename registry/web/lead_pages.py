@@ -60,7 +60,7 @@ CONFLICT = "Someone else changed this record while you were editing it. Check th
 def _org(actor: Actor, requested: str | None = None) -> int:
     """The organisation whose records the page shows: one's own, or any for admins."""
     actor.require_role(Role.CAPABILITY_LEAD)
-    if actor.is_admin and requested and str(requested).isdigit():
+    if actor.is_admin and requested and str(requested).isdecimal():
         return int(requested)
     if actor.organisation_id is None:
         raise NotFound("You are not a member of an organisation.")
@@ -117,7 +117,7 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 def _version(data: dict[str, Any]) -> int | None:
     raw = _text(data, "version")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 # --- requirements -----------------------------------------------------------------------------
@@ -502,7 +502,7 @@ def _inventory_payload(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, 
     end, parts, date_error = _date_from(data, "licence_end")
     values = {"licence_end": parts, "seats": _text(data, "seats"), "notes": _text(data, "notes")}
     errors = {"licence_end": date_error} if date_error else {}
-    if not values["seats"].isdigit():
+    if not values["seats"].isdecimal():
         errors["seats"] = "Enter the number of seats or users as a whole number"
     payload = {"licence_end": end, "seats": values["seats"] or "0", "notes": values["notes"]}
     return payload, values, errors

@@ -112,7 +112,7 @@ def tool_decision_form(request: Request[Any, Any, Any], tool_id: int) -> Templat
 
 def _version(data: dict[str, Any]) -> int | None:
     raw = str(data.get("version") or "")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if raw.isdecimal() else None
 
 
 @post("/moderation/tools/{tool_id:int}", include_in_schema=False)

@@ -183,7 +183,7 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
 @in_thread
 def register_claim(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template:
     raw = str(data.get("supplier_id") or "")
-    if not raw.isdigit():
+    if not raw.isdecimal():
         raise InvalidInput("Choose the organisation to claim.")
     with unit_of_work(request) as (session, _actor):
         supplier = registration.record_claim(session, int(raw), data)
@@ -494,7 +494,7 @@ def edit_tool_save(
         raise NotFound("No such step.")
     action = str(data.get("action") or "next")
     version_raw = str(data.get("version") or "")
-    version = int(version_raw) if version_raw.isdigit() else None
+    version = int(version_raw) if version_raw.isdecimal() else None
     with unit_of_work(request) as (session, actor):
         result = editor.parse_step(step, data, staff=actor.is_staff)
         tool = _editable_tool(session, actor, tool_id)
@@ -568,7 +568,7 @@ def submit_tool(request: Request[Any, Any, Any], tool_id: int, data: dict[str, A
     try:
         with unit_of_work(request) as (session, actor):
             tool = _editable_tool(session, actor, tool_id)
-            moderation.submit(session, actor, tool_id, int(version_raw) if version_raw.isdigit() else None)
+            moderation.submit(session, actor, tool_id, int(version_raw) if version_raw.isdecimal() else None)
             name = tool.name
     except InvalidInput as exc:
         errors = exc.fields

@@ -209,7 +209,7 @@ def test_drafts_never_leak_through_search_or_exports(client: Any, auth: Any, wor
         headers = auth(who) if who != "anon" else {}
         hits = client.get("/api/v1/search", params={"q": "Zanzibar Quietlink"}, headers=headers).json()["hits"]
         assert all(h["name"] != "Zanzibar Quietlink Draft" for h in hits)
-        exported = client.get("/api/v1/export/tools", params={"format": "csv"}, headers=headers).text
+        exported = client.get("/api/v1/export/tools/csv", headers=headers).text
         assert "Zanzibar Quietlink" not in exported
     client.cookies.clear()
     page = client.get("/search", params={"q": "Zanzibar Quietlink"}).text
