@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from registry.tools.models import Tool
 from registry.tools.services import tool_docs
 
 CHECK_INTERVAL_S = 1.0
+RESULT_CACHE_SIZE = 1024
 PER_PAGE_MAX = 100
 FULL_REBUILD_TYPES = {"capability_node", "registry", "tools", "suppliers", "skill"}
 
@@ -136,6 +138,8 @@ class SearchService:
         self.audit_cursor = 0
         self.checked_at = 0.0
         self._synonyms: dict[str, list[str]] | None = None
+        self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def synonyms(self) -> dict[str, list[str]]:
         if self._synonyms is None:
