@@ -220,9 +220,8 @@ def test_pdf_toc_page_numbers_point_at_the_sections(sample: Report, pdf_pages: l
         match = re.search(re.escape(section.title) + r"[ .]*?(\d+)\s*$", cover, re.MULTILINE)
         assert match, f"no TOC entry for {section.title}"
         page = int(match.group(1))
-        # Each top-level section starts a page, so its heading is that page's first text line
-        # (pypdf emits page content before the margin boxes).
-        assert pdf_pages[page - 1].splitlines()[0] == section.title
+        # The TOC's page number is the page the section's heading is printed on.
+        assert section.title in pdf_pages[page - 1].splitlines()
 
 
 def test_pdf_first_pages_render_to_png(pdf_pages: list[str]) -> None:
