@@ -97,6 +97,12 @@ def login(request: Request[Any, Any, Any], data: dict[str, str] = FORM) -> Templ
     return Redirect(path=target)
 
 
+@get("/accessibility", sync_to_thread=True, include_in_schema=False)
+def accessibility(request: Request[Any, Any, Any]) -> Template:
+    with unit_of_work(request):
+        return Template("accessibility.html", context=page_context(request, page_title="Accessibility statement"))
+
+
 @post("/logout", sync_to_thread=False, include_in_schema=False)
 def logout(request: Request[Any, Any, Any]) -> Redirect:
     request.clear_session()
@@ -104,4 +110,4 @@ def logout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 # One Router so GET and POST /login register once (Litestar 2.25 double-wraps sync handlers otherwise).
-ROUTES = [Router(path="/", route_handlers=[home, login_form, login, logout], include_in_schema=False)]
+ROUTES = [Router(path="/", route_handlers=[home, login_form, login, logout, accessibility], include_in_schema=False)]
