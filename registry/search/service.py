@@ -210,8 +210,26 @@ class SearchService:
         self.audit_cursor = cursor
 
     def search(self, params: SearchParams, session: Session | None = None, salt: str = "") -> SearchResult:
+        """Results are cached per index generation: the same search (popular queries, facet
+        counts, paging back and forth) costs a dict lookup until the listings change."""
         index = self.current(session)
-        return index.search(
+        key = (
+            id(index),
+            index.generation,
+            index.today,
+            params.q,
+            params.filters,
+            params.sort,
+            params.page,
+            params.per_page,
+            salt,
+        )
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        result = index.search(
             params.q,
             params.filters,
             sort=params.sort,
@@ -219,6 +237,11 @@ class SearchService:
             per_page=params.per_page,
             shuffle_seed=params.shuffle_seed(salt),
         )
+        with self._cache_lock:
+            self._cache[key] = result
+            while len(self._cache) > RESULT_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return result
 
     def candidate_index(self, session: Session | None = None) -> Any:
         """A CandidateIndex over the published tools for the gap engine, rebuilt only when the
