@@ -28,7 +28,7 @@ PRINT_WIDTH_CHARS = 138.0
 PRINT_COMPACT_ROWS = 150
 PACKED_SEPARATOR = " · "
 PACKED_NOTE = (
-    "Compact print layout: the columns after the first are joined with “·” in header order. "
+    "Compact print layout: the columns of each row are joined with “·” in header order. "
     "The spreadsheet and CSV downloads have one column per field."
 )
 
@@ -109,18 +109,10 @@ def _packed(table: Table) -> tuple[list[ColumnView], list[list[str]]]:
     (20,000 cells) takes well over 10 s. Two plain-text cells per row keep it to ~3 s. The
     spreadsheet and CSV exports keep the full column layout.
     """
-    first, rest = table.columns[0], table.columns[1:]
-    first_w = column_widths(Table(table.id, "", [first], table.rows[:300]))[0]
-    first_pct = min(max(100 * first_w / PRINT_WIDTH_CHARS, 8.0), 30.0)
-    columns = [
-        ColumnView(first.label, first.numeric, round(first_pct, 2)),
-        ColumnView(PACKED_SEPARATOR.join(c.label for c in rest), False, round(100 - first_pct, 2)),
-    ]
+    # One cell per row: every extra cell costs WeasyPrint about as much as a whole line of text.
+    columns = [ColumnView(PACKED_SEPARATOR.join(c.label for c in table.columns), False, 100.0)]
     rows = [
-        [
-            format_value(row.get(first.key), first.kind),
-            PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in rest),
-        ]
+        [PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in table.columns)]
         for row in table.rows
     ]
     return columns, rows
