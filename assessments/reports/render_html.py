@@ -25,7 +25,7 @@ PRINT_CHUNK_ROWS = 250
 # Characters of 7.5pt Arial across an A4 page between 15 mm margins (print.css).
 PRINT_WIDTH_CHARS = 138.0
 # Print tables longer than this are packed into fewer cells (see _packed).
-PRINT_COMPACT_ROWS = 150
+PRINT_COMPACT_ROWS = 60
 PACKED_SEPARATOR = " · "
 PACKED_NOTE = (
     "Compact print layout: the columns of each row are joined with “·” in header order. "
@@ -110,12 +110,11 @@ def _packed(table: Table) -> tuple[list[ColumnView], list[list[str]]]:
     spreadsheet and CSV exports keep the full column layout.
     """
     # One cell per row: every extra cell costs WeasyPrint about as much as a whole line of text.
-    columns = [ColumnView(PACKED_SEPARATOR.join(c.label for c in table.columns), False, 100.0)]
-    rows = [
-        [PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in table.columns)]
-        for row in table.rows
+    label = PACKED_SEPARATOR.join(c.label for c in table.columns)
+    lines = [
+        PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in table.columns) for row in table.rows
     ]
-    return columns, rows
+    return [ColumnView(label, False, 100.0)], [[line] for line in lines]
 
 
 def _print_table_view(table: Table, print_mode: bool) -> TableView:
