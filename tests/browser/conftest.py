@@ -101,10 +101,14 @@ def watch_page_problems(page: Page) -> list[str]:
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on(
-        "requestfailed",
-        lambda req: problems.append(f"request failed: {req.url} ({req.failure})"),
-    )
+    def on_failed(req: Any) -> None:
+        # The browser aborts its own background favicon fetch when a navigation or htmx swap
+        # starts first; that is not a fault of the page.
+        if req.url.endswith("/favicon.svg") and "ERR_ABORTED" in str(req.failure):
+            return
+        problems.append(f"request failed: {req.url} ({req.failure})")
+
+    page.on("requestfailed", on_failed)
     page.on(
         "response",
         lambda resp: (
