@@ -72,6 +72,14 @@ def _org_name(session: Session, org_id: int) -> str:
     return org.name if org else ""
 
 
+def _visible(session: Session, actor: Actor, spec: Any, obj_id: int) -> Any:
+    """A capability lead's own record (any organisation's for admins). The spec's scope
+    already limits rows to the actor's organisation, so others get the same 404 as a
+    missing id."""
+    _org(actor)
+    return resources.get_visible(session, spec, actor, obj_id)
+
+
 def _choices(session: Session) -> dict[str, Any]:
     nodes = all_nodes(session)
     capabilities = sorted(((n.code, path_of(n, nodes)) for n in nodes.values() if not n.retired), key=lambda x: x[1])
@@ -277,19 +285,12 @@ def requirement_create(request: Request[Any, Any, Any], data: dict[str, Any] = F
     return Redirect(path="/requirements")
 
 
-def _visible_requirement(session: Session, actor: Actor, req_id: int) -> Requirement:
-    _org(actor)
-    req = resources.get_visible(session, REQUIREMENT_SPEC, actor, req_id)
-    if not actor.is_admin and not actor.in_org(req.organisation_id):
-        raise NotFound(f"No requirement with id {req_id}.")
-    return req
-
 
 @get("/requirements/{req_id:int}/edit", include_in_schema=False)
 @in_thread
 def requirement_edit_form(request: Request[Any, Any, Any], req_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        req = _visible_requirement(session, actor, req_id)
+        req = _visible(session, actor, REQUIREMENT_SPEC, req_id)
         read = REQUIREMENT_SPEC.to_read(session, [req])[0]
         return _requirement_form(request, session, req_id=req_id, values=_requirement_values(read), errors={})
 
@@ -305,7 +306,7 @@ def requirement_update(
         payload, values = _requirement_payload(data, creating=False)
         update = _validate(RequirementUpdate, payload, REQ_MESSAGES)
         with unit_of_work(request) as (session, actor):
-            _visible_requirement(session, actor, req_id)
+            _visible(session, actor, REQUIREMENT_SPEC, req_id)
             resources.update_resource(session, REQUIREMENT_SPEC, actor, req_id, update, if_match=None)
     except InvalidInput as exc:
         errors = exc.fields or {"title": exc.detail}
@@ -315,7 +316,7 @@ def requirement_update(
         flash(request, "Requirement saved.")
         return Redirect(path="/requirements")
     with unit_of_work(request) as (session, actor):
-        req = _visible_requirement(session, actor, req_id)
+        req = _visible(session, actor, REQUIREMENT_SPEC, req_id)
         shown = {**_requirement_values(REQUIREMENT_SPEC.to_read(session, [req])[0]), **values}
         shown["version"] = req.version if errors.get("title") == CONFLICT else _version(data)
         return _requirement_form(request, session, req_id=req_id, values=shown, errors=errors, status=400)
@@ -325,7 +326,7 @@ def requirement_update(
 @in_thread
 def requirement_retire(request: Request[Any, Any, Any], req_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
-        req = _visible_requirement(session, actor, req_id)
+        req = _visible(session, actor, REQUIREMENT_SPEC, req_id)
         code = req.code
         resources.remove_resource(session, REQUIREMENT_SPEC, actor, req_id)
     flash(request, f"Requirement {code} retired. It no longer counts in gap assessments.")
@@ -547,19 +548,12 @@ def inventory_add(request: Request[Any, Any, Any], tool_id: int, data: dict[str,
         )
 
 
-def _visible_item(session: Session, actor: Actor, item_id: int) -> InventoryItem:
-    _org(actor)
-    item = resources.get_visible(session, INVENTORY_SPEC, actor, item_id)
-    if not actor.is_admin and not actor.in_org(item.organisation_id):
-        raise NotFound(f"No inventory item with id {item_id}.")
-    return item
-
 
 @get("/inventory/{item_id:int}/edit", include_in_schema=False)
 @in_thread
 def inventory_edit_form(request: Request[Any, Any, Any], item_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        item = _visible_item(session, actor, item_id)
+        item = _visible(session, actor, INVENTORY_SPEC, item_id)
         values = {
             "licence_end": item.licence_end,
             "seats": str(item.seats),
@@ -584,7 +578,7 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
         try:
             update = _validate(InventoryUpdate, {**payload, "version": _version(data)}, {})
             with unit_of_work(request) as (session, actor):
-                _visible_item(session, actor, item_id)
+                _visible(session, actor, INVENTORY_SPEC, item_id)
                 resources.update_resource(session, INVENTORY_SPEC, actor, item_id, update, if_match=None)
         except InvalidInput as exc:
             errors = exc.fields or {"seats": exc.detail}
@@ -594,7 +588,7 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
         flash(request, "Inventory saved.")
         return Redirect(path="/inventory")
     with unit_of_work(request) as (session, actor):
-        item = _visible_item(session, actor, item_id)
+        item = _visible(session, actor, INVENTORY_SPEC, item_id)
         values["version"] = item.version if errors.get("seats") == CONFLICT else _version(data)
         return _inventory_form(
             request,
@@ -611,7 +605,7 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
 @in_thread
 def inventory_remove(request: Request[Any, Any, Any], item_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
-        _visible_item(session, actor, item_id)
+        _visible(session, actor, INVENTORY_SPEC, item_id)
         resources.remove_resource(session, INVENTORY_SPEC, actor, item_id)
     flash(request, "Tool removed from your inventory.")
     return Redirect(path="/inventory")
@@ -680,13 +674,6 @@ def workforce_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
     return Redirect(path="/workforce")
 
 
-def _visible_holding(session: Session, actor: Actor, holding_id: int) -> SkillHolding:
-    _org(actor)
-    row = resources.get_visible(session, HOLDING_SPEC, actor, holding_id)
-    if not actor.is_admin and not actor.in_org(row.organisation_id):
-        raise NotFound(f"No workforce record with id {holding_id}.")
-    return row
-
 
 def _holding_form(
     request: Request[Any, Any, Any],
@@ -714,7 +701,7 @@ def _holding_form(
 @in_thread
 def workforce_edit_form(request: Request[Any, Any, Any], holding_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        row = _visible_holding(session, actor, holding_id)
+        row = _visible(session, actor, HOLDING_SPEC, holding_id)
         values = {"level": str(row.level), "people": str(row.people), "version": row.version}
         return _holding_form(request, session, row, values, {})
 
@@ -733,7 +720,7 @@ def workforce_update(
             HOLDING_MESSAGES,
         )
         with unit_of_work(request) as (session, actor):
-            _visible_holding(session, actor, holding_id)
+            _visible(session, actor, HOLDING_SPEC, holding_id)
             resources.update_resource(session, HOLDING_SPEC, actor, holding_id, update, if_match=None)
     except InvalidInput as exc:
         errors = exc.fields or {"people": exc.detail}
@@ -743,7 +730,7 @@ def workforce_update(
         flash(request, "Skill saved.")
         return Redirect(path="/workforce")
     with unit_of_work(request) as (session, actor):
-        row = _visible_holding(session, actor, holding_id)
+        row = _visible(session, actor, HOLDING_SPEC, holding_id)
         values["version"] = row.version if errors.get("people") == CONFLICT else _version(data)
         return _holding_form(request, session, row, values, errors, 400)
 
@@ -752,7 +739,7 @@ def workforce_update(
 @in_thread
 def workforce_remove(request: Request[Any, Any, Any], holding_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
-        _visible_holding(session, actor, holding_id)
+        _visible(session, actor, HOLDING_SPEC, holding_id)
         resources.remove_resource(session, HOLDING_SPEC, actor, holding_id)
     flash(request, "Skill removed.")
     return Redirect(path="/workforce")
