@@ -19,7 +19,9 @@ from sqlalchemy import Engine
 
 from registry.db import make_engine
 from registry.settings import ROOT, Settings, load_settings
+from registry.tools.read_cache import PublishedToolCache
 from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.fragment_cache import FragmentCache
 from registry.web.security_headers import add_security_headers
 
 SESSION_MAX_AGE = 8 * 3600
@@ -110,8 +112,13 @@ def create_app(
         if settings.scheduler
         else ()
     )
+    startup = list(hooks[:1])
+    if settings.warm_index:
+        from registry.search.service import warm_up_in_background
+
+        startup.append(lambda: warm_up_in_background(engine))
     app = Litestar(
-        on_startup=hooks[:1],
+        on_startup=startup,
         on_shutdown=hooks[1:],
         # One Router for everything: registering handlers that share a path one at a time makes
         # Litestar 2.25 wrap sync GET handlers twice (they then return a coroutine).
@@ -119,7 +126,12 @@ def create_app(
         middleware=[session_config.middleware],
         before_send=[add_security_headers],
         csrf_config=csrf_config,
-        template_config=TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=ROOT / "templates",
+            engine=JinjaTemplateEngine,
+            # Templates ship with the code: no file-time check on every render.
+            engine_callback=lambda e: setattr(e.engine, "auto_reload", False),
+        ),
         openapi_config=OpenAPIConfig(
             title="SOC Capability Registry API",
             version="1.0.0",
@@ -135,4 +147,6 @@ def create_app(
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.tool_cache = PublishedToolCache()
+    app.state.search_regions = FragmentCache()
     return app

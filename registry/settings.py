@@ -44,6 +44,7 @@ class Settings:
     port: int = 8000
     debug: bool = False
     scheduler: bool = True
+    warm_index: bool = False  # build the search index when a server process starts
     smtp_url: str | None = None
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
@@ -64,6 +65,7 @@ def load_settings() -> Settings:
         port=int(os.environ.get("PORT", "8000")),
         debug=os.environ.get("DEBUG", "") == "1",
         scheduler=os.environ.get("SCHEDULER", "on").lower() in {"on", "1", "true", "yes"},
+        warm_index=os.environ.get("WARM_INDEX", "on").lower() in {"on", "1", "true", "yes"},
         smtp_url=os.environ.get("SMTP_URL") or None,
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),

@@ -55,7 +55,7 @@ class SearchOut(BaseModel):
     "'-' to reverse), page, per_page (* = repeatable). Ties are ordered by a stable per-search shuffle, "
     "never alphabetically.",
     responses=ERRORS_READ,
-    sync_to_thread=True,
+    sync_to_thread=False,  # event loop: see the search page
 )
 def search_api(request: Request[Any, Any, Any]) -> SearchOut:
     params = parse_params(request.query_params)

@@ -31,10 +31,6 @@ NAME_MESSAGES = {
 }
 
 
-
-
-
-
 def _field_errors(exc: ValidationError) -> dict[str, str]:
     errors: dict[str, str] = {}
     for err in exc.errors():

@@ -68,6 +68,7 @@ SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
     create=_skill_create,  # type: ignore[arg-type]
     apply_update=lambda _s, _a, obj, data: _apply(obj, data),
     scope=lambda _actor, stmt: stmt,
+    listing=True,  # tool read models and search docs carry skill codes and names
     can_write=lambda _s, actor, _obj: actor.is_staff,
     retire=lambda _s, _a, obj: setattr(obj, "retired", True),
     filters={

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 _CH_NUMBER = re.compile(r"^(\d{8}|(SC|NI|OC)\d{6})$")
-CH_NUMBER_RULE = ("Companies House number must be 8 characters: 8 digits, or SC, NI or OC "
-                  "followed by 6 digits (for example 01234567 or SC123456)")
+CH_NUMBER_RULE = (
+    "Companies House number must be 8 characters: 8 digits, or SC, NI or OC "
+    "followed by 6 digits (for example 01234567 or SC123456)"
+)
 
 
 def normalise_ch_number(value: str) -> str:
@@ -26,7 +28,8 @@ def size_band_for(employees: int | None, turnover_gbp: float | None, balance_she
     if employees is None:
         return "small"
     money_ok = (turnover_gbp is None or turnover_gbp <= 50_000_000) or (
-        balance_sheet_gbp is not None and balance_sheet_gbp <= 43_000_000)
+        balance_sheet_gbp is not None and balance_sheet_gbp <= 43_000_000
+    )
     if employees >= 250 or not money_ok:
         return "large"
     if employees < 10:

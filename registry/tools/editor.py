@@ -66,8 +66,6 @@ def _get(form: Mapping[str, Any], key: str) -> str:
     return str(value or "").strip()
 
 
-
-
 # --- read side: a stored listing as form values ----------------------------------------------
 
 

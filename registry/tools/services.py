@@ -268,79 +268,132 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
 # --- plain views for the engines -------------------------------------------------------------
 
 
+_DOC_COLUMNS = (
+    Tool.id,
+    Tool.name,
+    Tool.supplier_id,
+    Tool.summary,
+    Tool.description,
+    Tool.category,
+    Tool.classification,
+    Tool.trl,
+    Tool.deployments,
+    Tool.hosting,
+    Tool.data_standards,
+    Tool.workstreams,
+    Tool.four_ps,
+    Tool.five_ds,
+    Tool.pricing_model,
+    Tool.price_capital,
+    Tool.price_annual,
+    Tool.last_reviewed,
+    Tool.version,
+)
+# Only the columns the docs need, as plain rows (tool_id first).
+_DOC_CHILDREN = (
+    ("capabilities", (CapabilityClaim.tool_id, CapabilityClaim.node_id, CapabilityClaim.state), CapabilityClaim.id),
+    (
+        "accreditations",
+        (Accreditation.tool_id, Accreditation.name, Accreditation.expires_on, Accreditation.mandatory),
+        Accreditation.id,
+    ),
+    ("skills_needed", (ToolSkill.tool_id, ToolSkill.skill_id, ToolSkill.level), ToolSkill.id),
+    ("training_offered", (ToolTraining.tool_id, ToolTraining.skill_id), ToolTraining.id),
+)
+# Above this many tools, read whole child tables rather than IN lists.
+_WHOLE_TABLE_FROM = 5000
+_STREAM = {"yield_per": 5000}
+
+
 def tool_docs(
     session: Session, *, status: str | None = ToolStatus.PUBLISHED.value, tool_ids: Iterable[int] | None = None
 ) -> list[ToolDoc]:
-    """Build ToolDocs in a handful of queries (used by the search index and the gap engine)."""
-    stmt = select(Tool)
+    """Build ToolDocs in a handful of queries (used by the search index and the gap engine).
+
+    Plain Core rows streamed in batches, not ORM objects, and equal sub-records (claims,
+    accreditations, skill needs, code tuples) are shared between docs: at 100,000 tools this
+    takes a fraction of the time and memory of loading the ORM graph, and every worker keeps
+    the result for its search index.
+    """
+    ids = None if tool_ids is None else list(tool_ids)
+    if ids is not None and not ids:
+        return []
+    shared: dict[Any, Any] = {}
+
+    def one(value: Any) -> Any:
+        return shared.setdefault(value, value)
+
+    def enums(cls: Any, raw: list[str]) -> tuple[Any, ...]:
+        key = (cls, *raw)
+        hit = shared.get(key)
+        if hit is None:
+            hit = shared[key] = tuple(cls(v) for v in raw)
+        return hit  # type: ignore[no-any-return]
+
+    nodes = all_nodes(session)
+    skills = {sid: code for sid, code in session.execute(select(Skill.id, Skill.code))}
+    claims = {
+        (nid, str(state)): CapabilityClaimDoc(nid, n.code, path_of(n, nodes), state)
+        for nid, n in nodes.items()
+        for state in VerificationState
+    }
+    convert: dict[str, Any] = {
+        "capabilities": lambda r: claims.get((r.node_id, r.state)),
+        "accreditations": lambda r: one(AccreditationDoc(r.name, r.expires_on, r.mandatory)),
+        "skills_needed": lambda r: one(SkillNeed(skills[r.skill_id], r.level)),
+        "training_offered": lambda r: skills[r.skill_id],
+    }
+    children: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k, _, _ in _DOC_CHILDREN}
+    for key, columns, order in _DOC_CHILDREN:
+        child = select(*columns).order_by(order)
+        if ids is not None and len(ids) < _WHOLE_TABLE_FROM:
+            child = child.where(columns[0].in_(ids))
+        to_doc = convert[key]
+        for row in session.execute(child):
+            item = to_doc(row)
+            if item is not None:
+                children[key][row[0]].append(item)
+    suppliers = {
+        r.id: (r.name, SizeBand(r.size_band).is_sme, bool(r.verified))
+        for r in session.execute(select(Supplier.id, Supplier.name, Supplier.size_band, Supplier.verified))
+    }
+    stmt = select(*_DOC_COLUMNS).order_by(Tool.id)
     if status is not None:
         stmt = stmt.where(Tool.status == status)
-    if tool_ids is not None:
-        stmt = stmt.where(Tool.id.in_(list(tool_ids)))  # type: ignore[union-attr]
-    tools = list(session.execute(stmt).scalars())
-    return docs_for(session, tools)
-
-
-def docs_for(session: Session, tools: Sequence[Tool]) -> list[ToolDoc]:
-    ids = [t.id for t in tools]
-    children = _load_children(session, ids) if len(ids) < 5000 else _load_all_children(session)  # type: ignore[arg-type]
-    nodes = all_nodes(session)
-    paths = {nid: path_of(n, nodes) for nid, n in nodes.items()}
-    skills = {s.id: s.code for s in session.execute(select(Skill)).scalars()}
-    suppliers = {s.id: s for s in session.execute(select(Supplier)).scalars()}
+    if ids is not None:
+        stmt = stmt.where(Tool.id.in_(ids))  # type: ignore[union-attr]
+    empty: list[Any] = []
     docs = []
-    for t in tools:
-        sup = suppliers.get(t.supplier_id)
+    for t in session.execute(stmt, execution_options=_STREAM):
+        sup_name, sme, verified = suppliers.get(t.supplier_id, ("", False, False))
         docs.append(
             ToolDoc(
                 id=t.id,
                 name=t.name,
-                supplier_id=t.supplier_id,  # type: ignore[arg-type]
-                supplier_name=sup.name if sup else "",
+                supplier_id=t.supplier_id,
+                supplier_name=one(sup_name),
                 summary=t.summary,
                 description=t.description,
-                category=t.category,
-                capabilities=tuple(
-                    CapabilityClaimDoc(c.node_id, nodes[c.node_id].code, paths[c.node_id], VerificationState(c.state))
-                    for c in children["capabilities"].get(t.id, [])
-                    if c.node_id in nodes  # type: ignore[arg-type]
-                ),
+                category=one(t.category),
+                capabilities=tuple(children["capabilities"].get(t.id, empty)),
                 classification=Classification[t.classification],
                 trl=t.trl,
-                deployments=tuple(Deployment(d) for d in t.deployments),
+                deployments=enums(Deployment, t.deployments),
                 hosting=Hosting(t.hosting),
-                data_standards=tuple(t.data_standards),
-                workstreams=tuple(t.workstreams),
-                four_ps=tuple(FourP(p) for p in t.four_ps),
-                five_ds=tuple(FiveD(d) for d in t.five_ds),
-                accreditations=tuple(
-                    AccreditationDoc(a.name, a.expires_on, a.mandatory)
-                    for a in children["accreditations"].get(t.id, [])
-                ),  # type: ignore[arg-type]
+                data_standards=one(tuple(t.data_standards)),
+                workstreams=one(tuple(t.workstreams)),
+                four_ps=enums(FourP, t.four_ps),
+                five_ds=enums(FiveD, t.five_ds),
+                accreditations=tuple(children["accreditations"].get(t.id, empty)),
                 pricing_model=PricingModel(t.pricing_model) if t.pricing_model else None,
                 price_capital=t.price_capital,
                 price_annual=t.price_annual,
-                sme=SizeBand(sup.size_band).is_sme if sup else False,
-                verified=bool(sup and sup.verified),
-                skills_needed=tuple(
-                    SkillNeed(skills[s.skill_id], s.level) for s in children["skills_needed"].get(t.id, [])
-                ),  # type: ignore[arg-type]
-                training_offered=tuple(skills[s.skill_id] for s in children["training_offered"].get(t.id, [])),  # type: ignore[arg-type]
+                sme=sme,
+                verified=verified,
+                skills_needed=tuple(children["skills_needed"].get(t.id, empty)),
+                training_offered=one(tuple(children["training_offered"].get(t.id, empty))),
                 last_reviewed=t.last_reviewed,
                 version=t.version,
             )
         )
     return docs
-
-
-def _load_all_children(session: Session) -> dict[str, dict[int, list[Any]]]:
-    out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in CHILD_FIELDS}
-    for model, key in (
-        (CapabilityClaim, "capabilities"),
-        (Accreditation, "accreditations"),
-        (ToolSkill, "skills_needed"),
-        (ToolTraining, "training_offered"),
-    ):
-        for row in session.execute(select(model)).scalars():
-            out[key][row.tool_id].append(row)
-    return out

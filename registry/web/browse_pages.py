@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,6 @@ from registry.shortlists import services as shortlists
 from registry.suppliers.models import Supplier
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
 from registry.suppliers.services import to_read as suppliers_to_read
-from registry.taxonomy.services import tree
 from registry.tools.models import Tool
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.web import browse_views as views
@@ -126,42 +126,60 @@ def _bad_search(request: Request[Any, Any, Any], exc: InvalidInput) -> Template:
     return Template("search/bad_request.html", context=ctx, status_code=400, headers=VARY)
 
 
-@get("/search", sync_to_thread=True, include_in_schema=False)
-def search_page(request: Request[Any, Any, Any]) -> Template:
+# On the event loop, like the tool page: a repeated search touches no database and renders
+# only the page shell around a cached results region; a thread hop would cost more than that.
+@get("/search", sync_to_thread=False, include_in_schema=False)
+def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
     try:
         params = views.page_params(parse_params(request.query_params))
     except InvalidInput as exc:
         return _bad_search(request, exc)
-    pairs = views.query_pairs(request.query_params)
+    query_string = request.scope.get("query_string", b"")
+    pairs = views.query_pairs(query_string)
     raw = {k: [v for kk, v in pairs if kk == k and v] for k in MULTI_PARAMS}
+    htmx = _is_htmx(request)
+    chosen = basket(request)
+    page_title = f"Search: {params.q}" if params.q else "Search tools"
     with unit_of_work(request) as (session, actor):
         service = service_for(engine_of(request))
-        result = service.search(params, session)
         index = service.current(session)
-        facets = views.disjunctive_facets(service, session, params, result.facets)
-        docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
-        pages = max(1, -(-result.total // params.per_page))
+
+        def render_region() -> str:
+            result = service.search(params, session)
+            facets = views.disjunctive_facets(service, session, params, result.facets)
+            docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
+            region = {
+                "page_title": page_title,
+                "q": params.q,
+                "sort": params.sort,
+                "sort_options": views.SORT_OPTIONS,
+                "result": result,
+                "pages": max(1, -(-result.total // params.per_page)),
+                "cards": views.result_cards(result.hits, docs),
+                "facets": views.facet_view(facets, params, raw, service.taxonomy_tree(session)),
+                "page_url": lambda n: views.search_url(pairs, page=n),
+                "clear_url": views.search_url([("q", params.q)] if params.q else []),
+                "current_url": views.search_url(pairs),
+                "basket": chosen,
+                "fmt": views.FMT,
+                "htmx": htmx,
+            }
+            return request.app.template_engine.get_template("search/_region.html").render(**region)
+
+        # Everything the region shows follows from these (the template reads nothing else).
+        key = (id(index), index.generation, index.today, query_string, tuple(chosen), htmx)
+        region_html = request.app.state.search_regions.get_or_render(key, render_region)
+        if htmx:
+            return Response(region_html, media_type=MediaType.HTML, headers=VARY)
         ctx = page_context(
             request,
-            page_title=f"Search: {params.q}" if params.q else "Search tools",
+            page_title=page_title,
             nav_active="search",
             q=params.q,
-            sort=params.sort,
-            sort_options=views.SORT_OPTIONS,
-            result=result,
-            pages=pages,
-            cards=views.result_cards(result.hits, docs),
-            facets=views.facet_view(facets, params, raw, tree(session)),
-            page_url=lambda n: views.search_url(pairs, page=n),
-            clear_url=views.search_url([("q", params.q)] if params.q else []),
-            current_url=views.search_url(pairs),
-            basket=basket(request),
-            fmt=views.FMT,
-            htmx=_is_htmx(request),
+            region_html=Markup(region_html),  # rendered (and escaped) by _region.html
             can_shortlist=_can_shortlist(actor),
         )
-    template = "search/_region.html" if ctx["htmx"] else "search/index.html"
-    return Template(template, context=ctx, headers=VARY)
+    return Template("search/index.html", context=ctx, headers=VARY)
 
 
 # --- tool and supplier pages ------------------------------------------------------------------
@@ -172,17 +190,25 @@ def _supplier_read(session: Session, supplier_id: int) -> dict[str, Any]:
     return suppliers_to_read(session, [supplier])[0] if supplier else {}
 
 
-@get("/tools/{tool_id:int}", sync_to_thread=True, include_in_schema=False)
+# Runs on the event loop: a cached published tool costs a template render and no query, less
+# than handing the request to a worker thread and back (the GIL makes that hop the main cost).
+@get("/tools/{tool_id:int}", sync_to_thread=False, include_in_schema=False)
 def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        tool = read_one(session, TOOL_SPEC, actor, tool_id)
+
+        def build() -> tuple[dict[str, Any], dict[str, Any]]:
+            tool = read_one(session, TOOL_SPEC, actor, tool_id)
+            return tool, _supplier_read(session, tool["supplier_id"])
+
+        editor = actor.is_staff or actor.supplier_id is not None
+        tool, supplier = request.app.state.tool_cache.get(session, tool_id, build, strict=editor)
         now = today()
         ctx = page_context(
             request,
             page_title=tool["name"],
             nav_active="search",
             tool=tool,
-            supplier=_supplier_read(session, tool["supplier_id"]),
+            supplier=supplier,
             accreditations=views.accreditation_views(tool["accreditations"], now),
             stale=views.is_stale(tool, now),
             published=tool["status"] == ToolStatus.PUBLISHED.value,

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy.orm import Session
 
@@ -112,11 +112,10 @@ FMT = Fmt()
 # --- URLs -------------------------------------------------------------------------------------
 
 
-def query_pairs(params: Any) -> list[tuple[str, str]]:
-    """Query parameters as (key, value) pairs, repeated keys kept in order."""
-    multi = getattr(params, "multi_items", None)
-    items = multi() if multi else list(params.items())
-    return [(str(k), str(v)) for k, v in items]
+def query_pairs(query_string: bytes | str) -> list[tuple[str, str]]:
+    """Query parameters as (key, value) pairs in the order given, repeated keys kept."""
+    raw = query_string.decode("utf-8", "replace") if isinstance(query_string, bytes) else query_string
+    return parse_qsl(raw, keep_blank_values=True)
 
 
 def search_url(pairs: Iterable[tuple[str, str]], **overrides: str | int | None) -> str:

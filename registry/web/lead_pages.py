@@ -116,8 +116,6 @@ def _validate(schema: type[BaseModel], payload: dict[str, Any], messages: dict[s
         raise InvalidInput("Check the form.", fields=_field_errors(exc, messages)) from exc
 
 
-
-
 def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     return str(value[0] if isinstance(value, list) and value else (value or "")).strip()
@@ -283,7 +281,6 @@ def requirement_create(request: Request[Any, Any, Any], data: dict[str, Any] = F
             )
     flash(request, f"Requirement {values['code']} added.")
     return Redirect(path="/requirements")
-
 
 
 @get("/requirements/{req_id:int}/edit", include_in_schema=False)
@@ -548,7 +545,6 @@ def inventory_add(request: Request[Any, Any, Any], tool_id: int, data: dict[str,
         )
 
 
-
 @get("/inventory/{item_id:int}/edit", include_in_schema=False)
 @in_thread
 def inventory_edit_form(request: Request[Any, Any, Any], item_id: int) -> Template:
@@ -672,7 +668,6 @@ def workforce_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
             )
     flash(request, "Skill added.")
     return Redirect(path="/workforce")
-
 
 
 def _holding_form(
