@@ -41,6 +41,7 @@ EXPIRING_WITHIN_DAYS = 90
 # -> see bench in the report). Spreadsheet, CSV and JSON carry every row and the full reasons.
 COMPACT_GAP_ROWS = {"must": 150, "should": 50, "could": 50}
 REASONS_PER_GAP = 2
+SKILLS_CHART_BARS = 30  # bars in the skills shortfall chart; the table lists every skill
 PRIORITY_LABELS = {p.value: p.value.title() if p is not MoSCoW.WONT else "Won't" for p in MoSCoW}
 STATUS_LABELS = {"full": "Met", "partial": "Partly met", "none": "Not met"}
 KIND_LABELS = {"quality": "Quality", "price": "Price", "social_value": "Social value"}
@@ -175,6 +176,7 @@ def _bar(
     label_col: str,
     value_col: str,
     kind: str,
+    note: str = "",
 ) -> Chart:
     table = Table(
         id=f"{chart_id}-data",
@@ -185,7 +187,8 @@ def _bar(
     shown = "; ".join(
         f"{lbl}: {v:.0f}{'%' if unit == '%' else ' ' + unit}" for lbl, v in zip(labels, values, strict=True)
     )
-    return Chart(chart_id, title, "bar", BarData(labels, values, unit, max_value), f"{title}. {shown}.", table)
+    alt = f"{title}. {shown}." + (f" {note}" if note else "")
+    return Chart(chart_id, title, "bar", BarData(labels, values, unit, max_value), alt, table)
 
 
 def _gap_rows(
@@ -288,16 +291,23 @@ def _skills_section(result: AssessmentResult) -> Section:
             for g in short
         ],
     )
+    # The chart shows the largest shortfalls only: hundreds of bars are unreadable (and run off
+    # a printed page); the table below it lists every skill.
+    largest = sorted(short, key=lambda g: (-g.shortfall, g.skill_name))[:SKILLS_CHART_BARS]
+    title = "Skills shortfall (people)"
+    if len(largest) < len(short):
+        title = f"The {len(largest)} largest skills shortfalls (people)"
     chart = _bar(
         "skills-shortfall-chart",
-        "Skills shortfall (people)",
-        [g.skill_name for g in short],
-        [float(g.shortfall) for g in short],
+        title,
+        [g.skill_name for g in largest],
+        [float(g.shortfall) for g in largest],
         unit="people",
         max_value=None,
         label_col="Skill",
         value_col="Shortfall (people)",
         kind="int",
+        note=f"The table below lists all {len(short):,} skills with a shortfall." if len(largest) < len(short) else "",
     )
     total = sum(g.shortfall for g in short)
     paragraphs.append(f"{_plural(total, 'more person', 'more people')} needed across {_plural(len(short), 'skill')}.")

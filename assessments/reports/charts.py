@@ -17,6 +17,9 @@ from assessments.reports.model import BarData, Chart, HeatmapData, LineData
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 FONT_SIZE = 12
 CHAR_W = 0.6  # average glyph width in em for Arial-like fonts, rounded up
+CAPS_W = 0.75  # capitals (Arial's are 0.61-0.78 em)
+WIDE_W = 0.95  # M and W
+COMPACT_BARS = 15  # bar charts with more bars than this use thinner bars
 TEXT = "#0b0c0c"  # GOV.UK text colour
 MUTED = "#505a5f"  # GOV.UK secondary text, 7:1 on white
 BAR = "#1d70b8"  # GOV.UK blue
@@ -79,7 +82,9 @@ def coverage_colour(value: float) -> str:
 
 
 def _text_width(text: str, size: float = FONT_SIZE) -> float:
-    return len(text) * size * CHAR_W
+    # Capitals are wider than the average glyph: all-caps labels (skill codes) must not be clipped.
+    ems = sum(WIDE_W if c in "MWmw" else CAPS_W if c.isupper() else CHAR_W for c in text)
+    return ems * size
 
 
 def _truncate(text: str, max_chars: int) -> str:
@@ -203,6 +208,8 @@ def bar_svg(
     top = max_value if max_value else max((abs(v) for v in values), default=0) or 1.0
     label_w = max((_text_width(s) for s in shown), default=0) + 12
     plot_w, value_w, bar_h, gap = 360.0, 70.0, 20.0, 10.0
+    if len(labels) > COMPACT_BARS:  # tighter bars so a long chart still fits one printed page
+        bar_h, gap = 15.0, 5.0
     width = label_w + plot_w + value_w
     height = len(labels) * (bar_h + gap) + gap
     if not desc:

@@ -20,12 +20,14 @@ from assessments.reports.model import Chart, Report, Section, Table, column_widt
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
-# linearly with its length, so long appendices are cut into several back-to-back tables.
+# linearly with its length, so long tables are cut into several back-to-back tables (packed
+# tables are not tables in print; see _packed).
 PRINT_CHUNK_ROWS = 250
 # Characters of 7.5pt Arial across an A4 page between 15 mm margins (print.css).
 PRINT_WIDTH_CHARS = 138.0
-# Print tables longer than this are packed into fewer cells (see _packed).
-PRINT_COMPACT_ROWS = 60
+# Print tables longer than this are packed: one line of text per row (see _packed). A 50-row,
+# 5-column table of wrapped text costs WeasyPrint ~0.35 s; packed it costs ~0.1 s.
+PRINT_COMPACT_ROWS = 40
 PACKED_SEPARATOR = " · "
 PACKED_NOTE = (
     "Compact print layout: the columns of each row are joined with “·” in header order. "
@@ -55,6 +57,7 @@ class TableView:
     columns: list[ColumnView]
     chunks: list[list[list[str]]]  # chunks of rows of formatted cell text
     note: str = ""  # printed under the table, e.g. when long tables are packed
+    packed: bool = False  # print only: one line of text per row, laid out as blocks (see _packed)
 
     @property
     def empty(self) -> bool:
@@ -83,10 +86,10 @@ class SectionView:
 
 def table_view(table: Table, chunk_rows: int | None = None, compact_rows: int | None = None) -> TableView:
     """Formatted cells in chunks; in print, tables longer than ``compact_rows`` are packed."""
-    note = ""
+    note, packed = "", False
     if compact_rows is not None and len(table.rows) > compact_rows and len(table.columns) > 2:
         columns, rows = _packed(table)
-        note = PACKED_NOTE
+        note, packed = PACKED_NOTE, True
     else:
         widths = column_widths(table, PRINT_WIDTH_CHARS)
         total = sum(widths) or 1.0
@@ -98,18 +101,20 @@ def table_view(table: Table, chunk_rows: int | None = None, compact_rows: int | 
         rows = [[format_value(row.get(key), kind) for key, kind in cols] for row in table.rows]
     size = chunk_rows or max(len(rows), 1)
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)] or [[]]
-    return TableView(table.id, table.title, table.caption, columns, chunks, note)
+    return TableView(table.id, table.title, table.caption, columns, chunks, note, packed)
 
 
 def _packed(table: Table) -> tuple[list[ColumnView], list[list[str]]]:
-    """Pack a long table into two cells per row for print: the first column, then the rest.
+    """Pack a long table for print: one line of text per row, the columns joined in order.
 
-    WeasyPrint's cost is per table cell and per inline box (about 0.4-0.6 ms each, measured
-    on this 2-core machine) far more than per character, so a 2,000-row, 10-column appendix
-    (20,000 cells) takes well over 10 s. Two plain-text cells per row keep it to ~3 s. The
-    spreadsheet and CSV exports keep the full column layout.
+    WeasyPrint's cost is per box and per line of text (about 0.4-0.6 ms each, measured on
+    this 2-core machine), so a 2,000-row, 10-column appendix (20,000 cells) takes well over
+    10 s. The print template lays each packed row out as one plain block (``<div>``, no
+    table, no inline markup), which measured cheapest: for the 2,000-row appendix, 2.3 s as
+    one-cell table rows, 1.7 s as blocks; grouping rows into fewer blocks joined by ``<br>``
+    (2.3-2.5 s) or one ``white-space: pre-line`` block (3.2 s) is slower, as is a bold code
+    (+0.75 s, one more inline box per row). The spreadsheet and CSV exports keep every column.
     """
-    # One cell per row: every extra cell costs WeasyPrint about as much as a whole line of text.
     label = PACKED_SEPARATOR.join(c.label for c in table.columns)
     lines = [
         PACKED_SEPARATOR.join(format_value(row.get(c.key), c.kind) or "–" for c in table.columns) for row in table.rows

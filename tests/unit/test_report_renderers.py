@@ -21,9 +21,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from assessments.adapters import convert
+from assessments.engine import AssessmentInput, assess
+from assessments.reports.builders import SKILLS_CHART_BARS, GapReportData, ReportMeta, build_gap_report
 from assessments.reports.cells import format_value, safe_cell
 from assessments.reports.model import (
     REPORT_JSON_SCHEMA,
+    BarData,
     Column,
     KeyFigure,
     Report,
@@ -36,6 +40,7 @@ from assessments.reports.render_json import render_json
 from assessments.reports.render_pdf import _NO_FETCH, render_pdf
 from assessments.reports.render_xlsx import render_xlsx, sheet_name
 from assessments.reports.sample import build_demo_report
+from registry import synthetic
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "reports"
 MARKING = "OFFICIAL-SENSITIVE"
@@ -189,6 +194,61 @@ def test_print_document_packs_only_long_tables(sample: Report) -> None:
     packed = render_html_document(long_report)
     assert PACKED_NOTE in packed
     assert "Requirement · Workstream · 4P · 5D · Priority" in packed
+    # Packed tables print as one plain block per row, not as table rows and cells (WeasyPrint
+    # lays blocks out faster); every row is there.
+    tags = _tags(packed)
+    start = next(i for i, (t, a) in enumerate(tags) if a.get("id") == "tbl-all-requirements")
+    assert tags[start][0] == "div" and "report-packed" in (tags[start][1].get("class") or "")
+    n = PRINT_COMPACT_ROWS + 50
+    assert all(t == "div" and not a for t, a in tags[start + 3 : start + 3 + n])
+    assert tags[start + 3 + n] != ("div", {})
+    web = {a.get("id"): t for t, a in _tags(render_html(long_report))}
+    assert web["tbl-all-requirements"] == "table"  # the web page keeps the full table
+
+
+# --- capability-gap report ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gap_report() -> Report:
+    """The real capability-gap builder on a synthetic assessment (no inventory or workforce)."""
+    today = date(2026, 11, 25)
+    data = convert(synthetic.generate(tools=300, requirements=150, seed=11), today)
+    result = assess(
+        AssessmentInput(requirements=data.requirements, inventory=[], workforce=[], candidates=data.tools, today=today)
+    )
+    inputs = {
+        "requirements": [
+            {"code": r.code, "title": r.title, "priority": r.priority.value, "workstreams": list(r.workstreams)}
+            for r in data.requirements
+        ]
+    }
+    gap = GapReportData("Synthetic", "run-1", datetime(2026, 11, 25, 9, tzinfo=UTC), result, None, inputs)
+    meta = ReportMeta(organisation="Test force", generated_by="tests", generated_at=datetime(2026, 11, 25, tzinfo=UTC))
+    return build_gap_report(gap, meta, compact=True)
+
+
+def test_skills_chart_shows_the_largest_shortfalls_and_the_table_lists_every_skill(gap_report: Report) -> None:
+    skills = next(s for s in gap_report.sections if s.id == "skills")
+    table, chart = skills.tables[0], skills.charts[0]
+    shortfalls = sorted((int(r["shortfall"]) for r in table.rows), reverse=True)  # type: ignore[call-overload]
+    assert len(shortfalls) > SKILLS_CHART_BARS  # every skill with a shortfall is in the table
+    assert isinstance(chart.data, BarData) and len(chart.data.labels) == SKILLS_CHART_BARS
+    assert list(chart.data.values) == shortfalls[:SKILLS_CHART_BARS]  # the largest, largest first
+    assert chart.title == f"The {SKILLS_CHART_BARS} largest skills shortfalls (people)"
+    assert f"lists all {len(shortfalls)} skills" in chart.alt_text
+    svg = render_html(replace(gap_report, sections=[skills]))
+    assert svg.count('fill="#1d70b8"') == SKILLS_CHART_BARS  # one bar each, in the web page too
+
+
+def test_gap_report_pdf_appendix_lists_every_requirement(gap_report: Report) -> None:
+    pages = [p.extract_text() for p in pypdf.PdfReader(io.BytesIO(render_pdf(gap_report))).pages]
+    start = next(i for i, text in enumerate(pages) if "Appendix: all requirements" in text.splitlines())
+    appendix = "\n".join(pages[start:])
+    codes = [str(r["code"]) for r in gap_report.sections[-1].tables[0].rows]
+    assert len(codes) == 150 and len(pages) - start > 1  # the appendix runs over several pages
+    assert [c for c in codes if c not in appendix] == []
+    assert all(text.count(gap_report.marking) >= 2 for text in pages)  # header and footer marking
 
 
 # --- PDF ---------------------------------------------------------------------------------
