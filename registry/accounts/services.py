@@ -30,10 +30,12 @@ FREE_FAILURES = 5
 MAX_BACKOFF_S = 15 * 60
 
 
-def actor_for(session: Session, user: User) -> Actor:
+def actor_for(session: Session, user: User, organisation_name: str | None = None) -> Actor:
     from registry.suppliers.models import Supplier
 
-    org = session.get(Organisation, user.organisation_id)
+    if organisation_name is None:
+        org = session.get(Organisation, user.organisation_id)
+        organisation_name = org.name if org else ""
     supplier_id = None
     if user.role == Role.SUPPLIER.value:
         supplier_id = session.execute(
@@ -45,7 +47,7 @@ def actor_for(session: Session, user: User) -> Actor:
         name=user.name,
         role=Role(user.role),
         organisation_id=user.organisation_id,
-        organisation_name=org.name if org else "",
+        organisation_name=organisation_name,
         supplier_id=supplier_id,
     )
 
@@ -136,15 +138,33 @@ def issue_token(session: Session, user: User, name: str = "api") -> str:
     return token
 
 
-def user_for_token(session: Session, token: str) -> User | None:
-    row = session.execute(select(ApiToken).where(ApiToken.token_hash == hash_token(token))).scalar_one_or_none()
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    """The active user holding an unexpired API token, in one query (every API call asks)."""
+    row = session.execute(
+        select(User, Organisation.name, ApiToken.expires_at)
+        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
+        .where(ApiToken.token_hash == hash_token(token))
+    ).first()
     if row is None:
         return None
-    expires = row.expires_at
-    if expires is not None and expires < utcnow():
+    user, org_name, expires = row
+    if (expires is not None and expires < utcnow()) or not user.active:
         return None
-    user = session.get(User, row.user_id)
-    return user if user is not None and user.active else None
+    return actor_for(session, user, org_name or "")
+
+
+def actor_for_user_id(session: Session, user_id: int) -> tuple[User, Actor] | None:
+    """A user and their actor in one query (pages resolve the signed-in user on every request)."""
+    row = session.execute(
+        select(User, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
+        .where(User.id == user_id)
+    ).first()
+    if row is None:
+        return None
+    user, org_name = row
+    return user, actor_for(session, user, org_name or "")
 
 
 def create_user(session: Session, actor: Actor, data: UserCreate) -> User:

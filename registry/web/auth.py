@@ -7,8 +7,7 @@ from typing import Any
 from litestar import Request
 from sqlalchemy.orm import Session
 
-from registry.accounts.models import User
-from registry.accounts.services import actor_for, user_for_token
+from registry.accounts.services import actor_for_token, actor_for_user_id
 from registry.actor import ANONYMOUS, Actor
 
 
@@ -17,12 +16,13 @@ def resolve_actor(request: Request[Any, Any, Any], session: Session) -> Actor:
     if path.startswith("/api/"):
         header = request.headers.get("authorization", "")
         if header.lower().startswith("bearer "):
-            user = user_for_token(session, header[7:].strip())
-            return actor_for(session, user) if user else ANONYMOUS
+            return actor_for_token(session, header[7:].strip()) or ANONYMOUS
         return ANONYMOUS  # the API never trusts cookies, so it needs no CSRF token
     uid = request.session.get("uid") if request.scope.get("session") is not None else None
     if isinstance(uid, int):
-        user = session.get(User, uid)
-        if user is not None and user.active and request.session.get("pw") == user.password_hash[-16:]:
-            return actor_for(session, user)
+        found = actor_for_user_id(session, uid)
+        if found is not None:
+            user, actor = found
+            if user.active and request.session.get("pw") == user.password_hash[-16:]:
+                return actor
     return ANONYMOUS
