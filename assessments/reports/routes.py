@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from assessments.reports import service
 from assessments.reports.model import MARKINGS
+from assessments.reports.project_record import ROUTES as PROJECT_RECORD_ROUTES
 from registry.api.crud import ERRORS_READ, ERRORS_WRITE
 from registry.errors import InvalidInput, NotFound
 from registry.web.context import page_context
@@ -239,7 +240,16 @@ def view_page(request: Request[Any, Any, Any], report_id: str) -> Template:
         )
 
 
-ROUTES: list[Any] = [ReportsController, library_page, new_page, create_page, status_page, download_page, view_page]
+ROUTES: list[Any] = [
+    ReportsController,
+    library_page,
+    new_page,
+    create_page,
+    status_page,
+    download_page,
+    view_page,
+    *PROJECT_RECORD_ROUTES,
+]
 
 try:  # evaluation pages live in their own package
     from assessments.evaluations.pages import ROUTES as EVALUATION_ROUTES

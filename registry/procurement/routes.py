@@ -8,7 +8,6 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
-from litestar.response import Redirect
 
 from registry.api.crud import ERRORS_READ, ERRORS_WRITE, _problem
 from registry.procurement import exports, services
@@ -170,7 +169,7 @@ class ProjectsController(Controller):
 # registered under two paths would be wrapped twice.
 
 
-def _download(body: bytes | str, media_type: str, filename: str) -> Response[Any]:
+def download(body: bytes | str, media_type: str, filename: str) -> Response[Any]:
     return Response(
         body,
         media_type=media_type,
@@ -181,13 +180,13 @@ def _download(body: bytes | str, media_type: str, filename: str) -> Response[Any
 def _results_csv(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
     with unit_of_work(request) as (session, actor):
         view = services.project_view(session, actor, project_id, with_log=False)
-        return _download(exports.results_csv(view), "text/csv", f"project-{project_id}-results.csv")
+        return download(exports.results_csv(view), "text/csv", f"project-{project_id}-results.csv")
 
 
 def _results_xlsx(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
     with unit_of_work(request) as (session, actor):
         view = services.project_view(session, actor, project_id, with_log=False)
-        return _download(
+        return download(
             exports.results_xlsx(view),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"project-{project_id}-results.xlsx",
@@ -208,32 +207,16 @@ def _ocds_json(request: Request[Any, Any, Any], project_id: str) -> Response[Any
     )
 
 
-def _record_pdf(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
-    with unit_of_work(request) as (session, actor):
-        view = services.project_view(session, actor, project_id)
-        pdf = exports.record_pdf(session, view, actor.label)
-    if pdf is None:  # no PDF renderer in this install: the printable HTML record instead
-        return Redirect(path=request.url.path.removesuffix(".pdf") + ".html")  # type: ignore[return-value]
-    return _download(pdf, "application/pdf", f"project-{project_id}-record.pdf")
-
-
-def _record_html(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
-    with unit_of_work(request) as (session, actor):
-        view = services.project_view(session, actor, project_id)
-        html = exports.record_html(session, view, actor.label)
-    return Response(html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"})
-
-
 EXPORTS = (
     ("results.csv", _results_csv, "Frozen results with decisions (CSV, formula-safe)"),
     ("results.xlsx", _results_xlsx, "Frozen results with decisions (XLSX, formula-safe)"),
     ("ocds.json", _ocds_json, "OCDS 1.1 release package for the project (with the award once awarded)"),
-    ("record.pdf", _record_pdf, "The project record as PDF (redirects to record.html when PDF is unavailable)"),
-    ("record.html", _record_html, "The project record as a printable HTML document"),
 )
 
 
-def _export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
+def export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
+    """GET {prefix}/{project_id}/{suffix} answered by ``body(request, project_id)``."""
+
     def export(request: Request[Any, Any, Any], project_id: str = PROJECT_ID) -> Response[Any]:
         return body(request, project_id)  # type: ignore[no-any-return]
 
@@ -249,10 +232,9 @@ def _export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
     )(export)
 
 
+EXPORT_PREFIXES = ("/projects", "/api/v1/projects")
 EXPORT_ROUTES = [
-    _export_handler(prefix, suffix, body, summary)
-    for prefix in ("/projects", "/api/v1/projects")
-    for suffix, body, summary in EXPORTS
+    export_handler(prefix, suffix, body, summary) for prefix in EXPORT_PREFIXES for suffix, body, summary in EXPORTS
 ]
 
 

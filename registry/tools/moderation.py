@@ -217,16 +217,12 @@ def reject_supplier(
 
 def review_queue(session: Session, actor: Actor, claims_limit: int = 50) -> ReviewQueue:
     _require_staff(actor)
-    tools = (
-        session.execute(
-            select(Tool, Supplier)
-            .join(Supplier, Supplier.id == Tool.supplier_id)
-            .where(Tool.status == ToolStatus.SUBMITTED.value)
-            .order_by(Tool.updated_at, Tool.id)
-        )
-        .tuples()
-        .all()
-    )
+    tools = session.execute(
+        select(Tool, Supplier)
+        .join(Supplier, Supplier.id == Tool.supplier_id)
+        .where(Tool.status == ToolStatus.SUBMITTED.value)
+        .order_by(Tool.updated_at, Tool.id)
+    ).all()
     suppliers = (
         session.execute(select(Supplier).where(Supplier.status == "pending").order_by(Supplier.created_at, Supplier.id))
         .scalars()

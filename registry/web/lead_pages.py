@@ -445,7 +445,7 @@ def inventory_search(request: Request[Any, Any, Any], q: str | None = None) -> T
                 .order_by(func.length(Tool.name), Tool.id)
                 .limit(25)
             )
-            results = [{"tool": t, "supplier": s, "held": t.id in held} for t, s in session.execute(stmt).tuples()]
+            results = [{"tool": t, "supplier": s, "held": t.id in held} for t, s in session.execute(stmt)]
         ctx = page_context(
             request,
             page_title="Add a tool to your inventory",

@@ -1,0 +1,179 @@
+"""The procurement project record as a report (PDF and printable HTML), served next to the
+project's other exports at /projects/{id}/record.pdf|html and /api/v1/projects/{id}/record.pdf|html.
+
+It lives here, not in registry.procurement, because it uses the report model and renderers:
+assessments may import registry, never the reverse.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from sqlalchemy.orm import Session
+
+from assessments.reports.model import Column as RCol
+from assessments.reports.model import KeyFigure, Report, Section, Table
+from assessments.reports.render_html import render_html_document
+from assessments.reports.render_pdf import render_pdf
+from registry.db_types import utcnow
+from registry.procurement import services
+from registry.procurement.exports import reason_label
+from registry.procurement.routes import EXPORT_PREFIXES, download, export_handler
+from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
+from registry.web.deps import unit_of_work
+
+
+def _money(value: float | None) -> str:
+    return "Not set" if value is None else f"£{value:,.0f}"
+
+
+def record_report(session: Session, view: ProjectView, generated_by: str) -> Any:
+    """The project record as the shared report model (kind "project_record")."""
+    p, outcome = view.project, view.outcome
+    kept = len(view.kept)
+    excluded = sum(1 for r in view.results if r.decision and r.decision.decision == "exclude")
+    figures = [
+        KeyFigure("Status", STATUS_LABELS.get(p.status, p.status)),
+        KeyFigure("Budget", _money(p.budget)),
+        KeyFigure("Frozen results", str(len(view.results))),
+        KeyFigure("Kept / excluded", f"{kept} / {excluded}"),
+    ]
+    if outcome is not None and outcome.kind == "awarded":
+        figures.append(KeyFigure("Award value", _money(outcome.value)))
+    reqs = Table(
+        "requirements",
+        "Linked IM requirements",
+        [RCol("code", "Code"), RCol("title", "Requirement"), RCol("priority", "Priority")],
+        [{"code": r.code, "title": r.title, "priority": r.priority.upper()} for r in view.requirements],
+    )
+    searches = Table(
+        "searches",
+        "Searches",
+        [
+            RCol("at", "Saved", "date"),
+            RCol("q", "Query"),
+            RCol("filters", "Filters"),
+            RCol("n", "Results", "int"),
+            RCol("frozen", "Frozen"),
+        ],
+        [
+            {
+                "at": s.created_at,
+                "q": s.query or "(all tools)",
+                "filters": _filters_text(s.filters),
+                "n": s.result_count,
+                "frozen": "Yes" if s.frozen else "",
+            }
+            for s in view.searches
+        ],
+    )
+    results = Table(
+        "results",
+        "Frozen results and decisions",
+        [
+            RCol("pos", "#", "int"),
+            RCol("tool", "Tool (listing version)"),
+            RCol("supplier", "Supplier"),
+            RCol("score", "Score", "score"),
+            RCol("decision", "Decision"),
+            RCol("reason", "Reason"),
+        ],
+        [
+            {
+                "pos": r.result.position,
+                "tool": f"{r.tool_name} (v{r.result.tool_version_number})",
+                "supplier": r.supplier_name + (" (SME)" if r.sme else ""),
+                "score": r.result.score,
+                "decision": r.decision.decision.capitalize() if r.decision else "Undecided",
+                "reason": _reason_text(r),
+            }
+            for r in view.results
+        ],
+    )
+    log = Table(
+        "log",
+        "Project log",
+        [RCol("at", "When"), RCol("who", "Who"), RCol("what", "What")],
+        [{"at": e.at.strftime("%d %b %Y %H:%M"), "who": e.actor_label, "what": e.summary} for e in reversed(view.log)],
+    )
+    sections = [
+        Section("need", "The need", [p.need_statement or "No need statement was recorded."], [reqs]),
+        Section(
+            "search",
+            "Searches",
+            ["Ties in search results are ordered by a stable shuffle per project, never by supplier name."],
+            [searches],
+        ),
+        Section("decisions", "Results and decisions", [], [results]),
+        Section("outcome", "Outcome", _outcome_paragraphs(session, view)),
+        Section("project-log", "Project log", [], [log]),
+    ]
+    return Report(
+        kind="project_record",
+        title=f"Project record: {p.name}",
+        organisation=view.organisation_name,
+        generated_at=utcnow(),
+        generated_by=generated_by,
+        summary=figures,
+        sections=sections,
+        marking="OFFICIAL-SENSITIVE",
+    )
+
+
+def _filters_text(filters: dict[str, Any]) -> str:
+    return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in filters.items()) or "none"
+
+
+def _reason_text(r: ResultView) -> str:
+    d = r.decision
+    if d is None or d.decision == "keep":
+        return d.reason_text if d else ""
+    text = reason_label(d.reason_code)
+    if d.suggested:
+        text += " (suggested by matching, confirmed)"
+    return f"{text}: {d.reason_text}" if d.reason_text else text
+
+
+def _outcome_paragraphs(session: Session, view: ProjectView) -> list[str]:
+    o = view.outcome
+    if o is None:
+        return ["No outcome has been recorded yet; the project is open."]
+    lines = [f"{OUTCOME_KINDS[o.kind]} on {o.recorded_at:%d %B %Y}. The project is locked."]
+    if o.kind == "awarded":
+        version = award_version(session, o)
+        name = version.snapshot.get("name") if version else f"tool {o.tool_id}"
+        supplier = view.outcome_result.supplier_name if view.outcome_result else ""
+        lines.append(
+            f"Awarded to {supplier} for {name}, listing version {o.tool_version_number}, "
+            f"value {_money(o.value)}, from {o.start_date:%d %B %Y} to {o.end_date:%d %B %Y}."
+        )
+    if o.reason:
+        lines.append(f"Reason: {o.reason}")
+    return lines
+
+
+def _record_pdf(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
+    with unit_of_work(request) as (session, actor):
+        view = services.project_view(session, actor, project_id)
+        report = record_report(session, view, actor.label)
+    return download(render_pdf(report), "application/pdf", f"project-{project_id}-record.pdf")
+
+
+def _record_html(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
+    with unit_of_work(request) as (session, actor):
+        view = services.project_view(session, actor, project_id)
+        report = record_report(session, view, actor.label)
+    return Response(
+        render_html_document(report), media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+ROUTES: list[Any] = [
+    export_handler(prefix, suffix, body, summary)
+    for prefix in EXPORT_PREFIXES
+    for suffix, body, summary in (
+        ("record.pdf", _record_pdf, "The project record as PDF"),
+        ("record.html", _record_html, "The project record as a printable HTML document"),
+    )
+]
