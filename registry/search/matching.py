@@ -495,6 +495,11 @@ class CandidateIndex:
             self._standard_masks[standard] = mask
         return mask
 
+    def prepare(self) -> CandidateIndex:
+        """Build the text index now rather than on the first ranking (server warm-up)."""
+        self._text()
+        return self
+
     def _text(self) -> _TextIndex:
         if self._text_index is None:
             self._text_index = _TextIndex(self.tools)

@@ -144,6 +144,7 @@ class SearchService:
         self._synonyms: dict[str, list[str]] | None = None
         self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.warmed = False  # set by warm_up once the indexes are built
 
     def synonyms(self) -> dict[str, list[str]]:
         if self._synonyms is None:
@@ -293,13 +294,18 @@ def service_for(engine: Engine) -> SearchService:
 
 
 def warm_up(engine: Engine) -> None:
-    """Build this process's index before the first search needs it, then settle the heap.
+    """Build this process's search index and the gap engine's candidate index before the first
+    search or assessment needs them (100k tools: about 10 s and 1.3 s of CPU, ~170 MB and ~45 MB),
+    then settle the heap.
 
-    The index is hundreds of thousands of long-lived objects: freezing them keeps the cyclic
+    The indexes are hundreds of thousands of long-lived objects: freezing them keeps the cyclic
     garbage collector from walking them on every full collection (a pause of tens of ms under
     load), and trimming hands the memory freed by the build back to the system.
     """
-    service_for(engine).current()
+    service = service_for(engine)
+    service.current()
+    service.candidate_index().prepare()
+    service.warmed = True
     gc.collect()
     gc.freeze()
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim

@@ -5,6 +5,7 @@ from typing import Any
 from litestar import Request, Response, get
 from sqlalchemy import text
 
+from registry.search.service import service_for
 from registry.web.deps import engine_of
 
 
@@ -13,8 +14,16 @@ def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@get("/health/ready", tags=["health"], summary="The database answers", sync_to_thread=True)
+@get(
+    "/health/ready",
+    tags=["health"],
+    summary="The database answers and this process has built its search indexes",
+    sync_to_thread=True,
+)
 def ready(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    # A process still building its indexes would answer its first searches slowly: not ready yet.
+    if request.app.state.settings.warm_index and not service_for(engine_of(request)).warmed:
+        return Response({"status": "warming"}, status_code=503)
     try:
         with engine_of(request).connect() as conn:
             conn.execute(text("SELECT 1"))
