@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 from litestar import Litestar, Router
@@ -18,10 +18,10 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 from registry.db import make_engine
+from registry.lru import LRUCache
 from registry.settings import ROOT, Settings, load_settings
 from registry.tools.read_cache import PublishedToolCache
 from registry.web.errors import EXCEPTION_HANDLERS
-from registry.web.fragment_cache import FragmentCache
 from registry.web.security_headers import add_security_headers
 
 SESSION_MAX_AGE = 8 * 3600
@@ -148,5 +148,5 @@ def create_app(
     app.state.engine = engine
     app.state.settings = settings
     app.state.tool_cache = PublishedToolCache()
-    app.state.search_regions = FragmentCache()
+    app.state.search_regions = LRUCache[Hashable, str](1024)  # rendered search-result regions
     return app

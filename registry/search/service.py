@@ -15,7 +15,6 @@ import gc
 import hashlib
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from registry.changelog.services import current_generation
 from registry.db_types import today
 from registry.enums import Classification, Deployment, FiveD, FourP, Hosting, ToolStatus
 from registry.errors import InvalidInput
+from registry.lru import LRUCache
 from registry.search.documents import ToolDoc
 from registry.search.engine import SORTS, Filters, SearchIndex, SearchResult
 from registry.seed import read_seed
@@ -142,8 +142,7 @@ class SearchService:
         self.audit_cursor = 0
         self.checked_at = 0.0
         self._synonyms: dict[str, list[str]] | None = None
-        self._cache: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(RESULT_CACHE_SIZE)
         self.warmed = False  # set by warm_up once the indexes are built
 
     def synonyms(self) -> dict[str, list[str]]:
@@ -229,24 +228,17 @@ class SearchService:
             params.per_page,
             salt,
         )
-        with self._cache_lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        result = index.search(
-            params.q,
-            params.filters,
-            sort=params.sort,
-            page=params.page,
-            per_page=params.per_page,
-            shuffle_seed=params.shuffle_seed(salt),
+        return self._results.get_or_make(
+            key,
+            lambda: index.search(
+                params.q,
+                params.filters,
+                sort=params.sort,
+                page=params.page,
+                per_page=params.per_page,
+                shuffle_seed=params.shuffle_seed(salt),
+            ),
         )
-        with self._cache_lock:
-            self._cache[key] = result
-            while len(self._cache) > RESULT_CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return result
 
     def candidate_index(self, session: Session | None = None) -> Any:
         """A CandidateIndex over the published tools for the gap engine, rebuilt only when the

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 from registry.changelog.services import current_generation
 from registry.db_types import today
 from registry.enums import ToolStatus
+from registry.lru import LRUCache
 
 ToolView = tuple[dict[str, Any], dict[str, Any]]  # (tool read model, supplier read model)
 CHECK_INTERVAL_S = 1.0
@@ -29,11 +29,10 @@ CHECK_INTERVAL_S = 1.0
 
 class PublishedToolCache:
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
         self._lock = threading.Lock()
         self._key: tuple[int, Any] = (-1, None)  # (listing generation, date)
         self._checked_at = float("-inf")
-        self._items: OrderedDict[int, ToolView] = OrderedDict()
+        self._items: LRUCache[int, ToolView] = LRUCache(size)
 
     def _current_key(self, session: Session, strict: bool) -> tuple[int, Any]:
         now = time.monotonic()
@@ -52,16 +51,10 @@ class PublishedToolCache:
 
         ``strict`` re-reads the generation now (for viewers who edit listings)."""
         key = self._current_key(session, strict)
-        with self._lock:
-            hit = self._items.get(tool_id)
-            if hit is not None:
-                self._items.move_to_end(tool_id)
-                return hit
+        hit = self._items.get(tool_id)
+        if hit is not None:
+            return hit
         view = build()
-        if view[0]["status"] == ToolStatus.PUBLISHED.value:
-            with self._lock:
-                if key == self._key:
-                    self._items[tool_id] = view
-                    while len(self._items) > self._size:
-                        self._items.popitem(last=False)
+        if view[0]["status"] == ToolStatus.PUBLISHED.value and key == self._key:
+            self._items.put(tool_id, view)
         return view

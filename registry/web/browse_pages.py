@@ -168,7 +168,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
 
         # Everything the region shows follows from these (the template reads nothing else).
         key = (id(index), index.generation, index.today, query_string, tuple(chosen), htmx)
-        region_html = request.app.state.search_regions.get_or_render(key, render_region)
+        region_html = request.app.state.search_regions.get_or_make(key, render_region)
         if htmx:
             return Response(region_html, media_type=MediaType.HTML, headers=VARY)
         ctx = page_context(

@@ -35,8 +35,10 @@ def second(app: Any) -> Iterator[Any]:
         yield c
 
 
-def _version(client: Any, tid: int, headers: dict[str, str]) -> int:
-    return int(client.get(f"/api/v1/tools/{tid}", headers=headers).json()["version"])
+def _edit(client: Any, tid: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+    version = client.get(f"/api/v1/tools/{tid}", headers=headers).json()["version"]
+    resp = client.patch(f"/api/v1/tools/{tid}", json=body, headers={**headers, "If-Match": f'"{version}"'})
+    assert resp.status_code == 200, resp.text
 
 
 def test_a_draft_its_supplier_viewed_is_never_served_to_others(client: Any, second: Any, auth: Any) -> None:
@@ -57,13 +59,7 @@ def test_supplier_sees_own_edit_at_once_and_the_public_after_the_check(
     assert second.get(f"/tools/{tid}").status_code == 200  # the public copy is now cached
     sign_in(client, "supplier_a")
     assert client.get(f"/tools/{tid}").status_code == 200
-    h = auth("supplier_a")
-    edited = client.patch(
-        f"/api/v1/tools/{tid}",
-        json={"summary": "Freshly edited summary"},
-        headers={**h, "If-Match": f'"{_version(client, tid, h)}"'},
-    )
-    assert edited.status_code == 200, edited.text
+    _edit(client, tid, {"summary": "Freshly edited summary"}, auth("supplier_a"))
     assert "Freshly edited summary" in client.get(f"/tools/{tid}").text  # the editor: no wait
     monkeypatch.setattr(read_cache, "CHECK_INTERVAL_S", 0.0)
     assert "Freshly edited summary" in second.get(f"/tools/{tid}").text
@@ -99,13 +95,7 @@ def test_search_region_shows_a_renamed_tool_after_the_check(
 ) -> None:
     tid = tool_id(db, "Kestrel Link")
     assert "Kestrel Link" in result_names(client.get("/search", params={"q": "kestrel"}).text)
-    h = auth("supplier_a")
-    renamed = client.patch(
-        f"/api/v1/tools/{tid}",
-        json={"name": "Kestrel Linkage"},
-        headers={**h, "If-Match": f'"{_version(client, tid, h)}"'},
-    )
-    assert renamed.status_code == 200, renamed.text
+    _edit(client, tid, {"name": "Kestrel Linkage"}, auth("supplier_a"))
     monkeypatch.setattr("registry.search.service.CHECK_INTERVAL_S", 0.0)
     names = result_names(client.get("/search", params={"q": "kestrel"}).text)
     assert "Kestrel Linkage" in names and "Kestrel Link" not in names
