@@ -181,7 +181,7 @@ class Option:
 
     @property
     def text(self) -> str:
-        return f"{self.label} ({self.count})"
+        return f"{self.label} ({self.count:,})"
 
 
 @dataclass

@@ -37,9 +37,9 @@ def tool_id(db: Any, name: str) -> int:
 
 
 def found(html: str) -> int:
-    match = re.search(r'id="results-heading"[^>]*>(\d+) tools? found', html)
+    match = re.search(r'id="results-heading"[^>]*>([\d,]+) tools? found', html)
     assert match, "no results heading"
-    return int(match.group(1))
+    return int(match.group(1).replace(",", ""))
 
 
 def result_names(html: str) -> list[str]:
@@ -49,9 +49,9 @@ def result_names(html: str) -> list[str]:
 
 
 def facet_count(html: str, label: str) -> int:
-    match = re.search(re.escape(label) + r" \((\d+)\)</label>", html)
+    match = re.search(re.escape(label) + r" \(([\d,]+)\)</label>", html)
     assert match, f"no facet option {label!r}"
-    return int(match.group(1))
+    return int(match.group(1).replace(",", ""))
 
 
 # --- search -----------------------------------------------------------------------------------
