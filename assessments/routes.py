@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from assessments import services
 from assessments.schemas import RunDiff, RunRead, RunSummary
@@ -67,8 +67,8 @@ class AssessmentRunsController(Controller):
         self,
         request: Request[Any, Any, Any],
         assessment_id: str = ID,
-        from_run: str = Parameter(query="from", min_length=1, max_length=64),
-        to_run: str = Parameter(query="to", min_length=1, max_length=64),
+        from_run: str = QueryParameter(name="from", min_length=1, max_length=64),
+        to_run: str = QueryParameter(name="to", min_length=1, max_length=64),
     ) -> RunDiff:
         with unit_of_work(request) as (session, actor):
             services.get_visible(session, actor, assessment_id)

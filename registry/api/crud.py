@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 from pydantic import BaseModel, create_model
 
 from registry import resources
@@ -165,7 +165,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             request: Request,
             data: update_schema,  # type: ignore[valid-type]
             item_id: id_type = id_param(),
-            if_match: str | None = Parameter(header="If-Match", default=None, max_length=100),
+            if_match: str | None = HeaderParameter(name="If-Match", default=None, max_length=100),
         ) -> Response[read_schema]:  # type: ignore[valid-type]
             expected = parse_if_match(if_match)
             with unit_of_work(request) as (session, actor):
