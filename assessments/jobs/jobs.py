@@ -425,16 +425,6 @@ def _sync_flags(session: Session, wanted: dict[tuple[int, str], str]) -> tuple[i
     return added, len(gone)
 
 
-def flags_for(session: Session, tool_ids: list[int]) -> dict[int, list[ToolFlag]]:
-    """Current hygiene flags per tool, for search results and reports."""
-    out: dict[int, list[ToolFlag]] = {}
-    if not tool_ids:
-        return out
-    for f in session.execute(select(ToolFlag).where(ToolFlag.tool_id.in_(tool_ids))).scalars():  # type: ignore[attr-defined]
-        out.setdefault(f.tool_id, []).append(f)
-    return out
-
-
 # --- scheduled re-assessment ----------------------------------------------------------------
 
 
