@@ -142,10 +142,6 @@ def _can_create(actor: Actor) -> bool:
 # --- form parsing -------------------------------------------------------------------------------
 
 
-
-
-
-
 def _number(text: str, key: str, errors: dict[str, str], *, integer: bool = False) -> float | int | None:
     cleaned = text.replace("£", "").replace(",", "").replace("%", "").strip()
     if not cleaned:

@@ -27,8 +27,6 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 BLANK_CRITERIA_ROWS = 2
 
 
-
-
 def _number(text: str) -> float | None:
     try:
         return float(text.replace(",", "").replace("£", "")) if text else None

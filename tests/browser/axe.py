@@ -52,7 +52,5 @@ def assert_accessible(page: Page, options: dict[str, Any] | None = None) -> list
     """Fail on serious/critical axe violations; return the tolerated (lesser) ones."""
     violations = run_axe(page, options)
     bad = serious_violations(violations)
-    assert not bad, f"axe found {len(bad)} serious/critical issue(s) on {page.url}:\n" + (
-        format_violations(bad)
-    )
+    assert not bad, f"axe found {len(bad)} serious/critical issue(s) on {page.url}:\n" + (format_violations(bad))
     return violations

@@ -36,9 +36,7 @@ def playwright_instance() -> Iterator[Playwright]:
 
 @pytest.fixture(scope="session")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
-    browser = playwright_instance.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
 
@@ -101,6 +99,7 @@ def watch_page_problems(page: Page) -> list[str]:
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
     def on_failed(req: Any) -> None:
         # The browser aborts its own background favicon fetch when a navigation or htmx swap
         # starts first; that is not a fault of the page.
@@ -111,9 +110,7 @@ def watch_page_problems(page: Page) -> list[str]:
     page.on("requestfailed", on_failed)
     page.on(
         "response",
-        lambda resp: (
-            problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None
-        ),
+        lambda resp: problems.append(f"HTTP {resp.status}: {resp.url}") if resp.status >= 400 else None,
     )
     return problems
 

@@ -161,9 +161,7 @@ def render_pages() -> dict[str, str]:
     return {
         "/search": demo,
         "/404": env.get_template("errors/404.html").render(anon),
-        "/403": env.get_template("errors/403.html").render(
-            context("/assessments/9", user("supplier"))
-        ),
+        "/403": env.get_template("errors/403.html").render(context("/assessments/9", user("supplier"))),
         "/500": env.get_template("errors/500.html").render(anon | {"request_id": "req-42"}),
         "/410": env.get_template("errors/generic.html").render(
             anon | {"status_code": 410, "error_title": "This listing has been retired"}
@@ -253,9 +251,7 @@ def test_base_page_loads_govuk_styles_and_scripts(page: Page, site: Site) -> Non
 
     body_font = page.evaluate("getComputedStyle(document.querySelector('h1')).fontFamily")
     assert "GDS Transport" in body_font
-    header_bg = page.evaluate(
-        "getComputedStyle(document.querySelector('.govuk-header')).backgroundColor"
-    )
+    header_bg = page.evaluate("getComputedStyle(document.querySelector('.govuk-header')).backgroundColor")
     assert header_bg == GOVUK_BLACK
     # The webfont itself arrived (URL rewrite in vendor_assets.sh resolves relative to the CSS).
     assert page.evaluate("document.fonts.check('19px \"GDS Transport\"')")
@@ -307,9 +303,7 @@ def test_htmx_requests_carry_csrf_header(page: Page, site: Site) -> None:
 
 def test_error_summary_links_reach_their_fields(page: Page, site: Site) -> None:
     open_page(page, site.base_url + "/search")
-    hrefs = page.locator(".govuk-error-summary__list a").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))"
-    )
+    hrefs = page.locator(".govuk-error-summary__list a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert hrefs == ["#query", "#hosting", "#reviewed"]
     for href in hrefs:
         assert page.locator(href).count() == 1, f"{href} has no target"
@@ -428,16 +422,12 @@ def test_nav_active_overrides_path_and_unread_zero_hides_badge() -> None:
     assert html.count('aria-current="page"') == 1
     assert 'href="/reports" aria-current="page"' in html
     assert "app-count-badge" not in html
-    by_path = env.get_template("errors/404.html").render(
-        context("/assessments/3/runs", user("capability_lead"))
-    )
+    by_path = env.get_template("errors/404.html").render(context("/assessments/3/runs", user("capability_lead")))
     assert 'href="/assessments" aria-current="page"' in by_path
 
 
 def test_macros_escape_and_mark_errors() -> None:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined
-    )
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined)
     forms = env.get_template("_macros/forms.html").make_module({"csrf_token": "tok<>"})
     html = str(forms.input("org.name", "Name <b>", value='"x"', error="Enter a name"))
     assert 'id="org-name"' in html and 'name="org.name"' in html
