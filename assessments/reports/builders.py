@@ -540,7 +540,11 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
     spend_c, spend_a = float(rec.get("total_capital", 0.0)), float(rec.get("total_annual", 0.0))
     figures = [
         KeyFigure("Overall weighted coverage", _pct(result.overall_score), "All requirements, priority-weighted"),
-        KeyFigure("Requirements met", f"{full:,} / {partial:,} / {none:,}", "Met / partly met / not met"),
+        KeyFigure(
+            "Requirements fully met",
+            f"{full:,} of {full + partial + none:,}",
+            f"{partial:,} partly met, {none:,} not met",
+        ),
         KeyFigure("Must-have coverage", _pct(must.score if must else None), f"{_plural(must_open, 'must-have gap')}"),
         KeyFigure("Budget", _money(capital + annual), f"{_money(capital)} capital + {_money(annual)} a year"),
         KeyFigure(
