@@ -102,7 +102,7 @@ def test_capability_gap_report_in_every_format(db: Any) -> None:
             for fmt in service.FORMATS
         }
         score = f"{run.overall_score:.0f}%"
-        counts = f"{run.full_count:,} / {run.partial_count:,} / {run.none_count:,}"
+        counts = f"{run.full_count:,} of {run.full_count + run.partial_count + run.none_count:,}"
 
         pdf = made["pdf"]
         assert pdf.status == "done" and pdf.content_type == "application/pdf" and pdf.filename.endswith(".pdf")
