@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import threading
 from array import array
 from collections.abc import Iterable, Mapping, Sequence
@@ -263,12 +264,18 @@ def _code_prefixes(code: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+_SERIALS = itertools.count(1)
+
+
 class SearchIndex:
     """Incremental in-memory search index over `ToolDoc`s (see module docstring)."""
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]] | None = None, *, today: date):
         self.today = today
         self.synonyms = SynonymTable(synonyms)
+        # (serial, generation) names one state of one index for caches; ids of dead objects
+        # can be reused, serials never are.
+        self.serial = next(_SERIALS)
         self.generation = 0
         self._lock = threading.RLock()
         self._reset()

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import gc
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ from registry.tools.services import tool_docs
 
 CHECK_INTERVAL_S = 1.0
 RESULT_CACHE_SIZE = 1024
+BACKGROUND_REBUILD_FROM = 5_000  # indexed tools
 PER_PAGE_MAX = 100
 FULL_REBUILD_TYPES = {"capability_node", "registry", "tools", "suppliers", "skill"}
 
@@ -144,6 +146,8 @@ class SearchService:
         self._synonyms: dict[str, list[str]] | None = None
         self._results: LRUCache[tuple[Any, ...], SearchResult] = LRUCache(RESULT_CACHE_SIZE)
         self.warmed = False  # set by warm_up once the indexes are built
+        self.frozen = False  # warm_up froze the heap (server processes)
+        self._rebuilding = False
 
     def synonyms(self) -> dict[str, list[str]]:
         if self._synonyms is None:
@@ -171,18 +175,20 @@ class SearchService:
         generation = current_generation(session)
         if self.index is not None and generation == self.generation:
             if self.index.today != today():
-                self._rebuild(session, generation)  # accreditation currency depends on the date
+                self._full_rebuild(session, generation)  # accreditation currency depends on the date
             return
         if self.index is None:
             self._rebuild(session, generation)
             return
+        if self._rebuilding:
+            return  # the new index will include these changes
         events = list(
             session.execute(
                 select(AuditEvent.entity_type, AuditEvent.entity_id).where(AuditEvent.id > self.audit_cursor)
             )
         )
         if any(t in FULL_REBUILD_TYPES for t, _ in events):
-            self._rebuild(session, generation)
+            self._full_rebuild(session, generation)
             return
         tool_ids = {int(i) for t, i in events if t == "tool" and i.isdecimal()}
         supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdecimal()]
@@ -213,12 +219,40 @@ class SearchService:
         self.generation = generation
         self.audit_cursor = cursor
 
+    def _full_rebuild(self, session: Session, generation: int) -> None:
+        """A small catalogue is rebuilt at once (milliseconds). A large one is rebuilt in a
+        background thread while the current index keeps answering: at 100,000 tools a rebuild
+        takes about ten seconds, and searches run on the event loop."""
+        if self.index is None or len(self.index) < BACKGROUND_REBUILD_FROM:
+            self._rebuild(session, generation)
+            return
+        if not self._rebuilding:
+            self._rebuilding = True
+            threading.Thread(target=self._rebuild_in_background, name="search-rebuild", daemon=True).start()
+
+    def _rebuild_in_background(self) -> None:
+        try:
+            with Session(self.engine) as own:
+                generation = current_generation(own)
+                cursor = self._max_audit(own)
+                docs = tool_docs(own)
+            index = SearchIndex.build(docs, self.synonyms(), today=today())
+            with self._lock:
+                self.index, self.generation, self.audit_cursor = index, generation, cursor
+                self.checked_at = float("-inf")  # look for changes made during the rebuild
+            if self.frozen:
+                gc.freeze()  # as at warm-up: keep the new index out of the collector's walks
+        except Exception:  # noqa: BLE001 - keep serving the old index; the next check tries again
+            logging.getLogger(__name__).exception("search index rebuild failed")
+        finally:
+            self._rebuilding = False
+
     def search(self, params: SearchParams, session: Session | None = None, salt: str = "") -> SearchResult:
         """Results are cached per index generation: the same search (popular queries, facet
         counts, paging back and forth) costs a dict lookup until the listings change."""
         index = self.current(session)
         key = (
-            id(index),
+            index.serial,
             index.generation,
             index.today,
             params.q,
@@ -246,7 +280,7 @@ class SearchService:
         from registry.search.matching import CandidateIndex
 
         index = self.current(session)
-        key = (id(index), index.generation, index.today)
+        key = (index.serial, index.generation, index.today)
         with self._lock:
             if getattr(self, "_candidates_key", None) != key:
                 docs = [d for d in (index.get(i) for i in index.tool_ids()) if d is not None]
@@ -257,7 +291,7 @@ class SearchService:
     def taxonomy_tree(self, session: Session | None = None) -> list[dict[str, Any]]:
         """The capability tree for facet labels, re-read only when the listings change."""
         index = self.current(session)
-        key = (id(index), index.generation)
+        key = (index.serial, index.generation)
         with self._lock:
             if getattr(self, "_tree_key", None) != key:
                 if session is None:
@@ -297,9 +331,9 @@ def warm_up(engine: Engine) -> None:
     service = service_for(engine)
     service.current()
     service.candidate_index().prepare()
-    service.warmed = True
     gc.collect()
     gc.freeze()
+    service.frozen = service.warmed = True
     with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 

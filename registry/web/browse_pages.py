@@ -167,7 +167,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
             return request.app.template_engine.get_template("search/_region.html").render(**region)
 
         # Everything the region shows follows from these (the template reads nothing else).
-        key = (id(index), index.generation, index.today, query_string, tuple(chosen), htmx)
+        key = (index.serial, index.generation, index.today, query_string, tuple(chosen), htmx)
         region_html = request.app.state.search_regions.get_or_make(key, render_region)
         if htmx:
             return Response(region_html, media_type=MediaType.HTML, headers=VARY)

@@ -4,12 +4,16 @@ listings, within the freshness interval (forced to 0 here) for everyone else."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
+from registry.search.engine import SearchIndex
+from registry.search.service import service_for
 from registry.tools import read_cache
 from tests.integration.test_browse_pages import csrf_of, result_names, sign_in, tool_id
 
@@ -99,3 +103,36 @@ def test_search_region_shows_a_renamed_tool_after_the_check(
     monkeypatch.setattr("registry.search.service.CHECK_INTERVAL_S", 0.0)
     names = result_names(client.get("/search", params={"q": "kestrel"}).text)
     assert "Kestrel Linkage" in names and "Kestrel Link" not in names
+
+
+def test_a_large_index_rebuilds_in_the_background_and_keeps_answering(
+    client: Any, auth: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service = service_for(db.engine)
+    monkeypatch.setattr("registry.search.service.CHECK_INTERVAL_S", 0.0)
+    monkeypatch.setattr("registry.search.service.BACKGROUND_REBUILD_FROM", 0)  # treat the demo as large
+    assert client.get("/api/v1/search", params={"q": "zanzibar"}).json()["total"] == 0
+    old = service.index
+    built_on: list[str] = []
+    real_build = SearchIndex.build.__func__  # type: ignore[attr-defined]
+
+    def recording_build(cls: Any, *args: Any, **kwargs: Any) -> Any:
+        built_on.append(threading.current_thread().name)
+        return real_build(cls, *args, **kwargs)
+
+    monkeypatch.setattr(SearchIndex, "build", classmethod(recording_build))
+    h = auth("moderator")
+    nodes = client.get("/api/v1/taxonomy", params={"per_page": 200}, headers=h).json()["items"]
+    net = next(n for n in nodes if n["code"] == "INT.NET")
+    renamed = client.patch(
+        f"/api/v1/taxonomy/{net['id']}", json={"name": "Zanzibar link charting", "version": net["version"]}, headers=h
+    )
+    assert renamed.status_code == 200, renamed.text
+    # A taxonomy change needs a full rebuild: it starts in the background, the old index answers.
+    assert client.get("/api/v1/search", params={"q": "network"}).status_code == 200
+    deadline = time.monotonic() + 30
+    while (service.index is old or service._rebuilding) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert service.index is not old and not service._rebuilding
+    assert built_on == ["search-rebuild"]  # not on the request's thread
+    assert client.get("/api/v1/search", params={"q": "zanzibar"}).json()["total"] > 0
