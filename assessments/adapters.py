@@ -170,3 +170,15 @@ def convert(data: Any, today: date, *, published_only: bool = True) -> Converted
     reqs = [requirement_spec(d, i, tax) for i, d in enumerate(data.requirements, start=1)]
     names = {s.get("code", ""): s.get("name", s.get("code", "")) for s in data.skills}
     return Converted(tax, tools, reqs, names)
+
+
+def requirement_snapshot(r: RequirementSpec) -> dict[str, Any]:
+    """What a run's inputs snapshot (and the reports built from it) keep of a requirement."""
+    return {
+        "code": r.code,
+        "title": r.title,
+        "priority": r.priority.value,
+        "weight": r.weight,
+        "capability": r.capability_path,
+        "workstreams": list(r.workstreams),
+    }

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
+from assessments.adapters import requirement_snapshot
 from assessments.engine import AssessmentInput, AssessmentResult, InventoryItem, SkillHolding, assess, diff
 from assessments.models import Assessment, AssessmentRun
 from assessments.optimiser import recommend
@@ -191,17 +192,7 @@ def _inputs_snapshot(inp: AssessmentInput, assessment: Assessment) -> dict[str, 
             "min_sme_share": assessment.min_sme_share,
             "min_classification": assessment.min_classification,
         },
-        "requirements": [
-            {
-                "code": r.code,
-                "title": r.title,
-                "priority": r.priority.value,
-                "weight": r.weight,
-                "capability": r.capability_path,
-                "workstreams": list(r.workstreams),
-            }
-            for r in inp.requirements
-        ],
+        "requirements": [requirement_snapshot(r) for r in inp.requirements],
         "inventory": [
             {
                 "tool_id": i.tool.id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from assessments.adapters import convert
+from assessments.adapters import convert, requirement_snapshot
 from assessments.engine import AssessmentInput, InventoryItem, SkillHolding, assess
 from assessments.optimiser import recommend
 from assessments.reports.builders import GapReportData, ReportMeta, RunPoint, build_gap_report
@@ -50,17 +50,7 @@ def synthetic_gap_report(
     )
     inputs = {
         "scope": {"budget_capital": budget, "budget_annual": budget},
-        "requirements": [
-            {
-                "code": r.code,
-                "title": r.title,
-                "priority": r.priority.value,
-                "weight": r.weight,
-                "capability": r.capability_path,
-                "workstreams": list(r.workstreams),
-            }
-            for r in data.requirements
-        ],
+        "requirements": [requirement_snapshot(r) for r in data.requirements],
     }
     gap = GapReportData(
         assessment_name="Synthetic force-wide review",
