@@ -148,6 +148,24 @@ class SearchService:
         self.warmed = False  # set by warm_up once the indexes are built
         self.frozen = False  # warm_up froze the heap (server processes)
         self._rebuilding = False
+        # Values derived from one state of the index (candidate index, capability tree), each
+        # with its own lock: a search must never wait behind the gap engine's index build.
+        self._derived: dict[str, tuple[Any, Any]] = {}
+        self._derive_locks: dict[str, threading.Lock] = {}
+
+    def _with_session(self, session: Session | None, fn: Any) -> Any:
+        if session is not None:
+            return fn(session)
+        with Session(self.engine) as own:
+            return fn(own)
+
+    def _derived_value(self, name: str, key: Any, build: Any) -> Any:
+        """``build()``, kept until ``key`` (a state of the index) changes."""
+        with self._derive_locks.setdefault(name, threading.Lock()):
+            hit = self._derived.get(name)
+            if hit is None or hit[0] != key:
+                hit = self._derived[name] = (key, build())
+            return hit[1]
 
     def synonyms(self) -> dict[str, list[str]]:
         if self._synonyms is None:
@@ -162,11 +180,7 @@ class SearchService:
         with self._lock:
             if self.index is not None and time.monotonic() - self.checked_at < CHECK_INTERVAL_S:
                 return self.index
-            if session is None:
-                with Session(self.engine) as own:
-                    self._refresh(own)
-            else:
-                self._refresh(session)
+            self._with_session(session, self._refresh)
             self.checked_at = time.monotonic()
             assert self.index is not None
             return self.index
@@ -280,27 +294,18 @@ class SearchService:
         from registry.search.matching import CandidateIndex
 
         index = self.current(session)
-        key = (index.serial, index.generation, index.today)
-        with self._lock:
-            if getattr(self, "_candidates_key", None) != key:
-                docs = [d for d in (index.get(i) for i in index.tool_ids()) if d is not None]
-                self._candidates = CandidateIndex(docs)
-                self._candidates_key = key
-            return self._candidates
+        return self._derived_value(
+            "candidates",
+            (index.serial, index.generation, index.today),
+            lambda: CandidateIndex([d for d in (index.get(i) for i in index.tool_ids()) if d is not None]),
+        )
 
     def taxonomy_tree(self, session: Session | None = None) -> list[dict[str, Any]]:
         """The capability tree for facet labels, re-read only when the listings change."""
         index = self.current(session)
-        key = (index.serial, index.generation)
-        with self._lock:
-            if getattr(self, "_tree_key", None) != key:
-                if session is None:
-                    with Session(self.engine) as own:
-                        self._tree = tree(own)
-                else:
-                    self._tree = tree(session)
-                self._tree_key = key
-            return self._tree
+        return self._derived_value(  # type: ignore[no-any-return]
+            "tree", (index.serial, index.generation), lambda: self._with_session(session, tree)
+        )
 
     def docs(self, ids: Sequence[int]) -> list[ToolDoc]:
         index = self.current()
