@@ -24,7 +24,7 @@ from registry.changelog import services as changelog
 from registry.db_types import today, utcnow
 from registry.enums import Classification, Role
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
-from registry.orgs.models import InventoryItem as InventoryRow
+from registry.inventory.models import InventoryItem as InventoryRow
 from registry.requirements.services import requirement_specs
 from registry.resources import FilterSpec, ResourceSpec
 from registry.skills.models import Skill

@@ -22,8 +22,16 @@ app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
 
 
+@app.callback()
+def _wire() -> None:
+    """Every command runs with the service's jobs and audit listeners registered."""
+    from registry.app import wire
+
+    wire()
+
+
 def _mount_jobs() -> None:
-    from assessments.jobs.cli import jobs_app
+    from registry.jobs.cli import jobs_app
 
     app.add_typer(jobs_app, name="jobs", help="Scheduled jobs: list, run, history, send mail.")
 
@@ -120,7 +128,7 @@ def export(
     """Export suppliers or tools (everything, as an admin) to JSON or CSV."""
     from registry.actor import SYSTEM
     from registry.db import session_scope
-    from registry.transfer import dumps, export_rows
+    from registry.transfer.services import dumps, export_rows
 
     if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
         typer.echo("kind must be suppliers|tools and format json|csv", err=True)
@@ -141,7 +149,7 @@ def import_(
     from registry.actor import SYSTEM
     from registry.db import session_scope
     from registry.errors import DomainError
-    from registry.transfer import ImportFailed, import_rows, parse
+    from registry.transfer.services import ImportFailed, import_rows, parse
 
     fmt = fmt or path.suffix.lstrip(".").lower()
     if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
@@ -226,9 +234,9 @@ def scheduler(
     force: Annotated[bool, typer.Option(help="With --run-once: run even if this period already ran")] = False,
 ) -> None:
     """Run the job scheduler (one leader per database) or, with --run-once, every job once."""
-    from importlib import import_module
+    from registry.jobs.cli import scheduler_command
 
-    import_module("assessments.jobs.cli").scheduler_command(run_once=run_once, poll_interval=poll_interval, force=force)
+    scheduler_command(run_once=run_once, poll_interval=poll_interval, force=force)
 
 
 if __name__ == "__main__":

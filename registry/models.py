@@ -1,55 +1,42 @@
-"""Import every table model so SQLModel.metadata is complete (Alembic and tests use this)."""
+"""The models registry: imports every table module by name, so SQLModel.metadata is complete for
+Alembic, backup/restore and the tests.
 
-from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
-from registry.changelog.models import AuditEvent, RegistryState
-from registry.orgs.models import InventoryItem
-from registry.requirements.models import Requirement, RequirementSkill
-from registry.shortlists.models import Shortlist, ShortlistItem  # noqa: F401
-from registry.skills.models import Skill, SkillHolding
-from registry.suppliers.models import Supplier
-from registry.taxonomy.models import CapabilityNode, Workstream
-from registry.tools.models import Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
+Like the app factory it is a composition root, one of the three registry modules allowed to
+name assessments modules (see docs/architecture.md and the import contracts in pyproject.toml).
+"""
 
-__all__ = [
-    "Accreditation",
-    "ApiToken",
-    "AuditEvent",
-    "CapabilityClaim",
-    "CapabilityNode",
-    "InventoryItem",
-    "LoginAttempt",
-    "Organisation",
-    "RegistryState",
-    "Requirement",
-    "RequirementSkill",
-    "Skill",
-    "SkillHolding",
-    "Supplier",
-    "Tool",
-    "ToolSkill",
-    "ToolTraining",
-    "User",
-    "Workstream",
-]
+import assessments.evaluations.models
+import assessments.models
+import assessments.reports.models
+import registry.accounts.models
+import registry.changelog.models
+import registry.inventory.models
+import registry.jobs.models
+import registry.notifications.models
+import registry.procurement.models
+import registry.requirements.models
+import registry.shortlists.models
+import registry.skills.models
+import registry.suppliers.models
+import registry.taxonomy.models
+import registry.tools.models
+import registry.versions.models
 
-
-def _load_other_packages() -> None:
-    """Tables owned by packages that may import registry (assessments etc.)."""
-    import importlib
-
-    for name in (
-        "assessments.models",
-        "assessments.jobs.models",
-        "registry.versions.models",
-        "registry.procurement.models",
-        "assessments.reports.models",
-        "assessments.evaluations.models",
-    ):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a package still being built in another branch of work
-            if exc.name != name:
-                raise
-
-
-_load_other_packages()
+TABLE_MODULES = (
+    registry.accounts.models,
+    registry.changelog.models,
+    registry.suppliers.models,
+    registry.tools.models,
+    registry.taxonomy.models,
+    registry.requirements.models,
+    registry.skills.models,
+    registry.inventory.models,
+    registry.shortlists.models,
+    registry.versions.models,
+    registry.procurement.models,
+    registry.jobs.models,
+    registry.notifications.models,
+    assessments.models,
+    assessments.evaluations.models,
+    assessments.reports.models,
+)

@@ -18,7 +18,7 @@ from registry.changelog import services as changelog
 from registry.db import session_scope
 from registry.db_types import today, utcnow
 from registry.enums import WORKSTREAMS
-from registry.orgs.models import InventoryItem
+from registry.inventory.models import InventoryItem
 from registry.requirements.models import Requirement, RequirementSkill
 from registry.settings import ROOT
 from registry.skills.models import Skill, SkillHolding

@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from registry.app import wire
 from registry.db import make_engine, upgrade
 from registry.seed import load_demo
 from registry.settings import Settings, normalise_database_url
+
+wire()  # tests are an entry point like the app and the CLI: jobs and audit listeners registered
 
 RUN_ID = uuid.uuid4().hex[:8]
 DEMO_PASSWORD = "demo-password-2026"

@@ -15,7 +15,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from assessments.evaluations import services
-from assessments.reports.builders import KIND_LABELS, sensitivity_sentences
+from assessments.reports.common import KIND_LABELS
+from assessments.reports.procurement_report import sensitivity_sentences
 from registry.actor import Actor
 from registry.errors import Conflict, InvalidInput
 from registry.shortlists import services as shortlists

@@ -18,9 +18,16 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from assessments.evaluation import Criterion, EvaluationError, EvaluationResult, Score, evaluate, validate_criteria
 from assessments.evaluations.models import Evaluation, EvaluationCriterion, EvaluationScore, EvaluationTool
-from assessments.reports.builders import ToolFacts
+from assessments.evaluations.scoring import (
+    Criterion,
+    EvaluationError,
+    EvaluationResult,
+    Score,
+    evaluate,
+    validate_criteria,
+)
+from assessments.reports.procurement_report import ToolFacts
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import today, utcnow

@@ -4,7 +4,7 @@ Renderers are imported from their modules (``render_pdf`` pulls in WeasyPrint, w
 to import, so it is not loaded here).
 """
 
-from assessments.reports.model import (
+from assessments.reports.document import (
     REPORT_JSON_SCHEMA,
     BarData,
     Chart,

@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from assessments.reports.model import BarData, Chart, HeatmapData, LineData
+from assessments.reports.document import BarData, Chart, HeatmapData, LineData
 
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 FONT_SIZE = 12

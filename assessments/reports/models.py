@@ -45,3 +45,21 @@ class StoredReport(SQLModel, table=True):
     finished_at: datetime | None = None
     period_key: str | None = Field(default=None, max_length=40)
     subscription_id: str | None = Field(default=None, max_length=32)
+
+
+class ReportSubscription(SQLModel, table=True):
+    """A report an organisation wants generated into its library every week or month."""
+
+    __tablename__ = "report_subscription"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    created_by: int | None = None
+    kind: str = Field(max_length=40)  # a reports kind, e.g. "capability_gap"
+    format: str = Field(default="pdf", max_length=10)  # html | pdf | xlsx | csv | json
+    schedule: str = Field(default="monthly", max_length=10)  # weekly | monthly
+    source_id: str | None = Field(default=None, max_length=32)  # assessment id
+    marking: str = Field(default="OFFICIAL", max_length=30)
+    active: bool = Field(default=True)
+    last_period_key: str | None = Field(default=None, max_length=40)  # last period generated
+    created_at: datetime = Field(default_factory=utcnow)
+    version: int = Field(default=1)

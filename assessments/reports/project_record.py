@@ -12,14 +12,14 @@ from typing import Any
 from litestar import Request, Response
 from sqlalchemy.orm import Session
 
-from assessments.reports.model import Column as RCol
-from assessments.reports.model import KeyFigure, Report, Section, Table
+from assessments.reports.document import Column as RCol
+from assessments.reports.document import KeyFigure, Report, Section, Table
 from assessments.reports.render_html import render_html_document
 from assessments.reports.render_pdf import render_pdf
 from registry.db_types import utcnow
 from registry.procurement import services
+from registry.procurement.api import EXPORT_PREFIXES, download, export_handler
 from registry.procurement.exports import reason_label
-from registry.procurement.routes import EXPORT_PREFIXES, download, export_handler
 from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
 from registry.web.deps import unit_of_work
 

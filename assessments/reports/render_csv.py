@@ -8,7 +8,7 @@ import zipfile
 from datetime import UTC
 
 from assessments.reports.cells import json_value, safe_cell
-from assessments.reports.model import Report, Table
+from assessments.reports.document import Report, Table
 from assessments.reports.render_html import KIND_LABELS
 
 BOM = "\ufeff"

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
-from assessments.reports.model import Chart, Report, Section, Table, column_widths
+from assessments.reports.document import Chart, Report, Section, Table, column_widths
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from assessments.reports.model import Report
+from assessments.reports.document import Report
 
 
 def render_json(report: Report) -> bytes:

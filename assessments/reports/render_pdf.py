@@ -17,7 +17,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from assessments.reports.model import Report
+from assessments.reports.document import Report
 from assessments.reports.render_html import TEMPLATE_DIR, render_html_document
 
 PRINT_CSS = Path(__file__).resolve().parents[2] / "static" / "print.css"

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from assessments.reports.cells import safe_cell
-from assessments.reports.model import Report, Section, Table, column_widths
+from assessments.reports.document import Report, Section, Table, column_widths
 from assessments.reports.render_html import KIND_LABELS
 
 NUMBER_FORMATS = {

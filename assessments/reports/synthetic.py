@@ -13,8 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from assessments.adapters import convert, requirement_snapshot
 from assessments.engine import AssessmentInput, InventoryItem, SkillHolding, assess
 from assessments.optimiser import recommend
-from assessments.reports.builders import GapReportData, ReportMeta, RunPoint, build_gap_report
-from assessments.reports.model import Report
+from assessments.reports.common import ReportMeta
+from assessments.reports.document import Report
+from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from registry import synthetic
 
 TODAY = date(2026, 11, 25)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -36,6 +37,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+AuditListener = Callable[[Session, AuditEvent], None]
+_LISTENERS: list[AuditListener] = []
+
+
+def listen(listener: AuditListener) -> None:
+    """Hear of every audit event inside its transaction (registered at the composition root)."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -60,9 +71,8 @@ def record(
         after=after,
     )
     session.add(event)
-    from registry.versions.services import on_audit_event  # late import: versions reads tools
-
-    on_audit_event(session, event)  # immutable listing versions for published tools / active suppliers
+    for listener in _LISTENERS:  # e.g. immutable listing versions (registered by registry.app.wire)
+        listener(session, event)
     return event
 
 

@@ -12,13 +12,9 @@ from sqlalchemy.orm import Session
 
 from registry.db_types import utcnow
 from registry.exports import Column, to_csv, to_xlsx
+from registry.procurement.decisions import REASONS
 from registry.procurement.ocds import OcdsAward, OcdsItem, OcdsParty, OcdsProject, release_package
-from registry.procurement.services import (
-    REASONS,
-    ProjectView,
-    ResultView,
-    award_version,
-)
+from registry.procurement.services import ProjectView, ResultView, award_version
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.enums import WORKSTREAMS, Classification
 from registry.errors import Conflict, InvalidInput
-from registry.procurement import services
+from registry.procurement import decisions, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
 from registry.search.service import service_for
 from registry.web.context import flash, page_context
@@ -49,9 +49,9 @@ def review_limit(request: Request[Any, Any, Any]) -> int:
     """How many results a search may freeze (settings extra `procurement_review_limit`)."""
     raw = request.app.state.settings.extra.get("procurement_review_limit")
     try:
-        return max(1, int(raw)) if raw else services.DEFAULT_REVIEW_LIMIT
+        return max(1, int(raw)) if raw else searching.DEFAULT_REVIEW_LIMIT
     except ValueError:
-        return services.DEFAULT_REVIEW_LIMIT
+        return searching.DEFAULT_REVIEW_LIMIT
 
 
 def _errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
@@ -167,7 +167,7 @@ def _project_page(
         nav_active="projects",
         view=view,
         p=view.project,
-        reasons=services.REASONS,
+        reasons=decisions.REASONS,
         status_labels=services.STATUS_LABELS,
         outcome_kinds=services.OUTCOME_KINDS,
         errors=errors or {},
@@ -207,7 +207,7 @@ def decision_post(
     errors: dict[str, str] = {}
     with unit_of_work(request) as (session, actor):
         try:
-            services.decide(session, actor, project_id, result_id, DecisionIn.model_validate(raw))
+            decisions.decide(session, actor, project_id, result_id, DecisionIn.model_validate(raw))
         except ValidationError as exc:
             errors = _errors(exc, prefix)
         except InvalidInput as exc:
@@ -246,7 +246,7 @@ def _search_page(
 ) -> Template:
     project = services.get_project(session, actor, project_id)
     engine = engine_of(request)
-    _params, result = services.run_search(session, engine, project, data, page=page, per_page=PER_PAGE)
+    _params, result = searching.run_search(session, engine, project, data, page=page, per_page=PER_PAGE)
     docs = {d.id: d for d in service_for(engine).docs([h.tool_id for h in result.hits])}
     facets = result.facets
     limit = review_limit(request)
@@ -286,7 +286,7 @@ def _search_page(
 @get("/projects/{project_id:str}/search", sync_to_thread=True, include_in_schema=False)
 def project_search(request: Request[Any, Any, Any], project_id: str, page: int = 1) -> Template:
     try:
-        data = services.search_in_from(request.query_params)
+        data = searching.search_in_from(request.query_params)
     except ValidationError:
         data = SearchIn()
     with unit_of_work(request) as (session, actor):
@@ -300,9 +300,9 @@ def project_search(request: Request[Any, Any, Any], project_id: str, page: int =
 
 @post("/projects/{project_id:str}/searches", sync_to_thread=True, include_in_schema=False)
 def project_save_search(request: Request[Any, Any, Any], project_id: str, data: dict[str, Any] = FORM) -> Redirect:
-    search = services.search_in_from(data)
+    search = searching.search_in_from(data)
     with unit_of_work(request) as (session, actor):
-        saved = services.save_search(session, actor, engine_of(request), project_id, search)
+        saved = searching.save_search(session, actor, engine_of(request), project_id, search)
         flash(request, f"Saved this search to the project ({saved.result_count} results).")
     return Redirect(path=_search_link(project_id, search.q, search.filters))
 
@@ -311,10 +311,10 @@ def project_save_search(request: Request[Any, Any, Any], project_id: str, data: 
 def project_end_search(
     request: Request[Any, Any, Any], project_id: str, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
-    search = services.search_in_from(data)
+    search = searching.search_in_from(data)
     with unit_of_work(request) as (session, actor):
         try:
-            frozen = services.end_search(
+            frozen = searching.end_search(
                 session, actor, engine_of(request), project_id, search, limit=review_limit(request)
             )
         except (InvalidInput, Conflict) as exc:
@@ -389,7 +389,7 @@ def outcome_post(request: Request[Any, Any, Any], project_id: str, data: dict[st
     if payload is not None:
         with unit_of_work(request) as (session, actor):
             try:
-                services.record_outcome(session, actor, project_id, payload)
+                decisions.record_outcome(session, actor, project_id, payload)
             except InvalidInput as exc:
                 errors = exc.fields or {"kind": exc.detail}
             else:
@@ -430,10 +430,8 @@ async def project_outcome(request: Request[Any, Any, Any], project_id: str) -> T
 @get("/supplier/feedback", sync_to_thread=True, include_in_schema=False)
 def supplier_feedback_page(request: Request[Any, Any, Any]) -> Template:
     with unit_of_work(request) as (session, actor):
-        feedback = services.supplier_feedback(session, actor)
-        ctx = page_context(
-            request, page_title="Feedback from buyers' searches", nav_active="supplier", feedback=feedback
-        )
+        rows = feedback.supplier_feedback(session, actor)
+        ctx = page_context(request, page_title="Feedback from buyers' searches", nav_active="supplier", feedback=rows)
     return Template("procurement/feedback.html", context=ctx)
 
 

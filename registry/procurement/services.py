@@ -1,10 +1,10 @@
 """Procurement projects: the record of one buying exercise, from need to outcome.
 
-Flow: create (need, budget, linked IM requirements) -> search and save searches -> end the
-search, which freezes the current results pinned to listing versions -> a keep/exclude decision
-with a reason for every frozen result (exclusion reasons are suggested from requirement
-matching; the buyer confirms) -> outcome (awarded, cancelled, none suitable), which locks the
-project. Every write is audited under entity type "procurement_project" (the project log).
+Flow: create (need, budget, linked IM requirements) -> search and save searches
+(`searching`) -> end the search, which freezes the current results pinned to listing versions ->
+a keep/exclude decision with a reason for every frozen result, then the outcome (`decisions`),
+which locks the project. Suppliers see anonymised reasons (`feedback`). Every write is audited
+under entity type "procurement_project" (the project log).
 
 Access: procurement officers and capability leads of the owning organisation only; anyone else
 gets the same 404 as for a project that does not exist, so ids reveal nothing.
@@ -13,20 +13,19 @@ gets the same 404 as for a project that does not exist, so ids reveal nothing.
 from __future__ import annotations
 
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
-from registry.db_types import today, utcnow
 from registry.enums import Role, SizeBand
 from registry.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from registry.procurement.models import (
@@ -37,61 +36,16 @@ from registry.procurement.models import (
     ProjectRequirement,
     SavedSearch,
 )
-from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
+from registry.procurement.schemas import ProjectCreate
 from registry.requirements.models import Requirement
-from registry.requirements.services import requirement_specs
-from registry.search import matching
-from registry.search.documents import RequirementSpec, ToolDoc
-from registry.search.engine import SearchResult
-from registry.search.service import SearchParams, parse_params, service_for
 from registry.suppliers.models import Supplier
 from registry.versions.models import ListingVersion
-from registry.versions.services import current_tool_versions, get_version
+from registry.versions.services import get_version
 
 ENTITY = "procurement_project"
 PROJECT_ROLES = (Role.PROCUREMENT_OFFICER, Role.CAPABILITY_LEAD)
-DEFAULT_REVIEW_LIMIT = 30
-SEARCH_KEYS = (
-    "workstream",
-    "capability",
-    "four_p",
-    "five_d",
-    "classification",
-    "trl_min",
-    "deployment",
-    "hosting",
-    "sme",
-    "verified",
-    "accredited",
-    "max_price",
-    "sort",
-)
-SINGLE_KEYS = frozenset({"trl_min", "sme", "verified", "accredited", "max_price", "sort"})
 OUTCOME_KINDS = {"awarded": "Awarded", "cancelled": "Cancelled", "none_suitable": "None suitable"}
 STATUS_LABELS = {"open": "Open", **OUTCOME_KINDS}
-
-# Reasons a buyer can give for excluding a tool (stable codes; reports and feedback key on them).
-REASONS: dict[str, str] = {
-    "does_not_meet_requirement": "Does not meet a linked requirement",
-    "over_budget": "Over budget",
-    "classification_too_low": "Cannot hold the classification needed",
-    "hosting_not_allowed": "Hosting location not allowed",
-    "deployment_not_allowed": "Deployment model not allowed",
-    "trl_too_low": "Technology readiness level too low",
-    "data_standard_missing": "A required data standard is missing",
-    "accreditation_expired": "A mandatory accreditation has expired",
-    "other": "Other reason (explain in the text)",
-}
-# Requirement-matching failure codes -> the exclusion reason they suggest.
-MATCH_REASONS = {
-    matching.NO_CAPABILITY: "does_not_meet_requirement",
-    matching.CLASSIFICATION_TOO_LOW: "classification_too_low",
-    matching.HOSTING_NOT_ALLOWED: "hosting_not_allowed",
-    matching.DEPLOYMENT_NOT_ALLOWED: "deployment_not_allowed",
-    matching.TRL_BELOW_MINIMUM: "trl_too_low",
-    matching.DATA_STANDARD_MISSING: "data_standard_missing",
-    matching.MANDATORY_ACCREDITATION_EXPIRED: "accreditation_expired",
-}
 
 
 class ProjectLocked(DomainError):
@@ -181,7 +135,7 @@ def get_project(session: Session, actor: Actor, project_id: str) -> ProcurementP
     return project
 
 
-def _writable(session: Session, actor: Actor, project_id: str) -> ProcurementProject:
+def writable_project(session: Session, actor: Actor, project_id: str) -> ProcurementProject:
     project = get_project(session, actor, project_id)
     if project.locked:
         raise ProjectLocked(
@@ -191,7 +145,7 @@ def _writable(session: Session, actor: Actor, project_id: str) -> ProcurementPro
     return project
 
 
-def _bump(session: Session, project: ProcurementProject) -> None:
+def bump_version(session: Session, project: ProcurementProject) -> None:
     """Guarded version bump: two people changing one project at once cannot both win."""
     expected = project.version
     result = session.execute(
@@ -204,7 +158,7 @@ def _bump(session: Session, project: ProcurementProject) -> None:
     project.version = expected + 1
 
 
-def _audit(
+def audit(
     session: Session,
     actor: Actor,
     project: ProcurementProject,
@@ -285,7 +239,7 @@ def create_project(session: Session, actor: Actor, data: ProjectCreate) -> Procu
     for rid in wanted:
         session.add(ProjectRequirement(project_id=project.id, requirement_id=rid))
     session.flush()
-    _audit(
+    audit(
         session,
         actor,
         project,
@@ -368,395 +322,6 @@ def _result_views(session: Session, results: Sequence[FrozenResult]) -> list[Res
             )
         )  # type: ignore[arg-type]
     return out
-
-
-# --- searching --------------------------------------------------------------------------------
-
-
-def search_mapping(data: SearchIn) -> dict[str, Any]:
-    """SearchIn -> the query-string mapping `parse_params` reads (unknown filters refused)."""
-    unknown = sorted(set(data.filters) - set(SEARCH_KEYS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown search filter '{unknown[0]}'. Allowed: {', '.join(SEARCH_KEYS)}.",
-            fields={"filters": f"unknown filter {unknown[0]}"},
-        )
-    # parse_params reads repeatable filters as lists and the others as one value.
-    return {"q": data.q, **{k: (v[-1] if k in SINGLE_KEYS else list(v)) for k, v in data.filters.items() if v}}
-
-
-def search_in_from(params: Mapping[str, Any]) -> SearchIn:
-    """Query-string or form values -> SearchIn (values kept as lists, empty ones dropped)."""
-    getall = getattr(params, "getall", None)
-    filters: dict[str, list[str]] = {}
-    for key in SEARCH_KEYS:
-        raw = getall(key, []) if getall else params.get(key, [])
-        values = [str(v) for v in ([raw] if isinstance(raw, str) else raw) if str(v).strip()]
-        if key == "sort" and values == ["relevance"]:
-            continue  # the default order is not a filter
-        if values:
-            filters[key] = values
-    q = params.get("q") or ""
-    if isinstance(q, list):
-        q = q[-1] if q else ""
-    return SearchIn(q=str(q)[:200], filters=filters)
-
-
-def run_search(
-    session: Session, engine: Engine, project: ProcurementProject, data: SearchIn, *, page: int = 1, per_page: int = 20
-) -> tuple[SearchParams, SearchResult]:
-    """The registry search with this project's stable tie shuffle (salt = project id)."""
-    params = replace(parse_params(search_mapping(data)), page=page, per_page=per_page)
-    return params, service_for(engine).search(params, session, salt=project.id)
-
-
-def search_project(
-    session: Session,
-    actor: Actor,
-    engine: Engine,
-    project_id: str,
-    data: SearchIn,
-    *,
-    page: int = 1,
-    per_page: int = 20,
-) -> tuple[ProcurementProject, SearchResult]:
-    project = get_project(session, actor, project_id)
-    return project, run_search(session, engine, project, data, page=page, per_page=per_page)[1]
-
-
-def save_search(session: Session, actor: Actor, engine: Engine, project_id: str, data: SearchIn) -> SavedSearch:
-    project = _writable(session, actor, project_id)
-    _params, result = run_search(session, engine, project, data, per_page=1)
-    saved = SavedSearch(
-        project_id=project.id,
-        query=data.q,
-        filters={k: list(v) for k, v in data.filters.items() if v},
-        created_by=actor.user_id,
-        result_count=result.total,
-    )
-    session.add(saved)
-    _bump(session, project)
-    session.flush()
-    _audit(
-        session,
-        actor,
-        project,
-        "save_search",
-        f"Saved search “{data.q or '(all tools)'}” ({result.total} results)",
-        after={"saved_search_id": saved.id, "q": data.q, "filters": saved.filters, "results": result.total},
-    )
-    return saved
-
-
-def end_search(
-    session: Session,
-    actor: Actor,
-    engine: Engine,
-    project_id: str,
-    data: SearchIn,
-    *,
-    limit: int = DEFAULT_REVIEW_LIMIT,
-) -> list[FrozenResult]:
-    """Freeze the current results (tool ids and listing versions, in order) for decisions.
-
-    Refused above `limit` results: every frozen result must get a reasoned decision, so the
-    buyer narrows the search to a number that can be reviewed fairly.
-    """
-    project = _writable(session, actor, project_id)
-    if session.execute(
-        select(SavedSearch.id).where(SavedSearch.project_id == project.id, SavedSearch.frozen.is_(True))
-    ).first():  # type: ignore[attr-defined]
-        raise Conflict("The search for this project has already ended; its results are frozen.")
-    _params, result = run_search(session, engine, project, data, per_page=max(limit, 1))
-    if result.total > limit:
-        raise InvalidInput(
-            f"This search has {result.total} results. Narrow it to {limit} or fewer before ending the search: "
-            "every frozen result needs a recorded keep or exclude decision with a reason, so the list must be "
-            "one you can review fairly.",
-            fields={"q": f"Narrow the search to {limit} results or fewer"},
-        )
-    if result.total == 0:
-        raise InvalidInput(
-            "This search has no results, so there is nothing to freeze. Broaden it first.",
-            fields={"q": "The search has no results"},
-        )
-    tool_ids = [h.tool_id for h in result.hits]
-    versions = current_tool_versions(session, tool_ids)
-    docs = {d.id: d for d in service_for(engine).docs(tool_ids)}
-    specs = _linked_specs(session, project)
-    saved = SavedSearch(
-        project_id=project.id,
-        query=data.q,
-        filters={k: list(v) for k, v in data.filters.items() if v},
-        created_by=actor.user_id,
-        result_count=result.total,
-        frozen=True,
-    )
-    session.add(saved)
-    session.flush()
-    frozen: list[FrozenResult] = []
-    for position, hit in enumerate(result.hits, start=1):
-        version = versions.get(hit.tool_id)
-        if version is None:  # removed from the database since the index was read
-            continue
-        doc = docs.get(hit.tool_id)
-        frozen.append(
-            FrozenResult(
-                project_id=project.id,
-                saved_search_id=saved.id,
-                position=position,
-                tool_id=hit.tool_id,  # type: ignore[arg-type]
-                tool_version_number=version.number,
-                supplier_id=int(version.snapshot["supplier_id"]),
-                score=hit.score,
-                suggestions=suggestions_for(doc, specs, project.budget, today()) if doc else [],
-            )
-        )
-    session.add_all(frozen)
-    _bump(session, project)
-    session.flush()
-    _audit(
-        session,
-        actor,
-        project,
-        "end_search",
-        f"Ended the search: froze {len(frozen)} results for review",
-        after={
-            "saved_search_id": saved.id,
-            "q": data.q,
-            "filters": saved.filters,
-            "results": [[f.tool_id, f.tool_version_number] for f in frozen],
-        },
-    )
-    return frozen
-
-
-def _linked_specs(session: Session, project: ProcurementProject) -> list[RequirementSpec]:
-    linked = set(
-        session.execute(
-            select(ProjectRequirement.requirement_id).where(ProjectRequirement.project_id == project.id)
-        ).scalars()
-    )
-    if not linked:
-        return []
-    return [s for s in requirement_specs(session, project.organisation_id, include_retired=True) if s.id in linked]
-
-
-def suggestions_for(
-    doc: ToolDoc, specs: Sequence[RequirementSpec], budget: float | None, on: date
-) -> list[dict[str, str]]:
-    """Exclusion reasons suggested by matching the tool against the linked requirements."""
-    out: list[dict[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for spec in specs:
-        for failure in matching.match(spec, doc, today=on).failures:
-            code = MATCH_REASONS.get(failure.code)
-            if code is None:  # soft failures (claim only) are not reasons to exclude
-                continue
-            key = (code, f"{spec.code}: {failure.message}")
-            if key not in seen:
-                seen.add(key)
-                out.append({"code": code, "message": key[1]})
-    first_year = doc.price_capital + doc.price_annual
-    if budget is not None and first_year > budget:
-        out.append(
-            {
-                "code": "over_budget",
-                "message": f"Indicative first-year cost £{first_year:,.0f} is above the budget £{budget:,.0f}",
-            }
-        )
-    return out
-
-
-# --- decisions and outcome --------------------------------------------------------------------
-
-
-def _result_of(session: Session, project: ProcurementProject, result_id: int) -> FrozenResult:
-    result = session.get(FrozenResult, result_id)
-    if result is None or result.project_id != project.id:
-        raise NotFound(f"No frozen result {result_id} in this project.")
-    return result
-
-
-def _decision_snapshot(d: Decision | None) -> dict[str, Any] | None:
-    return changelog.snapshot(d) if d is not None else None
-
-
-def decide(session: Session, actor: Actor, project_id: str, result_id: int, data: DecisionIn) -> Decision:
-    project = _writable(session, actor, project_id)
-    result = _result_of(session, project, result_id)
-    reason_code = data.reason_code or None
-    if data.decision == "exclude" and reason_code is None:
-        raise InvalidInput(
-            "Choose a reason for excluding this tool: every exclusion must be explained.",
-            fields={"reason_code": "Choose a reason for excluding this tool"},
-        )
-    if reason_code is not None and reason_code not in REASONS:
-        raise InvalidInput(f"Unknown reason '{reason_code}'.", fields={"reason_code": "Choose a reason from the list"})
-    if reason_code == "other" and not data.reason_text:
-        raise InvalidInput(
-            "Explain the reason when you choose “Other”.",
-            fields={"reason_text": "Explain the reason for excluding this tool"},
-        )
-    if data.decision == "keep":
-        reason_code = None
-    decision = session.execute(select(Decision).where(Decision.frozen_result_id == result.id)).scalar_one_or_none()
-    before = _decision_snapshot(decision)
-    if decision is None:
-        decision = Decision(frozen_result_id=result.id, decision=data.decision, decided_by=actor.user_id)  # type: ignore[arg-type]
-        session.add(decision)
-    decision.decision = data.decision
-    decision.reason_code = reason_code
-    decision.reason_text = data.reason_text
-    decision.suggested = reason_code is not None and reason_code in {s["code"] for s in result.suggestions}
-    decision.decided_by = actor.user_id  # type: ignore[assignment]
-    decision.decided_at = utcnow()
-    _bump(session, project)
-    session.flush()
-    version = get_version(session, "tool", result.tool_id, result.tool_version_number)
-    name = (version.snapshot.get("name") if version else None) or f"tool {result.tool_id}"
-    what = "Kept" if data.decision == "keep" else f"Excluded ({REASONS[reason_code or 'other']})"
-    _audit(
-        session,
-        actor,
-        project,
-        "decide",
-        f"{what}: {name} (version {result.tool_version_number})",
-        before=before,
-        after=_decision_snapshot(decision),
-    )
-    return decision
-
-
-def record_outcome(session: Session, actor: Actor, project_id: str, data: OutcomeIn) -> Outcome:
-    project = _writable(session, actor, project_id)
-    results = list(session.execute(select(FrozenResult).where(FrozenResult.project_id == project.id)).scalars())
-    decisions = (
-        {
-            d.frozen_result_id: d
-            for d in session.execute(
-                select(Decision).where(Decision.frozen_result_id.in_([r.id for r in results]))
-            ).scalars()
-        }
-        if results
-        else {}
-    )  # type: ignore[attr-defined]
-    outcome = Outcome(project_id=project.id, kind=data.kind, reason=data.reason, recorded_by=actor.user_id)  # type: ignore[arg-type]
-    if data.kind in ("awarded", "none_suitable"):
-        if not results:
-            raise InvalidInput(
-                "End the search before recording this outcome: there are no frozen results.",
-                fields={"kind": "End the search first"},
-            )
-        missing = sum(1 for r in results if r.id not in decisions)
-        if missing:
-            raise InvalidInput(
-                f"{missing} frozen result(s) still need a keep or exclude decision. Every result "
-                "must be decided before the outcome is recorded.",
-                fields={"kind": f"Decide the remaining {missing} result(s) first"},
-            )
-    if data.kind == "awarded":
-        _fill_award(outcome, data, results, decisions)
-    elif data.kind == "cancelled" and not data.reason:
-        raise InvalidInput(
-            "Give the reason the project was cancelled.",
-            fields={"reason": "Enter the reason the project was cancelled"},
-        )
-    session.add(outcome)
-    project.status = data.kind
-    project.locked = True
-    _bump(session, project)
-    session.flush()
-    _audit(
-        session,
-        actor,
-        project,
-        "outcome",
-        f"Recorded outcome: {OUTCOME_KINDS[data.kind]}; project locked",
-        after=changelog.snapshot(outcome),
-    )
-    return outcome
-
-
-def _fill_award(outcome: Outcome, data: OutcomeIn, results: list[FrozenResult], decisions: dict[int, Decision]) -> None:
-    errors: dict[str, str] = {}
-    chosen = next((r for r in results if r.id == data.frozen_result_id), None)
-    if chosen is None:
-        errors["frozen_result_id"] = "Choose the tool that won from the kept results"
-    elif decisions[chosen.id].decision != "keep":
-        errors["frozen_result_id"] = "Only a kept result can be awarded"
-    if data.value is None:
-        errors["value"] = "Enter the contract value"
-    if data.start_date is None:
-        errors["start_date"] = "Enter the contract start date"
-    if data.end_date is None:
-        errors["end_date"] = "Enter the contract end date"
-    elif data.start_date is not None and data.end_date < data.start_date:
-        errors["end_date"] = "The end date must be on or after the start date"
-    if errors:
-        raise InvalidInput("The award is not complete: " + "; ".join(errors.values()) + ".", fields=errors)
-    assert chosen is not None
-    outcome.tool_id, outcome.tool_version_number = chosen.tool_id, chosen.tool_version_number
-    outcome.supplier_id, outcome.value = chosen.supplier_id, data.value
-    outcome.start_date, outcome.end_date = data.start_date, data.end_date
-
-
-# --- supplier feedback ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ToolFeedback:
-    """How one of a supplier's tools fared in buyers' frozen searches. Anonymised: counts only."""
-
-    tool_id: int
-    tool_name: str
-    appearances: int
-    kept: int
-    excluded: int
-    undecided: int
-    awarded: int
-    reasons: list[tuple[str, str, int]]  # (code, label, count), most frequent first
-
-
-def supplier_feedback(session: Session, actor: Actor) -> list[ToolFeedback]:
-    """Per tool of the signed-in supplier: no buyer, project or free-text reason is revealed."""
-    actor.require_auth()
-    if actor.role is not Role.SUPPLIER or actor.supplier_id is None:
-        raise Forbidden("Feedback is for suppliers about their own tools.")
-    from registry.tools.models import Tool
-
-    rows = session.execute(
-        select(FrozenResult.tool_id, Decision.decision, Decision.reason_code)
-        .outerjoin(Decision, Decision.frozen_result_id == FrozenResult.id)
-        .where(FrozenResult.supplier_id == actor.supplier_id)
-    ).all()
-    awards = Counter(
-        session.execute(
-            select(Outcome.tool_id).where(Outcome.supplier_id == actor.supplier_id, Outcome.kind == "awarded")
-        ).scalars()
-    )
-    tally: dict[int, Counter[str]] = defaultdict(Counter)
-    reasons: dict[int, Counter[str]] = defaultdict(Counter)
-    for tool_id, decision, reason in rows:
-        tally[tool_id]["appearances"] += 1
-        tally[tool_id][decision or "undecided"] += 1
-        if decision == "exclude" and reason:
-            reasons[tool_id][reason] += 1
-    names = dict(session.execute(select(Tool.id, Tool.name).where(Tool.supplier_id == actor.supplier_id)).all())
-    out = [
-        ToolFeedback(
-            tid,
-            str(names.get(tid, f"Tool {tid}")),
-            t["appearances"],
-            t["keep"],
-            t["exclude"],
-            t["undecided"],
-            awards.get(tid, 0),
-            [(code, REASONS.get(code, code), n) for code, n in reasons[tid].most_common()],
-        )
-        for tid, t in tally.items()
-    ]
-    return sorted(out, key=lambda f: (-f.appearances, f.tool_id))
 
 
 # --- plain dicts for the API ------------------------------------------------------------------

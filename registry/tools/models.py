@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from registry.db_types import json_list, utcnow
@@ -72,3 +73,16 @@ class ToolTraining(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     tool_id: int = Field(foreign_key="tool.id", index=True)
     skill_id: int = Field(foreign_key="skill.id", index=True)
+
+
+class ToolFlag(SQLModel, table=True):
+    """A listing problem found by the nightly hygiene job (stale, accreditation expiring or
+    expired, mandatory accreditation expired). Rows are removed once the problem is fixed."""
+
+    __tablename__ = "tool_flag"
+    __table_args__ = (UniqueConstraint("tool_id", "flag"),)
+    id: int | None = Field(default=None, primary_key=True)
+    tool_id: int = Field(foreign_key="tool.id", index=True)
+    flag: str = Field(max_length=40, index=True)
+    detail: str = Field(default="", max_length=500)
+    since: datetime = Field(default_factory=utcnow)

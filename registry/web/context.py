@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
 from litestar.utils.scope.state import ScopeState
 
 from registry.actor import Actor
-
-# Packages that keep notifications register (engine, user_id) -> unread count here, so the
-# header badge works without registry importing them.
-UNREAD_COUNTERS: list[Callable[[Any, int], int]] = []
+from registry.notifications.services import unread_count_for_engine
 
 
 def _unread(request: Request[Any, Any, Any], actor: Actor | None) -> int:
@@ -20,7 +16,7 @@ def _unread(request: Request[Any, Any, Any], actor: Actor | None) -> int:
     if "notifications_unread" not in state and actor is not None and actor.user_id:
         engine = request.app.state.get("engine")
         try:
-            state["notifications_unread"] = sum(c(engine, actor.user_id) for c in UNREAD_COUNTERS) if engine else 0
+            state["notifications_unread"] = unread_count_for_engine(engine, actor.user_id) if engine else 0
         except Exception:  # noqa: BLE001 - a badge must never break a page (e.g. the error page)
             state["notifications_unread"] = 0
     return int(state.get("notifications_unread", 0) or 0)

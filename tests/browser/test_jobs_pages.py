@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from assessments.jobs.jobs import run_job
+from registry.jobs.runner import run_job
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import save_screenshot, watch_page_problems
 from tests.browser.live import browser_context_args, live_server  # noqa: F401

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assessments.evaluations import services as ev
-from assessments.reports.builders import sensitivity_sentences
+from assessments.reports.procurement_report import sensitivity_sentences
 from registry.accounts.models import User
 from registry.accounts.services import actor_for
 from registry.actor import Actor

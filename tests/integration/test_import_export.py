@@ -15,7 +15,7 @@ from registry.db import make_engine, session_scope, upgrade
 from registry.seed import load_reference, read_seed
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
-from registry.transfer import ImportFailed, dumps, export_rows, import_rows, parse
+from registry.transfer.services import ImportFailed, dumps, export_rows, import_rows, parse
 from tests.conftest import DBHandle
 
 

@@ -14,16 +14,18 @@ import time_machine
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from assessments.jobs import jobs as jobs_module
-from assessments.jobs.jobs import JOBS, JobDef, run_all, run_job
-from assessments.jobs.models import JobRun, Notification, OutboxEmail, ToolFlag
-from assessments.jobs.notifications import Message, notify_user, send_outbox
 from assessments.models import Assessment, AssessmentRun
+from assessments.reports import services as report_services
 from registry.accounts.models import User
 from registry.db import session_scope
-from registry.orgs.models import InventoryItem
+from registry.inventory.models import InventoryItem
+from registry.jobs import runner as jobs_module
+from registry.jobs.models import JobRun
+from registry.jobs.runner import JOBS, JobDef, run_all, run_job
+from registry.notifications.models import Notification, OutboxEmail
+from registry.notifications.services import Message, notify_user, send_outbox
 from registry.suppliers.models import Supplier
-from registry.tools.models import Accreditation, Tool
+from registry.tools.models import Accreditation, Tool, ToolFlag
 from tests.conftest import DEMO_PASSWORD, USERS
 
 NOW = datetime(2030, 3, 6, 12, 0, tzinfo=UTC)  # a Wednesday; ISO week 2030-W10
@@ -220,19 +222,8 @@ def test_weekly_assessment_runs_once_per_week_and_tells_the_leads(db: Any, froze
         assert len(_notes(s, "lead_a", "assessment_run")) == 2
 
 
-def test_scheduled_reports_skip_is_recorded_when_no_report_service(
-    db: Any, frozen: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(jobs_module, "report_generator", lambda: None)
-    result = run_job(db.engine, "scheduled_reports")
-    assert result.outcome == "skipped" and "report service" in result.counts["reason"]
-    with _session(db) as s:
-        row = s.execute(select(JobRun).where(JobRun.job_id == "scheduled_reports")).scalar_one()
-        assert row.outcome == "skipped"
-
-
 def test_scheduled_reports_generate_once_per_period(db: Any, frozen: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from assessments.jobs.models import ReportSubscription
+    from assessments.reports.models import ReportSubscription
 
     made: list[dict[str, Any]] = []
 
@@ -240,7 +231,7 @@ def test_scheduled_reports_generate_once_per_period(db: Any, frozen: Any, monkey
         made.append(kwargs)
         return type("Report", (), {"id": "r1", "title": "Gap report"})()
 
-    monkeypatch.setattr(jobs_module, "report_generator", lambda: fake_generate)
+    monkeypatch.setattr(report_services, "generate", fake_generate)
     with _session(db) as s:
         org = s.execute(select(User.organisation_id).where(User.email == USERS["lead_a"])).scalar_one()
         s.add(ReportSubscription(organisation_id=org, kind="gap_assessment", format="pdf", schedule="monthly"))
@@ -254,7 +245,7 @@ def test_scheduled_reports_generate_once_per_period(db: Any, frozen: Any, monkey
 
 def test_scheduled_report_lands_in_the_library(db: Any, frozen: Any) -> None:
     from assessments import services as assessment_services
-    from assessments.jobs import subscriptions
+    from assessments.reports import subscriptions
     from assessments.reports.models import StoredReport
     from registry.accounts.services import actor_for
 
@@ -342,7 +333,7 @@ def test_outbox_sends_only_with_smtp_url(db: Any, frozen: Any, monkeypatch: pyte
         def send_message(self, msg: Any) -> None:
             delivered.append(msg)
 
-    monkeypatch.setattr("assessments.jobs.notifications.smtplib.SMTP", FakeSMTP)
+    monkeypatch.setattr("registry.notifications.services.smtplib.SMTP", FakeSMTP)
     with _session(db) as s:
         assert send_outbox(s, "smtp://u:p%20w@mail.example:2525")["sent"] == 1
     assert delivered[0]["To"] == USERS["lead_a"] and delivered[0]["Subject"] == "Hello"

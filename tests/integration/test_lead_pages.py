@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import User
-from registry.orgs.models import InventoryItem
+from registry.inventory.models import InventoryItem
 from registry.requirements.csv_import import COLUMNS, template_csv
 from registry.requirements.models import Requirement
 from registry.skills.models import SkillHolding

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from assessments import services as assessments
 from assessments.evaluations import services as ev
-from assessments.reports import service
-from assessments.reports.model import REPORT_JSON_SCHEMA
+from assessments.reports import services as service
+from assessments.reports.document import REPORT_JSON_SCHEMA
 from assessments.schemas import AssessmentCreate
 from registry.changelog.models import AuditEvent
 from registry.db import session_scope

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from assessments.jobs.jobs import LONDON
-from assessments.jobs.models import JobRun
-from assessments.jobs.scheduler import LOCK_KEY
 from registry.db import session_scope
+from registry.jobs.models import JobRun
+from registry.jobs.runner import LONDON
+from registry.jobs.scheduler import LOCK_KEY
 from registry.settings import ROOT
 
 POLL = 0.5  # seconds between standby polls in these tests
@@ -30,7 +30,8 @@ TAKEOVER_MARGIN = 4.0  # process scheduling and connection teardown on a busy 2-
 PROBE = r"""
 import os, sys, time
 from pathlib import Path
-from assessments.jobs import jobs, scheduler
+from registry.jobs import runner as jobs
+from registry.jobs import scheduler
 from registry.db import make_engine
 
 marker = Path(os.environ["PROBE_MARKER"])

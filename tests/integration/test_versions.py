@@ -96,7 +96,7 @@ def test_moderator_approval_records_the_whole_listing(client: Any, auth: Any, db
     """Moderation audits only the tool row; the version still holds capabilities and the rest."""
     from registry.actor import Actor
     from registry.enums import Role
-    from registry.tools import moderation
+    from registry.tools import workflow
     from registry.tools.models import Tool
 
     body = {
@@ -112,7 +112,7 @@ def test_moderator_approval_records_the_whole_listing(client: Any, auth: Any, db
         assert tool is not None
         tool.status = "submitted"
         session.flush()
-        moderation.approve(session, moderator, tid)
+        workflow.approve(session, moderator, tid)
     (version,) = _versions(db, "tool", tid)
     assert version.snapshot["status"] == "published"
     assert [c["node_code"] for c in version.snapshot["capabilities"]] == ["INT.NET"]

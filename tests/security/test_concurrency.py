@@ -113,7 +113,7 @@ def test_concurrent_readers_never_see_half_an_import(db: DBHandle) -> None:
     from registry.actor import SYSTEM
     from registry.db import session_scope
     from registry.suppliers.models import Supplier
-    from registry.transfer import import_rows
+    from registry.transfer.services import import_rows
 
     with Session(db.engine) as s:
         number = s.execute(select(Supplier.companies_house_number).limit(1)).scalar_one()

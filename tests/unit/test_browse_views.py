@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from registry.web.browse_views import Option, query_pairs, search_url
+from registry.search.views import Option, query_pairs, search_url
 
 
 def test_facet_counts_use_thousands_separators() -> None:

@@ -17,7 +17,7 @@ from assessments.reports.charts import (
     relative_luminance,
     text_colour_on,
 )
-from assessments.reports.model import BarData, Chart, Column, HeatmapData, LineData, Table
+from assessments.reports.document import BarData, Chart, Column, HeatmapData, LineData, Table
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 EVIL = '<script>alert("x")</script> & "quotes"'

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from assessments.evaluation import (
+from assessments.evaluations.scoring import (
     Criterion,
     EvaluationError,
     Score,

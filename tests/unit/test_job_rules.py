@@ -1,4 +1,4 @@
-"""Boundaries of the scheduled-job date rules (assessments/jobs/rules.py)."""
+"""Boundaries of the scheduled-job date rules (assessments/jobs/periods.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.jobs import rules
+from registry.inventory import renewals
+from registry.jobs import periods
+from registry.tools import hygiene
 
 TODAY = date(2026, 11, 25)
 
@@ -23,17 +25,17 @@ def ahead(days: int) -> date:
 
 @pytest.mark.parametrize(("days", "stale"), [(0, False), (364, False), (365, False), (366, True), (800, True)])
 def test_stale_after_more_than_365_days(days: int, stale: bool) -> None:
-    assert rules.is_stale(ago(days), TODAY) is stale
+    assert hygiene.is_stale(ago(days), TODAY) is stale
 
 
 def test_never_reviewed_counts_as_stale() -> None:
-    assert rules.is_stale(None, TODAY) is True
+    assert hygiene.is_stale(None, TODAY) is True
 
 
 def test_stale_across_a_leap_year_counts_calendar_days() -> None:
     # 2028 is a leap year: 29 Feb 2028 -> 28 Feb 2029 is exactly 365 days, 1 Mar 2029 is 366.
-    assert rules.is_stale(date(2028, 2, 29), date(2029, 2, 28)) is False
-    assert rules.is_stale(date(2028, 2, 29), date(2029, 3, 1)) is True
+    assert hygiene.is_stale(date(2028, 2, 29), date(2029, 2, 28)) is False
+    assert hygiene.is_stale(date(2028, 2, 29), date(2029, 3, 1)) is True
 
 
 @pytest.mark.parametrize(
@@ -49,11 +51,11 @@ def test_stale_across_a_leap_year_counts_calendar_days() -> None:
     ],
 )
 def test_accreditation_boundaries(days_left: int, state: str) -> None:
-    assert rules.accreditation_state(ahead(days_left), TODAY) == state
+    assert hygiene.accreditation_state(ahead(days_left), TODAY) == state
 
 
 def test_accreditation_without_expiry_is_not_warned() -> None:
-    assert rules.accreditation_state(None, TODAY) == "none"
+    assert hygiene.accreditation_state(None, TODAY) == "none"
 
 
 @pytest.mark.parametrize(
@@ -70,11 +72,11 @@ def test_accreditation_without_expiry_is_not_warned() -> None:
     ],
 )
 def test_licence_thresholds(days_left: int, band: str | None) -> None:
-    assert rules.licence_threshold(ahead(days_left), TODAY) == band
+    assert renewals.licence_threshold(ahead(days_left), TODAY) == band
 
 
 def test_licence_without_end_date_never_warns() -> None:
-    assert rules.licence_threshold(None, TODAY) is None
+    assert renewals.licence_threshold(None, TODAY) is None
 
 
 @pytest.mark.parametrize(
@@ -91,29 +93,29 @@ def test_licence_without_end_date_never_warns() -> None:
         ("hourly", datetime(2026, 11, 25, 7, 59, tzinfo=UTC), "2026-11-25T07"),
     ],
 )
-def test_period_keys(kind: rules.PeriodKind, when: date, key: str) -> None:
-    assert rules.period_key(kind, when) == key
+def test_period_keys(kind: periods.PeriodKind, when: date, key: str) -> None:
+    assert periods.period_key(kind, when) == key
 
 
 def test_hourly_period_needs_a_time() -> None:
     with pytest.raises(ValueError):
-        rules.period_key("hourly", TODAY)
+        periods.period_key("hourly", TODAY)
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
 def test_same_week_same_key_and_next_week_differs(day: date) -> None:
     monday = day - timedelta(days=day.weekday())
-    assert rules.period_key("weekly", monday) == rules.period_key("weekly", monday + timedelta(days=6))
-    assert rules.period_key("weekly", monday) != rules.period_key("weekly", monday + timedelta(days=7))
+    assert periods.period_key("weekly", monday) == periods.period_key("weekly", monday + timedelta(days=6))
+    assert periods.period_key("weekly", monday) != periods.period_key("weekly", monday + timedelta(days=7))
 
 
 def test_due_only_once_per_period() -> None:
-    assert rules.due("weekly", None, TODAY) == "2026-W48"
-    assert rules.due("weekly", "2026-W48", TODAY) is None
-    assert rules.due("weekly", "2026-W47", TODAY) == "2026-W48"
-    assert rules.due("monthly", "2026-10", TODAY) == "2026-11"
-    assert rules.due("monthly", "2026-11", ahead(5)) is None
-    assert rules.due("none", None, TODAY) is None
+    assert periods.due("weekly", None, TODAY) == "2026-W48"
+    assert periods.due("weekly", "2026-W48", TODAY) is None
+    assert periods.due("weekly", "2026-W47", TODAY) == "2026-W48"
+    assert periods.due("monthly", "2026-10", TODAY) == "2026-11"
+    assert periods.due("monthly", "2026-11", ahead(5)) is None
+    assert periods.due("none", None, TODAY) is None
 
 
 def test_missed_run_detection() -> None:
@@ -121,20 +123,20 @@ def test_missed_run_detection() -> None:
     before = datetime(2026, 11, 25, 1, 59, tzinfo=tz)
     after = datetime(2026, 11, 25, 2, 0, tzinfo=tz)
     # Fire time not reached yet: not missed, whatever ran before.
-    assert rules.missed("daily", 2, 0, before, "2026-11-24") is False
+    assert periods.missed("daily", 2, 0, before, "2026-11-24") is False
     # Fire time passed and today's period has not completed: missed.
-    assert rules.missed("daily", 2, 0, after, "2026-11-24") is True
-    assert rules.missed("daily", 2, 0, after, None) is True
+    assert periods.missed("daily", 2, 0, after, "2026-11-24") is True
+    assert periods.missed("daily", 2, 0, after, None) is True
     # Already done today: not missed.
-    assert rules.missed("daily", 2, 0, after, "2026-11-25") is False
+    assert periods.missed("daily", 2, 0, after, "2026-11-25") is False
     # Hourly job at :15.
-    assert rules.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 14, tzinfo=tz), None) is False
-    assert rules.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 15, tzinfo=tz), "2026-11-25T08") is True
-    assert rules.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 40, tzinfo=tz), "2026-11-25T09") is False
+    assert periods.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 14, tzinfo=tz), None) is False
+    assert periods.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 15, tzinfo=tz), "2026-11-25T08") is True
+    assert periods.missed("hourly", 0, 15, datetime(2026, 11, 25, 9, 40, tzinfo=tz), "2026-11-25T09") is False
 
 
 @pytest.mark.parametrize(
     ("days", "text"), [(-2, "2 days ago"), (-1, "1 day ago"), (0, "today"), (1, "in 1 day"), (60, "in 60 days")]
 )
 def test_days_left_text(days: int, text: str) -> None:
-    assert rules.days_left_text(days) == text
+    assert periods.days_left_text(days) == text

@@ -23,9 +23,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.reports.builders import SKILLS_CHART_BARS
 from assessments.reports.cells import format_value, safe_cell
-from assessments.reports.model import (
+from assessments.reports.document import (
     REPORT_JSON_SCHEMA,
     BarData,
     Column,
@@ -34,6 +33,7 @@ from assessments.reports.model import (
     Section,
     Table,
 )
+from assessments.reports.gap_report import SKILLS_CHART_BARS
 from assessments.reports.render_csv import render_csv_zip
 from assessments.reports.render_html import PACKED_NOTE, PRINT_COMPACT_ROWS, render_html, render_html_document
 from assessments.reports.render_json import render_json

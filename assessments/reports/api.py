@@ -1,0 +1,106 @@
+"""JSON API for reports: request one in the background, follow its status, download it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import Parameter
+from pydantic import BaseModel, Field
+
+from assessments.reports import services as service
+from registry.web.crud import ERRORS_READ, ERRORS_WRITE
+from registry.web.deps import engine_of, unit_of_work
+
+ID = Parameter(min_length=1, max_length=64)
+NO_STORE = {"Cache-Control": "no-store, private"}
+
+
+class ReportRequest(BaseModel):
+    kind: Literal["capability_gap", "procurement", "evaluation"]
+    source_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="Assessment run (or assessment) id, evaluation id, or shortlist id (procurement)",
+    )
+    format: Literal["pdf", "xlsx", "csv", "json", "html"] = "pdf"
+    marking: Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"] = "OFFICIAL"
+
+
+class ReportJob(BaseModel):
+    id: str
+    kind: str
+    source_id: str
+    format: str
+    marking: str
+    title: str
+    status: Literal["queued", "running", "done", "failed"]
+    progress: int
+    error: str | None
+    filename: str | None
+    content_type: str | None
+    size: int
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+    links: dict[str, str]
+
+
+def _download(row: Any, content: bytes) -> Response[bytes]:
+    headers = {
+        "Content-Disposition": f'attachment; filename="{row.filename}"',
+        **NO_STORE,
+        "X-Protective-Marking": row.marking,
+    }
+    return Response(content, media_type=row.content_type, headers=headers)
+
+
+# ---------------------------------------------------------------- API
+
+
+class ReportsController(Controller):
+    path = "/api/v1/reports"
+    tags = ["reports"]
+
+    @post(
+        "/",
+        summary="Request a report; it is generated in the background (poll the job)",
+        responses=ERRORS_WRITE,
+        sync_to_thread=True,
+        status_code=202,
+    )
+    def create(self, request: Request[Any, Any, Any], data: ReportRequest) -> Response[ReportJob]:
+        with unit_of_work(request) as (session, actor):
+            row = service.request(
+                session, actor, kind=data.kind, source_id=data.source_id, fmt=data.format, marking=data.marking
+            )
+            job = ReportJob(**service.job_dict(row))
+        service.start(engine_of(request), job.id)
+        return Response(job, status_code=202, headers={"Location": job.links["self"]})
+
+    @get("/", summary="Your organisation's report library, newest first", responses=ERRORS_READ, sync_to_thread=True)
+    def library(self, request: Request[Any, Any, Any]) -> list[ReportJob]:
+        with unit_of_work(request) as (session, actor):
+            return [ReportJob(**service.job_dict(r)) for r in service.library(session, actor)]
+
+    @get("/{report_id:str}", summary="Status of a report job", responses=ERRORS_READ, sync_to_thread=True)
+    def status(self, request: Request[Any, Any, Any], report_id: str = ID) -> Response[ReportJob]:
+        with unit_of_work(request) as (session, actor):
+            job = ReportJob(**service.job_dict(service.get_visible(session, actor, report_id)))
+        return Response(job, headers=NO_STORE)
+
+    @get(
+        "/{report_id:str}/download",
+        summary="The generated file (404 until the job is done)",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+        media_type="application/octet-stream",
+    )
+    def download(self, request: Request[Any, Any, Any], report_id: str = ID) -> Response[bytes]:
+        with unit_of_work(request) as (session, actor):
+            row, content = service.content_of(session, actor, report_id)
+        return _download(row, content)
+
+
+ROUTES: list[Any] = [ReportsController]

@@ -1,0 +1,64 @@
+"""Sign-in for scripts: exchange a password for a bearer token; and who-am-I."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from pydantic import BaseModel
+
+from registry.accounts.schemas import TokenRequest, TokenResponse
+from registry.accounts.services import authenticate, issue_token
+from registry.errors import NotAuthenticated
+from registry.web.crud import ERRORS_WRITE
+from registry.web.deps import unit_of_work
+
+
+class WhoAmI(BaseModel):
+    authenticated: bool
+    user_id: int | None
+    email: str
+    role: str | None
+    organisation_id: int | None
+    supplier_id: int | None
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["auth"]
+
+    @post(
+        "/token",
+        summary="Exchange email and password for a bearer token (valid 90 days)",
+        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]},
+        sync_to_thread=True,
+        status_code=201,
+    )
+    def token(self, request: Request[Any, Any, Any], data: TokenRequest) -> TokenResponse:
+        ip = request.client.host if request.client else ""
+        with unit_of_work(request) as (session, _actor):
+            user = authenticate(session, data.email, data.password, ip)
+            token = issue_token(session, user) if user else None
+        if user is None or token is None:
+            raise NotAuthenticated("The email address or password is not right.")
+        return TokenResponse(
+            token=token,
+            user_id=user.id,
+            role=user.role,  # type: ignore[arg-type]
+            organisation_id=user.organisation_id,
+        )
+
+    @get("/me", summary="Who the bearer token belongs to", sync_to_thread=True)
+    def me(self, request: Request[Any, Any, Any]) -> WhoAmI:
+        with unit_of_work(request) as (_session, actor):
+            return WhoAmI(
+                authenticated=actor.is_authenticated,
+                user_id=actor.user_id,
+                email=actor.email,
+                role=actor.role.value if actor.role else None,
+                organisation_id=actor.organisation_id,
+                supplier_id=actor.supplier_id,
+            )
+
+
+ROUTES: list[Any] = [AuthController]

@@ -1,0 +1,79 @@
+"""A buying organisation's current tool inventory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.actor import Actor
+from registry.errors import InvalidInput
+from registry.inventory.models import InventoryItem
+from registry.inventory.schemas import InventoryCreate, InventoryRead, InventoryUpdate
+from registry.resources import FilterSpec, ResourceSpec
+from registry.skills.services import org_scope, org_writer, target_org
+from registry.suppliers.models import Supplier
+from registry.tools.models import Tool
+
+
+def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, Any]]:
+    ids = {r.tool_id for r in rows}
+    info = {}
+    if ids:
+        q = select(Tool.id, Tool.name, Supplier.name).join(Supplier, Supplier.id == Tool.supplier_id)
+        info = {tid: (tn, sn) for tid, tn, sn in session.execute(q.where(Tool.id.in_(ids)))}  # type: ignore[union-attr]
+    return [
+        InventoryRead(
+            id=r.id,
+            organisation_id=r.organisation_id,
+            tool_id=r.tool_id,  # type: ignore[arg-type]
+            tool_name=info.get(r.tool_id, ("?", "?"))[0],
+            supplier_name=info.get(r.tool_id, ("?", "?"))[1],
+            licence_end=r.licence_end,
+            seats=r.seats,
+            notes=r.notes,
+            version=r.version,
+        ).model_dump()
+        for r in rows
+    ]
+
+
+def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryItem:  # type: ignore[override]
+    org_id = target_org(actor, data.organisation_id, session)
+    if session.get(Tool, data.tool_id) is None:
+        raise InvalidInput("Unknown tool.", fields={"tool_id": "unknown tool"})
+    dup = session.execute(
+        select(InventoryItem.id).where(InventoryItem.organisation_id == org_id, InventoryItem.tool_id == data.tool_id)
+    ).first()
+    if dup:
+        raise InvalidInput("This tool is already in the inventory.", fields={"tool_id": "already in inventory"})
+    item = InventoryItem(organisation_id=org_id, **data.model_dump(exclude={"organisation_id"}))
+    session.add(item)
+    return item
+
+
+def _apply(_s: Session, _a: Actor, item: InventoryItem, data: InventoryUpdate) -> None:  # type: ignore[override]
+    for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
+        setattr(item, key, value)
+
+
+SPEC: ResourceSpec[InventoryItem] = ResourceSpec(
+    name="inventory",
+    entity_type="inventory_item",
+    label="inventory item",
+    model=InventoryItem,
+    read_schema=InventoryRead,
+    create_schema=InventoryCreate,
+    update_schema=InventoryUpdate,
+    to_read=to_read,
+    create=create,  # type: ignore[arg-type]
+    apply_update=_apply,  # type: ignore[arg-type]
+    scope=org_scope(InventoryItem),
+    can_write=org_writer,
+    retire=None,
+    filters={"tool_id": FilterSpec("tool_id", "eq")},
+    sorts=("id", "licence_end", "seats"),
+    org_of=lambda i: i.organisation_id,
+)

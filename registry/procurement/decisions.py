@@ -1,0 +1,168 @@
+"""Keep/exclude decisions on frozen results, with reasons, and the project's outcome."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.actor import Actor
+from registry.changelog import services as changelog
+from registry.db_types import utcnow
+from registry.errors import InvalidInput, NotFound
+from registry.procurement.models import (
+    Decision,
+    FrozenResult,
+    Outcome,
+    ProcurementProject,
+)
+from registry.procurement.schemas import DecisionIn, OutcomeIn
+from registry.procurement.services import OUTCOME_KINDS, audit, bump_version, writable_project
+from registry.versions.services import get_version
+
+# Reasons a buyer can give for excluding a tool (stable codes; reports and feedback key on them).
+REASONS: dict[str, str] = {
+    "does_not_meet_requirement": "Does not meet a linked requirement",
+    "over_budget": "Over budget",
+    "classification_too_low": "Cannot hold the classification needed",
+    "hosting_not_allowed": "Hosting location not allowed",
+    "deployment_not_allowed": "Deployment model not allowed",
+    "trl_too_low": "Technology readiness level too low",
+    "data_standard_missing": "A required data standard is missing",
+    "accreditation_expired": "A mandatory accreditation has expired",
+    "other": "Other reason (explain in the text)",
+}
+
+
+# --- decisions and outcome --------------------------------------------------------------------
+
+
+def _result_of(session: Session, project: ProcurementProject, result_id: int) -> FrozenResult:
+    result = session.get(FrozenResult, result_id)
+    if result is None or result.project_id != project.id:
+        raise NotFound(f"No frozen result {result_id} in this project.")
+    return result
+
+
+def _decision_snapshot(d: Decision | None) -> dict[str, Any] | None:
+    return changelog.snapshot(d) if d is not None else None
+
+
+def decide(session: Session, actor: Actor, project_id: str, result_id: int, data: DecisionIn) -> Decision:
+    project = writable_project(session, actor, project_id)
+    result = _result_of(session, project, result_id)
+    reason_code = data.reason_code or None
+    if data.decision == "exclude" and reason_code is None:
+        raise InvalidInput(
+            "Choose a reason for excluding this tool: every exclusion must be explained.",
+            fields={"reason_code": "Choose a reason for excluding this tool"},
+        )
+    if reason_code is not None and reason_code not in REASONS:
+        raise InvalidInput(f"Unknown reason '{reason_code}'.", fields={"reason_code": "Choose a reason from the list"})
+    if reason_code == "other" and not data.reason_text:
+        raise InvalidInput(
+            "Explain the reason when you choose “Other”.",
+            fields={"reason_text": "Explain the reason for excluding this tool"},
+        )
+    if data.decision == "keep":
+        reason_code = None
+    decision = session.execute(select(Decision).where(Decision.frozen_result_id == result.id)).scalar_one_or_none()
+    before = _decision_snapshot(decision)
+    if decision is None:
+        decision = Decision(frozen_result_id=result.id, decision=data.decision, decided_by=actor.user_id)  # type: ignore[arg-type]
+        session.add(decision)
+    decision.decision = data.decision
+    decision.reason_code = reason_code
+    decision.reason_text = data.reason_text
+    decision.suggested = reason_code is not None and reason_code in {s["code"] for s in result.suggestions}
+    decision.decided_by = actor.user_id  # type: ignore[assignment]
+    decision.decided_at = utcnow()
+    bump_version(session, project)
+    session.flush()
+    version = get_version(session, "tool", result.tool_id, result.tool_version_number)
+    name = (version.snapshot.get("name") if version else None) or f"tool {result.tool_id}"
+    what = "Kept" if data.decision == "keep" else f"Excluded ({REASONS[reason_code or 'other']})"
+    audit(
+        session,
+        actor,
+        project,
+        "decide",
+        f"{what}: {name} (version {result.tool_version_number})",
+        before=before,
+        after=_decision_snapshot(decision),
+    )
+    return decision
+
+
+def record_outcome(session: Session, actor: Actor, project_id: str, data: OutcomeIn) -> Outcome:
+    project = writable_project(session, actor, project_id)
+    results = list(session.execute(select(FrozenResult).where(FrozenResult.project_id == project.id)).scalars())
+    decisions = (
+        {
+            d.frozen_result_id: d
+            for d in session.execute(
+                select(Decision).where(Decision.frozen_result_id.in_([r.id for r in results]))
+            ).scalars()
+        }
+        if results
+        else {}
+    )  # type: ignore[attr-defined]
+    outcome = Outcome(project_id=project.id, kind=data.kind, reason=data.reason, recorded_by=actor.user_id)  # type: ignore[arg-type]
+    if data.kind in ("awarded", "none_suitable"):
+        if not results:
+            raise InvalidInput(
+                "End the search before recording this outcome: there are no frozen results.",
+                fields={"kind": "End the search first"},
+            )
+        missing = sum(1 for r in results if r.id not in decisions)
+        if missing:
+            raise InvalidInput(
+                f"{missing} frozen result(s) still need a keep or exclude decision. Every result "
+                "must be decided before the outcome is recorded.",
+                fields={"kind": f"Decide the remaining {missing} result(s) first"},
+            )
+    if data.kind == "awarded":
+        _fill_award(outcome, data, results, decisions)
+    elif data.kind == "cancelled" and not data.reason:
+        raise InvalidInput(
+            "Give the reason the project was cancelled.",
+            fields={"reason": "Enter the reason the project was cancelled"},
+        )
+    session.add(outcome)
+    project.status = data.kind
+    project.locked = True
+    bump_version(session, project)
+    session.flush()
+    audit(
+        session,
+        actor,
+        project,
+        "outcome",
+        f"Recorded outcome: {OUTCOME_KINDS[data.kind]}; project locked",
+        after=changelog.snapshot(outcome),
+    )
+    return outcome
+
+
+def _fill_award(outcome: Outcome, data: OutcomeIn, results: list[FrozenResult], decisions: dict[int, Decision]) -> None:
+    errors: dict[str, str] = {}
+    chosen = next((r for r in results if r.id == data.frozen_result_id), None)
+    if chosen is None:
+        errors["frozen_result_id"] = "Choose the tool that won from the kept results"
+    elif decisions[chosen.id].decision != "keep":
+        errors["frozen_result_id"] = "Only a kept result can be awarded"
+    if data.value is None:
+        errors["value"] = "Enter the contract value"
+    if data.start_date is None:
+        errors["start_date"] = "Enter the contract start date"
+    if data.end_date is None:
+        errors["end_date"] = "Enter the contract end date"
+    elif data.start_date is not None and data.end_date < data.start_date:
+        errors["end_date"] = "The end date must be on or after the start date"
+    if errors:
+        raise InvalidInput("The award is not complete: " + "; ".join(errors.values()) + ".", fields=errors)
+    assert chosen is not None
+    outcome.tool_id, outcome.tool_version_number = chosen.tool_id, chosen.tool_version_number
+    outcome.supplier_id, outcome.value = chosen.supplier_id, data.value
+    outcome.start_date, outcome.end_date = data.start_date, data.end_date

@@ -1,0 +1,102 @@
+"""GET /api/v1/search: the same engine the search page uses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Request, get
+from pydantic import BaseModel
+
+from registry.search.service import parse_params, service_for
+from registry.web.crud import ERRORS_READ
+from registry.web.deps import engine_of, unit_of_work
+
+
+class MatchOut(BaseModel):
+    field: str
+    term: str
+    matched_text: str
+    score: float
+
+
+class HitOut(BaseModel):
+    tool_id: int
+    name: str
+    supplier_id: int
+    supplier_name: str
+    summary: str
+    score: float
+    classification: str
+    trl: int
+    hosting: str
+    sme: bool
+    verified: bool
+    price_annual: float
+    last_reviewed: date | None
+    explain: list[MatchOut]
+
+
+class SearchOut(BaseModel):
+    total: int
+    page: int
+    per_page: int
+    query_terms: list[str]
+    hits: list[HitOut]
+    facets: dict[str, dict[str, int]]
+
+
+@get(
+    "/api/v1/search",
+    tags=["search"],
+    summary="Fuzzy search of published tools with facets",
+    description="Parameters: q, workstream*, capability*, four_p*, five_d*, classification*, trl_min, "
+    "deployment*, hosting*, sme, verified, accredited, max_price, sort (relevance|name|price|last_reviewed, "
+    "'-' to reverse), page, per_page (* = repeatable). Ties are ordered by a stable per-search shuffle, "
+    "never alphabetically.",
+    responses=ERRORS_READ,
+    sync_to_thread=False,  # event loop: see the search page
+)
+def search_api(request: Request[Any, Any, Any]) -> SearchOut:
+    params = parse_params(request.query_params)
+    with unit_of_work(request) as (session, _actor):
+        service = service_for(engine_of(request))
+        result = service.search(params, session)
+        index = service.current(session)
+        hits = []
+        for hit in result.hits:
+            doc = index.get(hit.tool_id)
+            if doc is None:
+                continue
+            hits.append(
+                HitOut(
+                    tool_id=doc.id,
+                    name=doc.name,
+                    supplier_id=doc.supplier_id,
+                    supplier_name=doc.supplier_name,
+                    summary=doc.summary,
+                    score=round(hit.score, 2),
+                    classification=doc.classification.name,
+                    trl=doc.trl,
+                    hosting=doc.hosting.value,
+                    sme=doc.sme,
+                    verified=doc.verified,
+                    price_annual=doc.price_annual,
+                    last_reviewed=doc.last_reviewed,
+                    explain=[
+                        MatchOut(field=m.field, term=m.term, matched_text=m.matched_text, score=round(m.score, 2))
+                        for m in hit.explain
+                    ],
+                )
+            )
+    return SearchOut(
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        query_terms=list(result.query_terms),
+        hits=hits,
+        facets=result.facets,
+    )
+
+
+ROUTES = [search_api]

@@ -1,0 +1,115 @@
+"""The search page: facets with counts, sort, paging and "why this matched".
+
+It parses and runs searches through the same entry point as GET /api/v1/search, so a page URL
+and an API URL with the same query string give the same results.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.enums import MediaType
+from litestar.response import Template
+from markupsafe import Markup
+
+from registry.actor import Actor
+from registry.errors import InvalidInput
+from registry.search.service import parse_params, service_for
+from registry.search.views import (
+    SORT_OPTIONS,
+    disjunctive_facets,
+    facet_view,
+    page_params,
+    query_pairs,
+    result_cards,
+    search_url,
+)
+from registry.shortlists import services as shortlists
+from registry.tools.pages import basket
+from registry.tools.views import FMT
+from registry.web.context import page_context
+from registry.web.deps import engine_of, unit_of_work
+from registry.web.forms import VARY, is_htmx
+
+MULTI_PARAMS = ("workstream", "capability", "four_p", "five_d", "classification", "deployment", "hosting")
+
+
+def _can_shortlist(actor: Actor) -> bool:
+    return actor.is_authenticated and (actor.role in shortlists.SHORTLIST_ROLES or actor.is_admin)
+
+
+# --- search -----------------------------------------------------------------------------------
+
+
+def _bad_search(request: Request[Any, Any, Any], exc: InvalidInput) -> Template:
+    with unit_of_work(request):
+        errors = exc.fields or {"q": exc.detail}
+        messages = {k: exc.detail if len(errors) == 1 else v for k, v in errors.items()}
+        ctx = page_context(
+            request,
+            page_title="There is a problem with your search",
+            nav_active="search",
+            errors=messages,
+            detail=exc.detail,
+        )
+    return Template("search/bad_request.html", context=ctx, status_code=400, headers=VARY)
+
+
+# On the event loop, like the tool page: a repeated search touches no database and renders
+# only the page shell around a cached results region; a thread hop would cost more than that.
+@get("/search", sync_to_thread=False, include_in_schema=False)
+def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
+    try:
+        params = page_params(parse_params(request.query_params))
+    except InvalidInput as exc:
+        return _bad_search(request, exc)
+    query_string = request.scope.get("query_string", b"")
+    pairs = query_pairs(query_string)
+    raw = {k: [v for kk, v in pairs if kk == k and v] for k in MULTI_PARAMS}
+    htmx = is_htmx(request)
+    chosen = basket(request)
+    page_title = f"Search: {params.q}" if params.q else "Search tools"
+    with unit_of_work(request) as (session, actor):
+        service = service_for(engine_of(request))
+        index = service.current(session)
+
+        def render_region() -> str:
+            result = service.search(params, session)
+            facets = disjunctive_facets(service, session, params, result.facets)
+            docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
+            region = {
+                "page_title": page_title,
+                "q": params.q,
+                "sort": params.sort,
+                "sort_options": SORT_OPTIONS,
+                "result": result,
+                "pages": max(1, -(-result.total // params.per_page)),
+                "cards": result_cards(result.hits, docs),
+                "facets": facet_view(facets, params, raw, service.taxonomy_tree(session)),
+                "page_url": lambda n: search_url(pairs, page=n),
+                "clear_url": search_url([("q", params.q)] if params.q else []),
+                "current_url": search_url(pairs),
+                "basket": chosen,
+                "fmt": FMT,
+                "htmx": htmx,
+            }
+            return request.app.template_engine.get_template("search/_region.html").render(**region)
+
+        # Everything the region shows follows from these (the template reads nothing else).
+        key = (index.serial, index.generation, index.today, query_string, tuple(chosen), htmx)
+        region_html = request.app.state.search_regions.get_or_make(key, render_region)
+        if htmx:
+            return Response(region_html, media_type=MediaType.HTML, headers=VARY)
+        ctx = page_context(
+            request,
+            page_title=page_title,
+            nav_active="search",
+            q=params.q,
+            region_html=Markup(region_html),  # rendered (and escaped) by _region.html
+            can_shortlist=_can_shortlist(actor),
+        )
+    return Template("search/index.html", context=ctx, headers=VARY)
+
+
+ROUTES: list[Any] = [search_page]

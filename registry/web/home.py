@@ -1,0 +1,50 @@
+"""The home page and the accessibility statement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.response import Template
+from sqlalchemy import func, select
+
+from registry.enums import (
+    ToolStatus,
+)
+from registry.suppliers.models import Supplier
+from registry.tools.models import Tool
+from registry.web.context import page_context
+from registry.web.deps import unit_of_work
+
+
+@get("/", sync_to_thread=True, include_in_schema=False)
+def home(request: Request[Any, Any, Any]) -> Template:
+    with unit_of_work(request) as (session, _actor):
+        tools = session.execute(
+            select(func.count()).select_from(Tool).where(Tool.status == ToolStatus.PUBLISHED.value)
+        ).scalar_one()
+        suppliers = session.execute(
+            select(func.count()).select_from(Supplier).where(Supplier.status == "active")
+        ).scalar_one()
+        smes = session.execute(
+            select(func.count()).select_from(Supplier).where(Supplier.status == "active", Supplier.size_band != "large")
+        ).scalar_one()
+        return Template(
+            "home.html",
+            context=page_context(
+                request,
+                page_title="SOC Capability Registry",
+                tool_count=tools,
+                supplier_count=suppliers,
+                sme_count=smes,
+            ),
+        )
+
+
+@get("/accessibility", sync_to_thread=True, include_in_schema=False)
+def accessibility(request: Request[Any, Any, Any]) -> Template:
+    with unit_of_work(request):
+        return Template("accessibility.html", context=page_context(request, page_title="Accessibility statement"))
+
+
+ROUTES: list[Any] = [home, accessibility]
