@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, get, post
@@ -90,39 +91,57 @@ def tool_decision_form(request: Request[Any, Any, Any], tool_id: int) -> Templat
         return _tool_page(request, session, actor, tool_id, {}, {})
 
 
-@post("/moderation/tools/{tool_id:int}", include_in_schema=False, sync_to_thread=True)
-def tool_decision(request: Request[Any, Any, Any], tool_id: int, data: dict[str, Any] = FORM) -> Template | Redirect:
+# A decision's action: (session, actor, record id, form version, reasons) -> the changed record.
+Decide = Callable[[Session, Actor, int, int | None, str], Any]
+
+
+def _decide(
+    request: Request[Any, Any, Any],
+    record_id: int,
+    data: dict[str, Any],
+    actions: dict[str, tuple[Decide, str]],
+    page: Callable[..., Template],
+) -> Template | Redirect:
+    """One moderation decision through the workflow service: a flash and back to the queue, or
+    the form again with the error in words (a stale version included)."""
     decision, reasons = str(data.get("decision") or ""), str(data.get("reasons") or "")
     errors: dict[str, str] = {}
     try:
         with unit_of_work(request) as (session, actor):
-            version = form_version(data)
-            if decision == "approve":
-                tool = workflow.approve(session, actor, tool_id, version, note=reasons)
-            elif decision == "reject":
-                tool = workflow.reject(session, actor, tool_id, reasons, version)
-            elif decision == "request_changes":
-                tool = workflow.request_changes(session, actor, tool_id, reasons, version)
-            else:
-                _staff(actor)
+            _staff(actor)
+            if decision not in actions:
                 raise InvalidInput("Choose a decision.", fields={"decision": "Select a decision"})
-            name = tool.name
+            action, done = actions[decision]
+            name = action(session, actor, record_id, form_version(data), reasons).name
     except InvalidInput as exc:
         errors = exc.fields or {"decision": exc.detail}
     except Conflict as exc:
         errors = {"decision": exc.detail}
     if not errors:
-        flash(
-            request,
-            {
-                "approve": f"{name} is published.",
-                "reject": f"{name} is rejected.",
-                "request_changes": f"{name} is sent back to the supplier.",
-            }[decision],
-        )
+        flash(request, done.format(name=name))
         return Redirect(path="/moderation")
     with unit_of_work(request) as (session, actor):
-        return _tool_page(request, session, actor, tool_id, {"decision": decision, "reasons": reasons}, errors, 400)
+        return page(request, session, actor, record_id, {"decision": decision, "reasons": reasons}, errors, 400)
+
+
+TOOL_ACTIONS: dict[str, tuple[Decide, str]] = {
+    "approve": (lambda s, a, i, v, r: workflow.approve(s, a, i, v, note=r), "{name} is published."),
+    "reject": (lambda s, a, i, v, r: workflow.reject(s, a, i, r, v), "{name} is rejected."),
+    "request_changes": (
+        lambda s, a, i, v, r: workflow.request_changes(s, a, i, r, v),
+        "{name} is sent back to the supplier.",
+    ),
+}
+SUPPLIER_ACTIONS: dict[str, tuple[Decide, str]] = {
+    "approve": (lambda s, a, i, v, r: workflow.approve_supplier(s, a, i, v), "{name} is approved."),
+    "reject": (lambda s, a, i, v, r: workflow.reject_supplier(s, a, i, r, v), "{name} is rejected."),
+    "verify": (lambda s, a, i, v, r: workflow.verify_supplier(s, a, i, v), "{name} is verified."),
+}
+
+
+@post("/moderation/tools/{tool_id:int}", include_in_schema=False, sync_to_thread=True)
+def tool_decision(request: Request[Any, Any, Any], tool_id: int, data: dict[str, Any] = FORM) -> Template | Redirect:
+    return _decide(request, tool_id, data, TOOL_ACTIONS, _tool_page)
 
 
 def _supplier_page(
@@ -184,37 +203,7 @@ def supplier_decision_form(request: Request[Any, Any, Any], supplier_id: int) ->
 def supplier_decision(
     request: Request[Any, Any, Any], supplier_id: int, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
-    decision, reasons = str(data.get("decision") or ""), str(data.get("reasons") or "")
-    errors: dict[str, str] = {}
-    try:
-        with unit_of_work(request) as (session, actor):
-            version = form_version(data)
-            if decision == "approve":
-                supplier = workflow.approve_supplier(session, actor, supplier_id, version)
-            elif decision == "reject":
-                supplier = workflow.reject_supplier(session, actor, supplier_id, reasons, version)
-            elif decision == "verify":
-                supplier = workflow.verify_supplier(session, actor, supplier_id, version)
-            else:
-                _staff(actor)
-                raise InvalidInput("Choose a decision.", fields={"decision": "Select a decision"})
-            name = supplier.name
-    except InvalidInput as exc:
-        errors = exc.fields or {"decision": exc.detail}
-    except Conflict as exc:
-        errors = {"decision": exc.detail}
-    if not errors:
-        flash(
-            request,
-            {"approve": f"{name} is approved.", "reject": f"{name} is rejected.", "verify": f"{name} is verified."}[
-                decision
-            ],
-        )
-        return Redirect(path="/moderation")
-    with unit_of_work(request) as (session, actor):
-        return _supplier_page(
-            request, session, actor, supplier_id, {"decision": decision, "reasons": reasons}, errors, 400
-        )
+    return _decide(request, supplier_id, data, SUPPLIER_ACTIONS, _supplier_page)
 
 
 ROUTES: list[Any] = [queue, duplicates, tool_decision_form, tool_decision, supplier_decision_form, supplier_decision]
