@@ -46,9 +46,9 @@ from typing import Any, Literal
 import numpy as np
 
 from registry.enums import WORKSTREAMS, FiveC, FiveD, FourP, MoSCoW, VerificationState
+from registry.search.candidates import CandidateIndex
 from registry.search.documents import RequirementSpec, ToolDoc
 from registry.search.matching import (
-    CandidateIndex,
     MatchResult,
     Ranked,
     Reason,

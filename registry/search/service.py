@@ -291,7 +291,7 @@ class SearchService:
     def candidate_index(self, session: Session | None = None) -> Any:
         """A CandidateIndex over the published tools for the gap engine, rebuilt only when the
         search index changed (building one for 100k tools is the costly step of an assessment)."""
-        from registry.search.matching import CandidateIndex
+        from registry.search.candidates import CandidateIndex
 
         index = self.current(session)
         return self._derived_value(

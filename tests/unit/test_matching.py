@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from registry.enums import Classification, Deployment, Hosting, VerificationState
+from registry.search.candidates import CandidateIndex, _TextIndex
 from registry.search.documents import (
     AccreditationDoc,
     CapabilityClaimDoc,
@@ -19,8 +20,6 @@ from registry.search.documents import (
     ToolDoc,
 )
 from registry.search.matching import (
-    CandidateIndex,
-    _TextIndex,
     match,
     mix64,
     rank_candidates,
