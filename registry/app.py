@@ -25,7 +25,6 @@ import assessments.pages
 import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
-import assessments.reports.project_record
 import registry.accounts.api
 import registry.changelog.pages
 import registry.inventory.jobs
@@ -118,7 +117,6 @@ ROUTE_MODULES: tuple[Any, ...] = (
     assessments.evaluations.pages,
     assessments.reports.pages,
     assessments.reports.api,
-    assessments.reports.project_record,
 )
 
 # Recurring jobs; each body lives in its domain.

@@ -10,6 +10,11 @@ from litestar.params import Parameter
 from pydantic import BaseModel, Field
 
 from assessments.reports import services as service
+from assessments.reports.project_record import record_report
+from assessments.reports.render_html import render_html_document
+from assessments.reports.render_pdf import render_pdf
+from registry.procurement import services as procurement
+from registry.procurement.api import EXPORT_PREFIXES, download, export_handler
 from registry.web.crud import ERRORS_READ, ERRORS_WRITE
 from registry.web.deps import engine_of, unit_of_work
 
@@ -103,4 +108,33 @@ class ReportsController(Controller):
         return _download(row, content)
 
 
-ROUTES: list[Any] = [ReportsController]
+# --- the project record, downloaded from the project page or the API ----------------------
+
+
+def _record_pdf(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
+    with unit_of_work(request) as (session, actor):
+        view = procurement.project_view(session, actor, project_id)
+        report = record_report(session, view, actor.label)
+    return download(render_pdf(report), "application/pdf", f"project-{project_id}-record.pdf")
+
+
+def _record_html(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
+    with unit_of_work(request) as (session, actor):
+        view = procurement.project_view(session, actor, project_id)
+        report = record_report(session, view, actor.label)
+    return Response(
+        render_html_document(report), media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+PROJECT_RECORD_ROUTES: list[Any] = [
+    export_handler(prefix, suffix, body, summary)
+    for prefix in EXPORT_PREFIXES
+    for suffix, body, summary in (
+        ("record.pdf", _record_pdf, "The project record as PDF"),
+        ("record.html", _record_html, "The project record as a printable HTML document"),
+    )
+]
+
+
+ROUTES: list[Any] = [ReportsController, *PROJECT_RECORD_ROUTES]

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response
 from sqlalchemy.orm import Session
 
 from assessments.reports.document import Column as RCol
 from assessments.reports.document import KeyFigure, Report, Section, Table
-from assessments.reports.render_html import render_html_document
-from assessments.reports.render_pdf import render_pdf
 from registry.db_types import utcnow
-from registry.procurement import services
-from registry.procurement.api import EXPORT_PREFIXES, download, export_handler
 from registry.procurement.exports import reason_label
 from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
-from registry.web.deps import unit_of_work
 
 
 def _money(value: float | None) -> str:
@@ -151,29 +145,3 @@ def _outcome_paragraphs(session: Session, view: ProjectView) -> list[str]:
     if o.reason:
         lines.append(f"Reason: {o.reason}")
     return lines
-
-
-def _record_pdf(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
-    with unit_of_work(request) as (session, actor):
-        view = services.project_view(session, actor, project_id)
-        report = record_report(session, view, actor.label)
-    return download(render_pdf(report), "application/pdf", f"project-{project_id}-record.pdf")
-
-
-def _record_html(request: Request[Any, Any, Any], project_id: str) -> Response[Any]:
-    with unit_of_work(request) as (session, actor):
-        view = services.project_view(session, actor, project_id)
-        report = record_report(session, view, actor.label)
-    return Response(
-        render_html_document(report), media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
-    )
-
-
-ROUTES: list[Any] = [
-    export_handler(prefix, suffix, body, summary)
-    for prefix in EXPORT_PREFIXES
-    for suffix, body, summary in (
-        ("record.pdf", _record_pdf, "The project record as PDF"),
-        ("record.html", _record_html, "The project record as a printable HTML document"),
-    )
-]
