@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     select,
 )
+from sqlmodel import col
 
 from registry.actor import SYSTEM
 from registry.enums import Role
@@ -25,14 +26,16 @@ def reassess(ctx: JobContext) -> dict[str, Any]:
     session, today = ctx.session, ctx.today
     assessments = list(
         session.execute(
-            select(Assessment).where(Assessment.schedule.in_(("weekly", "monthly"))).order_by(Assessment.id)
+            select(Assessment).where(col(Assessment.schedule).in_(("weekly", "monthly"))).order_by(col(Assessment.id))
         ).scalars()
-    )  # type: ignore[attr-defined]
+    )
     ran = already = failed = notified = 0
     for a in assessments:
         key = periods.period_key(a.schedule, today)  # type: ignore[arg-type]
         if session.execute(
-            select(AssessmentRun.id).where(AssessmentRun.assessment_id == a.id, AssessmentRun.period_key == key)
+            select(col(AssessmentRun.id)).where(
+                col(AssessmentRun.assessment_id) == a.id, col(AssessmentRun.period_key) == key
+            )
         ).first():
             already += 1
             continue

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from assessments.adapters import requirement_snapshot
 from assessments.engine import AssessmentInput, AssessmentResult, InventoryItem, SkillHolding, assess, diff
@@ -40,7 +41,7 @@ def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
         return stmt.where(False)  # type: ignore[arg-type]
-    return stmt.where(Assessment.organisation_id == actor.organisation_id)
+    return stmt.where(col(Assessment.organisation_id) == actor.organisation_id)
 
 
 def can_write(_s: Session, actor: Actor, obj: Assessment) -> bool:
@@ -51,7 +52,7 @@ def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRu
     if not ids:
         return {}
     latest: dict[str, AssessmentRun] = {}
-    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id.in_(ids)).order_by(AssessmentRun.run_at)  # type: ignore[attr-defined]
+    stmt = select(AssessmentRun).where(col(AssessmentRun.assessment_id).in_(ids)).order_by(col(AssessmentRun.run_at))
     for run in session.execute(stmt.with_only_columns(*_summary_columns())).all():
         latest[run.assessment_id] = run  # ordered by time: the last one wins
     return latest
@@ -59,14 +60,14 @@ def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRu
 
 def _summary_columns() -> list[Any]:
     return [
-        AssessmentRun.id,
-        AssessmentRun.assessment_id,
-        AssessmentRun.run_at,
-        AssessmentRun.trigger,
-        AssessmentRun.overall_score,
-        AssessmentRun.full_count,
-        AssessmentRun.partial_count,
-        AssessmentRun.none_count,
+        col(AssessmentRun.id),
+        col(AssessmentRun.assessment_id),
+        col(AssessmentRun.run_at),
+        col(AssessmentRun.trigger),
+        col(AssessmentRun.overall_score),
+        col(AssessmentRun.full_count),
+        col(AssessmentRun.partial_count),
+        col(AssessmentRun.none_count),
     ]
 
 
@@ -93,14 +94,14 @@ def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]
     return out
 
 
-def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:
     org_id = target_org(actor, data.organisation_id, session)
     obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id, created_by=actor.user_id)
     session.add(obj)
     return obj
 
 
-def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate) -> None:  # type: ignore[override]
+def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate) -> None:
     for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(obj, key, value)
 
@@ -109,7 +110,7 @@ def _delete_with_history(session: Session, _actor: Actor, obj: Assessment) -> No
     """Deleting an assessment deletes its runs too (the audit trail keeps the record)."""
     from sqlalchemy import delete
 
-    session.execute(delete(AssessmentRun).where(AssessmentRun.assessment_id == obj.id))
+    session.execute(delete(AssessmentRun).where(col(AssessmentRun.assessment_id) == obj.id))
     session.delete(obj)
 
 
@@ -135,7 +136,9 @@ SPEC: ResourceSpec[Assessment] = ResourceSpec(
 
 
 def get_visible(session: Session, actor: Actor, assessment_id: str) -> Assessment:
-    obj = session.execute(scope(actor, select(Assessment).where(Assessment.id == assessment_id))).scalar_one_or_none()
+    obj = session.execute(
+        scope(actor, select(Assessment).where(col(Assessment.id) == assessment_id))
+    ).scalar_one_or_none()
     if obj is None:
         raise NotFound("No such assessment.")
     return obj
@@ -151,7 +154,7 @@ def build_input(
     reqs = requirement_specs(session, assessment.organisation_id, workstreams=assessment.workstreams)
     inv_rows = list(
         session.execute(
-            select(InventoryRow).where(InventoryRow.organisation_id == assessment.organisation_id)
+            select(InventoryRow).where(col(InventoryRow.organisation_id) == assessment.organisation_id)
         ).scalars()
     )
     inv_docs = {d.id: d for d in tool_docs(session, status=None, tool_ids=[r.tool_id for r in inv_rows])}
@@ -164,7 +167,7 @@ def build_input(
     workforce = [
         SkillHolding(skills[h.skill_id].code, h.level, h.people)
         for h in session.execute(
-            select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)
+            select(HoldingRow).where(col(HoldingRow.organisation_id) == assessment.organisation_id)
         ).scalars()
     ]
     if candidates is None:
@@ -221,7 +224,9 @@ def run(
         raise Forbidden("Only the organisation's capability leads can run this assessment.")
     key = period_key or f"manual:{utcnow().isoformat()}"
     exists = session.execute(
-        select(AssessmentRun.id).where(AssessmentRun.assessment_id == assessment.id, AssessmentRun.period_key == key)
+        select(col(AssessmentRun.id)).where(
+            col(AssessmentRun.assessment_id) == assessment.id, col(AssessmentRun.period_key) == key
+        )
     ).first()
     if exists:
         raise Conflict(f"This assessment already ran for period {key}.")
@@ -276,8 +281,10 @@ def _jsonable(data: Any) -> Any:
 def runs(session: Session, actor: Actor, assessment_id: str) -> list[AssessmentRun]:
     get_visible(session, actor, assessment_id)
     stmt = (
-        select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id).order_by(AssessmentRun.run_at.desc())
-    )  # type: ignore[attr-defined]
+        select(AssessmentRun)
+        .where(col(AssessmentRun.assessment_id) == assessment_id)
+        .order_by(col(AssessmentRun.run_at).desc())
+    )
     return list(session.execute(stmt).scalars())
 
 

@@ -44,7 +44,7 @@ class AuthController(Controller):
         return TokenResponse(
             token=token,
             user_id=user.id,
-            role=user.role,  # type: ignore[arg-type]
+            role=user.role,
             organisation_id=user.organisation_id,
         )
 

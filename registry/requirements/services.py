@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.enums import Classification, Deployment, FiveC, FiveD, FourP, Hosting, MoSCoW
@@ -23,7 +24,7 @@ from registry.taxonomy.services import all_nodes, descendants, path_of
 
 
 def _node_by_code(session: Session, code: str) -> CapabilityNode:
-    node = session.execute(select(CapabilityNode).where(CapabilityNode.code == code)).scalar_one_or_none()
+    node = session.execute(select(CapabilityNode).where(col(CapabilityNode.code) == code)).scalar_one_or_none()
     if node is None:
         raise InvalidInput(f"Unknown capability code {code}.", fields={"capability_code": "unknown capability"})
     return node
@@ -35,9 +36,9 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
         return out
     rows = session.execute(
         select(RequirementSkill, Skill)
-        .join(Skill, Skill.id == RequirementSkill.skill_id)
-        .where(RequirementSkill.requirement_id.in_(ids))
-        .order_by(RequirementSkill.id)  # type: ignore[attr-defined]
+        .join(Skill, col(Skill.id) == col(RequirementSkill.skill_id))
+        .where(col(RequirementSkill.requirement_id).in_(ids))
+        .order_by(col(RequirementSkill.id))
     )
     for rs, skill in rows:
         out[rs.requirement_id].append((rs, skill))
@@ -60,14 +61,14 @@ def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any
         base["skills"] = [
             {"skill_code": s.code, "skill_name": s.name, "level": rs.level, "people": rs.people}
             for rs, s in skills[r.id]
-        ]  # type: ignore[index]
+        ]
         out.append(RequirementRead(**base).model_dump())
     return out
 
 
 def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]) -> None:
     found = skills_by_codes(session, [s["skill_code"] for s in skills], "skills")
-    session.execute(delete(RequirementSkill).where(RequirementSkill.requirement_id == req.id))
+    session.execute(delete(RequirementSkill).where(col(RequirementSkill.requirement_id) == req.id))
     for s in skills:
         session.add(
             RequirementSkill(
@@ -79,10 +80,12 @@ def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]
         )
 
 
-def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:
     org_id = target_org(actor, data.organisation_id, session)
     exists = session.execute(
-        select(Requirement.id).where(Requirement.organisation_id == org_id, Requirement.code == data.code)
+        select(col(Requirement.id)).where(
+            col(Requirement.organisation_id) == org_id, col(Requirement.code) == data.code
+        )
     ).first()
     if exists:
         raise InvalidInput(f"Requirement code {data.code} already exists.", fields={"code": "already used"})
@@ -96,7 +99,7 @@ def create(session: Session, actor: Actor, data: RequirementCreate) -> Requireme
     return req
 
 
-def apply_update(session: Session, _actor: Actor, req: Requirement, data: RequirementUpdate) -> None:  # type: ignore[override]
+def apply_update(session: Session, _actor: Actor, req: Requirement, data: RequirementUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "capability_code" in changes:
         req.capability_node_id = _node_by_code(session, changes.pop("capability_code")).id  # type: ignore[assignment]
@@ -144,10 +147,10 @@ def requirement_specs(
     session: Session, organisation_id: int, *, include_retired: bool = False, workstreams: Sequence[str] = ()
 ) -> list[RequirementSpec]:
     """Plain requirement views for the gap engine."""
-    stmt = select(Requirement).where(Requirement.organisation_id == organisation_id)
+    stmt = select(Requirement).where(col(Requirement.organisation_id) == organisation_id)
     if not include_retired:
-        stmt = stmt.where(Requirement.retired.is_(False))  # type: ignore[attr-defined]
-    reqs = list(session.execute(stmt.order_by(Requirement.code)).scalars())
+        stmt = stmt.where(col(Requirement.retired).is_(False))
+    reqs = list(session.execute(stmt.order_by(col(Requirement.code))).scalars())
     if workstreams:
         wanted = set(workstreams)
         reqs = [r for r in reqs if wanted & set(r.workstreams)]
@@ -158,7 +161,7 @@ def requirement_specs(
             id=r.id,
             code=r.code,
             title=r.title,
-            description=r.description,  # type: ignore[arg-type]
+            description=r.description,
             capability_node_ids=descendants(r.capability_node_id, nodes),
             capability_path=path_of(nodes[r.capability_node_id], nodes),
             priority=MoSCoW(r.priority),

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.enums import Role
@@ -27,7 +28,7 @@ def path_of(node: CapabilityNode, nodes: dict[int, CapabilityNode]) -> str:
     while cur is not None and cur.id not in seen:
         seen.add(cur.id)
         parts.append(cur.name)
-        cur = nodes.get(cur.parent_id) if cur.parent_id else None  # type: ignore[arg-type]
+        cur = nodes.get(cur.parent_id) if cur.parent_id else None
     return PATH_SEP.join(reversed(parts))
 
 
@@ -68,7 +69,7 @@ def _to_read(session: Session, rows: Sequence[CapabilityNode]) -> list[dict[str,
             code=n.code,
             name=n.name,
             description=n.description,
-            parent_id=n.parent_id,  # type: ignore[arg-type]
+            parent_id=n.parent_id,
             path=path_of(n, nodes),
             retired=n.retired,
             version=n.version,
@@ -87,9 +88,9 @@ def _check_parent(session: Session, node_id: int | None, parent_id: int | None) 
         raise InvalidInput("A node cannot move under itself.", fields={"parent_id": "would make a cycle"})
 
 
-def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> CapabilityNode:  # type: ignore[override]
+def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> CapabilityNode:
     actor.require_role(Role.MODERATOR)
-    if session.execute(select(CapabilityNode.id).where(CapabilityNode.code == data.code)).first():
+    if session.execute(select(col(CapabilityNode.id)).where(col(CapabilityNode.code) == data.code)).first():
         raise InvalidInput(f"Code {data.code} is already used.", fields={"code": "already used"})
     _check_parent(session, None, data.parent_id)
     node = CapabilityNode(**data.model_dump())
@@ -97,7 +98,7 @@ def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> Capab
     return node
 
 
-def _update(session: Session, actor: Actor, node: CapabilityNode, data: CapabilityNodeUpdate) -> None:  # type: ignore[override]
+def _update(session: Session, actor: Actor, node: CapabilityNode, data: CapabilityNodeUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "parent_id" in changes:
         _check_parent(session, node.id, changes["parent_id"])
