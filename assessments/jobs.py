@@ -17,6 +17,9 @@ from registry.notifications.services import Message, notify_org_role
 
 # --- scheduled re-assessment ----------------------------------------------------------------
 
+# The schedules this job runs, each with the period that names a run (one run per period).
+SCHEDULED_PERIODS: dict[str, periods.PeriodKind] = {"weekly": "weekly", "monthly": "monthly"}
+
 
 def reassess(ctx: JobContext) -> dict[str, Any]:
     """Run each weekly/monthly assessment once per its period, so history builds up."""
@@ -26,12 +29,14 @@ def reassess(ctx: JobContext) -> dict[str, Any]:
     session, today = ctx.session, ctx.today
     assessments = list(
         session.execute(
-            select(Assessment).where(col(Assessment.schedule).in_(("weekly", "monthly"))).order_by(col(Assessment.id))
+            select(Assessment)
+            .where(col(Assessment.schedule).in_(tuple(SCHEDULED_PERIODS)))
+            .order_by(col(Assessment.id))
         ).scalars()
     )
     ran = already = failed = notified = 0
     for a in assessments:
-        key = periods.period_key(a.schedule, today)  # type: ignore[arg-type]
+        key = periods.period_key(SCHEDULED_PERIODS[a.schedule], today)
         if session.execute(
             select(col(AssessmentRun.id)).where(
                 col(AssessmentRun.assessment_id) == a.id, col(AssessmentRun.period_key) == key

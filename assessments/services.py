@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
@@ -40,7 +40,7 @@ def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_admin:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
-        return stmt.where(False)  # type: ignore[arg-type]
+        return stmt.where(false())
     return stmt.where(col(Assessment.organisation_id) == actor.organisation_id)
 
 
@@ -48,10 +48,11 @@ def can_write(_s: Session, actor: Actor, obj: Assessment) -> bool:
     return actor.is_admin or (actor.role is Role.CAPABILITY_LEAD and actor.in_org(obj.organisation_id))
 
 
-def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRun]:
+def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, Row[Any]]:
+    """Each assessment's latest run, as a row of the summary columns only (not a whole AssessmentRun)."""
     if not ids:
         return {}
-    latest: dict[str, AssessmentRun] = {}
+    latest: dict[str, Row[Any]] = {}
     stmt = select(AssessmentRun).where(col(AssessmentRun.assessment_id).in_(ids)).order_by(col(AssessmentRun.run_at))
     for run in session.execute(stmt.with_only_columns(*_summary_columns())).all():
         latest[run.assessment_id] = run  # ordered by time: the last one wins
@@ -122,8 +123,8 @@ SPEC: ResourceSpec[Assessment] = ResourceSpec(
     create_schema=AssessmentCreate,
     update_schema=AssessmentUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=apply_update,  # type: ignore[arg-type]
+    create=create,
+    apply_update=apply_update,
     scope=scope,
     can_write=can_write,
     retire=_delete_with_history,
@@ -173,7 +174,8 @@ def build_input(
     if candidates is None:
         from registry.search.service import service_for
 
-        candidates = service_for(session.get_bind()).candidate_index(session)  # type: ignore[arg-type]
+        # .engine: the bind may be an Engine (its .engine is itself) or a Connection on one.
+        candidates = service_for(session.get_bind().engine).candidate_index(session)
     return AssessmentInput(
         requirements=reqs,
         inventory=inventory,

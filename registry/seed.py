@@ -17,7 +17,7 @@ from registry.accounts.security import hash_password
 from registry.actor import SYSTEM
 from registry.changelog import services as changelog
 from registry.db import session_scope
-from registry.db_types import today, utcnow
+from registry.db_types import require_id, today, utcnow
 from registry.enums import WORKSTREAMS
 from registry.inventory.models import InventoryItem
 from registry.requirements.models import Requirement, RequirementSkill
@@ -129,22 +129,22 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
         if is_demo_loaded(session):
             return {}
         load_reference(session, read_seed("taxonomy"), read_seed("skills"))
-        nodes = {n.code: n.id for n in session.execute(select(CapabilityNode)).scalars()}
-        skills = {s.code: s.id for s in session.execute(select(Skill)).scalars()}
+        nodes = {n.code: require_id(n) for n in session.execute(select(CapabilityNode)).scalars()}
+        skills = {s.code: require_id(s) for s in session.execute(select(Skill)).scalars()}
         orgs: dict[str, int] = {}
         for o in read_seed("organisations"):
             org = Organisation(name=o["name"], kind=o["kind"])
             session.add(org)
             session.flush()
-            orgs[o["key"]] = org.id  # type: ignore[assignment]
+            orgs[o["key"]] = require_id(org)
         suppliers: dict[str, int] = {}
         for s in read_seed("suppliers"):
             org = Organisation(name=s["name"], kind="supplier")
             session.add(org)
             session.flush()
-            orgs[s["key"]] = org.id  # type: ignore[assignment]
+            orgs[s["key"]] = require_id(org)
             sup = Supplier(
-                organisation_id=org.id,
+                organisation_id=require_id(org),
                 name=s["name"],
                 companies_house_number=s["companies_house_number"],
                 address=s.get("address", ""),
@@ -161,14 +161,14 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
             )
             session.add(sup)
             session.flush()
-            suppliers[s["key"]] = sup.id  # type: ignore[assignment]
+            suppliers[s["key"]] = require_id(sup)
         tools: dict[str, int] = {}
         for t in read_seed("tools"):
             tool = Tool(**_tool_row(t, suppliers[t["supplier"]]))
             session.add(tool)
             session.flush()
-            tools[t["key"]] = tool.id  # type: ignore[assignment]
-            _add_children(session, tool.id, t, nodes, skills)  # type: ignore[arg-type]
+            tools[t["key"]] = require_id(tool)
+            _add_children(session, require_id(tool), t, nodes, skills)
         requirements = {r["code"]: r for r in read_seed("requirements")}
         for o in read_seed("organisations"):
             org_id = orgs[o["key"]]
@@ -265,7 +265,7 @@ def _add_requirement(
     for s in r.get("skills") or []:
         session.add(
             RequirementSkill(
-                requirement_id=req.id,
+                requirement_id=require_id(req),
                 skill_id=skills[s["skill"]],
                 level=s["level"],
                 people=s.get("people", 1),

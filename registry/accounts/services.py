@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
@@ -21,7 +21,7 @@ from registry.accounts.schemas import (
 from registry.accounts.security import hash_password, hash_token, new_api_token, verify_password
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import utcnow
+from registry.db_types import require_id, utcnow
 from registry.enums import Role
 from registry.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from registry.resources import FilterSpec, ResourceSpec
@@ -130,7 +130,7 @@ def issue_token(session: Session, user: User, name: str = "api") -> str:
     token, digest = new_api_token()
     session.add(
         ApiToken(
-            user_id=user.id,
+            user_id=require_id(user),
             token_hash=digest,
             name=name,
             expires_at=utcnow() + timedelta(days=90),
@@ -219,7 +219,7 @@ def _org_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_staff:
         return stmt
     if not actor.is_authenticated:
-        return stmt.where(False)  # type: ignore[arg-type]
+        return stmt.where(false())
     return stmt.where(col(Organisation.id) == actor.organisation_id)
 
 
@@ -245,7 +245,7 @@ def org_in_use(session: Session, org_id: int) -> bool:
 
 
 def _org_retire(session: Session, _actor: Actor, org: Organisation) -> None:
-    if org_in_use(session, org.id):  # type: ignore[arg-type]
+    if org_in_use(session, require_id(org)):
         raise Conflict("This organisation still has users; remove or move them first.")
     org.name = org.name if org.name.endswith(" (closed)") else f"{org.name} (closed)"
 
@@ -258,8 +258,8 @@ ORG_SPEC: ResourceSpec[Organisation] = ResourceSpec(
     create_schema=OrganisationCreate,
     update_schema=OrganisationUpdate,
     to_read=_org_read,
-    create=_org_create,  # type: ignore[arg-type]
-    apply_update=_org_update,  # type: ignore[arg-type]
+    create=_org_create,
+    apply_update=_org_update,
     scope=_org_scope,
     can_write=lambda _s, actor, _o: actor.is_admin,
     retire=_org_retire,

@@ -20,7 +20,7 @@ from sqlmodel import col
 
 from registry.accounts.models import User
 from registry.actor import Actor
-from registry.db_types import utcnow
+from registry.db_types import rows_affected, utcnow
 from registry.enums import Role
 from registry.errors import NotFound
 from registry.notifications.models import Notification, OutboxEmail
@@ -97,7 +97,8 @@ def org_users(session: Session, organisation_id: int, role: Role | None = None) 
     stmt = select(col(User.id)).where(col(User.organisation_id) == organisation_id, col(User.active).is_(True))
     if role is not None:
         stmt = stmt.where(col(User.role) == role.value)
-    return [int(i) for i in session.execute(stmt.order_by(col(User.id))).scalars()]
+    # A primary key is never NULL: the check only narrows the column's `int | None` type.
+    return [i for i in session.execute(stmt.order_by(col(User.id))).scalars() if i is not None]
 
 
 def supplier_users(session: Session, supplier_id: int) -> list[int]:
@@ -200,7 +201,7 @@ def mark_all_read(session: Session, actor: Actor) -> int:
         .where(col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None))
         .values(read_at=utcnow())
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return rows_affected(result)
 
 
 # --- outbox ---

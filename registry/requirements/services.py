@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Classification, Deployment, FiveC, FiveD, FourP, Hosting, MoSCoW
 from registry.errors import InvalidInput
 from registry.requirements.models import Requirement, RequirementSkill
@@ -47,7 +48,7 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
 
 def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any]]:
     nodes = all_nodes(session) if rows else {}
-    skills = _skills_of(session, [r.id for r in rows])  # type: ignore[misc]
+    skills = _skills_of(session, [require_id(r) for r in rows])
     out = []
     for r in rows:
         node = nodes[r.capability_node_id]
@@ -60,7 +61,7 @@ def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any
         base["capability_path"] = path_of(node, nodes)
         base["skills"] = [
             {"skill_code": s.code, "skill_name": s.name, "level": rs.level, "people": rs.people}
-            for rs, s in skills[r.id]
+            for rs, s in skills[require_id(r)]
         ]
         out.append(RequirementRead(**base).model_dump())
     return out
@@ -72,8 +73,8 @@ def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]
     for s in skills:
         session.add(
             RequirementSkill(
-                requirement_id=req.id,
-                skill_id=found[s["skill_code"]].id,  # type: ignore[arg-type]
+                requirement_id=require_id(req),
+                skill_id=require_id(found[s["skill_code"]]),
                 level=s["level"],
                 people=s["people"],
             )
@@ -91,7 +92,7 @@ def create(session: Session, actor: Actor, data: RequirementCreate) -> Requireme
         raise InvalidInput(f"Requirement code {data.code} already exists.", fields={"code": "already used"})
     values = data.model_dump(exclude={"capability_code", "organisation_id", "skills"})
     req = Requirement(
-        **values, organisation_id=org_id, capability_node_id=_node_by_code(session, data.capability_code).id
+        **values, organisation_id=org_id, capability_node_id=require_id(_node_by_code(session, data.capability_code))
     )
     session.add(req)
     session.flush()
@@ -102,7 +103,7 @@ def create(session: Session, actor: Actor, data: RequirementCreate) -> Requireme
 def apply_update(session: Session, _actor: Actor, req: Requirement, data: RequirementUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "capability_code" in changes:
-        req.capability_node_id = _node_by_code(session, changes.pop("capability_code")).id  # type: ignore[assignment]
+        req.capability_node_id = require_id(_node_by_code(session, changes.pop("capability_code")))
     skills = changes.pop("skills", None)
     for key, value in changes.items():
         setattr(req, key, value)
@@ -122,8 +123,8 @@ SPEC: ResourceSpec[Requirement] = ResourceSpec(
     create_schema=RequirementCreate,
     update_schema=RequirementUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=apply_update,  # type: ignore[arg-type]
+    create=create,
+    apply_update=apply_update,
     scope=org_scope(Requirement),
     can_write=org_writer,
     retire=lambda _s, _a, r: setattr(r, "retired", True),
@@ -155,10 +156,10 @@ def requirement_specs(
         wanted = set(workstreams)
         reqs = [r for r in reqs if wanted & set(r.workstreams)]
     nodes = all_nodes(session)
-    skills = _skills_of(session, [r.id for r in reqs])  # type: ignore[misc]
+    skills = _skills_of(session, [require_id(r) for r in reqs])
     return [
         RequirementSpec(
-            id=r.id,
+            id=require_id(r),
             code=r.code,
             title=r.title,
             description=r.description,
@@ -175,7 +176,7 @@ def requirement_specs(
             required_data_standards=tuple(r.data_standards),
             min_trl=r.min_trl,
             allowed_deployments=tuple(Deployment(d) for d in r.allowed_deployments),
-            skills=tuple(SkillNeed(s.code, rs.level, rs.people) for rs, s in skills[r.id]),  # type: ignore[index]
+            skills=tuple(SkillNeed(s.code, rs.level, rs.people) for rs, s in skills[require_id(r)]),
         )
         for r in reqs
     ]

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Role
 from registry.errors import InvalidInput
 from registry.resources import FilterSpec, ResourceSpec
@@ -66,7 +67,7 @@ SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
     create_schema=SkillCreate,
     update_schema=SkillUpdate,
     to_read=_skill_read,
-    create=_skill_create,  # type: ignore[arg-type]
+    create=_skill_create,
     apply_update=lambda _s, _a, obj, data: _apply(obj, data),
     scope=lambda _actor, stmt: stmt,
     listing=True,  # tool read models and search docs carry skill codes and names
@@ -90,7 +91,7 @@ def org_scope(model: Any) -> Any:
         if actor.is_admin:
             return stmt
         if not actor.is_authenticated or actor.role is Role.SUPPLIER:
-            return stmt.where(False)  # type: ignore[arg-type]
+            return stmt.where(false())
         return stmt.where(model.organisation_id == actor.organisation_id)
 
     return scope
@@ -133,7 +134,7 @@ def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[s
     skills = {s.id: s for s in session.execute(select(Skill).where(col(Skill.id).in_(ids))).scalars()} if ids else {}
     return [
         HoldingRead(
-            id=r.id,
+            id=require_id(r),
             organisation_id=r.organisation_id,
             skill_id=r.skill_id,
             skill_code=skills[r.skill_id].code,
@@ -161,7 +162,7 @@ def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> Skil
             "This skill at this level is already recorded; edit that row instead.",
             fields={"skill_code": "already recorded at this level"},
         )
-    row = SkillHolding(organisation_id=org_id, skill_id=skill.id, level=data.level, people=data.people)  # type: ignore[arg-type]
+    row = SkillHolding(organisation_id=org_id, skill_id=require_id(skill), level=data.level, people=data.people)
     session.add(row)
     return row
 
@@ -175,7 +176,7 @@ HOLDING_SPEC: ResourceSpec[SkillHolding] = ResourceSpec(
     create_schema=HoldingCreate,
     update_schema=HoldingUpdate,
     to_read=_holding_read,
-    create=_holding_create,  # type: ignore[arg-type]
+    create=_holding_create,
     apply_update=lambda _s, _a, obj, data: _apply(obj, data),
     scope=org_scope(SkillHolding),
     can_write=org_writer,

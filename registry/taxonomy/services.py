@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Role
 from registry.errors import InvalidInput
 from registry.resources import FilterSpec, ResourceSpec
@@ -20,11 +21,13 @@ PATH_SEP = " › "
 
 
 def all_nodes(session: Session) -> dict[int, CapabilityNode]:
-    return {n.id: n for n in session.execute(select(CapabilityNode)).scalars()}  # type: ignore[misc]
+    return {require_id(n): n for n in session.execute(select(CapabilityNode)).scalars()}
 
 
 def path_of(node: CapabilityNode, nodes: dict[int, CapabilityNode]) -> str:
-    parts, seen, cur = [], set(), node
+    parts: list[str] = []
+    seen: set[int | None] = set()
+    cur: CapabilityNode | None = node
     while cur is not None and cur.id not in seen:
         seen.add(cur.id)
         parts.append(cur.name)
@@ -36,7 +39,7 @@ def descendants(node_id: int, nodes: dict[int, CapabilityNode]) -> frozenset[int
     children: dict[int, list[int]] = {}
     for n in nodes.values():
         if n.parent_id is not None:
-            children.setdefault(n.parent_id, []).append(n.id)  # type: ignore[arg-type]
+            children.setdefault(n.parent_id, []).append(require_id(n))
     out, stack = {node_id}, [node_id]
     while stack:
         for child in children.get(stack.pop(), []):
@@ -65,7 +68,7 @@ def _to_read(session: Session, rows: Sequence[CapabilityNode]) -> list[dict[str,
     nodes = all_nodes(session) if rows else {}
     return [
         CapabilityNodeRead(
-            id=n.id,
+            id=require_id(n),
             code=n.code,
             name=n.name,
             description=n.description,
@@ -119,8 +122,8 @@ SPEC: ResourceSpec[CapabilityNode] = ResourceSpec(
     create_schema=CapabilityNodeCreate,
     update_schema=CapabilityNodeUpdate,
     to_read=_to_read,
-    create=_create,  # type: ignore[arg-type]
-    apply_update=_update,  # type: ignore[arg-type]
+    create=_create,
+    apply_update=_update,
     scope=lambda _actor, stmt: stmt,
     can_write=lambda _s, actor, _obj: actor.is_staff,
     retire=_retire,
