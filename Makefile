@@ -36,11 +36,13 @@ run: install
 
 test: install browser-deps
 	$(BIN)/ruff check registry assessments tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint:
 	$(BIN)/ruff check registry assessments tests bench
 	$(BIN)/ruff format --check registry assessments tests bench
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/python bench/search.py

@@ -3,7 +3,7 @@ history and diffs. Pages live in assessments/pages.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import Parameter, QueryParameter
@@ -67,9 +67,10 @@ class AssessmentRunsController(Controller):
     def diff(
         self,
         request: Request[Any, Any, Any],
+        # QueryParameter is a marker for Annotated (the query names differ from the argument names).
+        from_run: Annotated[str, QueryParameter(name="from", min_length=1, max_length=64)],
+        to_run: Annotated[str, QueryParameter(name="to", min_length=1, max_length=64)],
         assessment_id: str = ID,
-        from_run: str = QueryParameter(name="from", min_length=1, max_length=64),
-        to_run: str = QueryParameter(name="to", min_length=1, max_length=64),
     ) -> RunDiff:
         with unit_of_work(request) as (session, actor):
             services.get_visible(session, actor, assessment_id)

@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 
@@ -233,7 +233,7 @@ def _build(tp: Any, data: Any) -> Any:
     if origin is dict:
         _, value = typing.get_args(tp)
         return {k: _build(value, v) for k, v in data.items()}
-    if is_dataclass(tp):
+    if isinstance(tp, type) and is_dataclass(tp):
         hints = typing.get_type_hints(tp)
         return tp(**{f.name: _build(hints[f.name], data[f.name]) for f in fields(tp)})
     return data
@@ -266,11 +266,20 @@ def _prefixed(tool: ToolDoc, reasons: Iterable[Reason]) -> list[Reason]:
     return [Reason(r.code, f"{tool.name}: {r.message}") for r in reasons]
 
 
+class _CoverageHead(TypedDict):
+    """The fields every coverage verdict on one requirement starts with."""
+
+    requirement_code: str
+    title: str
+    priority: str
+    weight: float
+
+
 def _cover(
     req: RequirementSpec, inventory: Sequence[InventoryItem], claiming: list[int], today: date
 ) -> RequirementCoverage:
     w = effective_weight(req)
-    common = {
+    common: _CoverageHead = {
         "requirement_code": req.code,
         "title": req.title,
         "priority": req.priority.value,
@@ -492,7 +501,8 @@ def diff(previous: AssessmentResult, current: AssessmentResult) -> AssessmentDif
     """What changed between two runs: score change and gaps opened or closed."""
     before = {c.requirement_code: c.status for c in previous.coverage}
     after = {c.requirement_code: c.status for c in current.coverage}
-    opened, closed = [], []
+    opened: list[StatusChange] = []
+    closed: list[StatusChange] = []
     for code, status in after.items():
         old = before.get(code)
         if old is None or old == status:

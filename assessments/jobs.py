@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     select,
 )
+from sqlmodel import col
 
 from registry.actor import SYSTEM
 from registry.enums import Role
@@ -15,6 +16,9 @@ from registry.jobs.runner import JobContext, JobDef, log
 from registry.notifications.services import Message, notify_org_role
 
 # --- scheduled re-assessment ----------------------------------------------------------------
+
+# The schedules this job runs, each with the period that names a run (one run per period).
+SCHEDULED_PERIODS: dict[str, periods.PeriodKind] = {"weekly": "weekly", "monthly": "monthly"}
 
 
 def reassess(ctx: JobContext) -> dict[str, Any]:
@@ -25,14 +29,18 @@ def reassess(ctx: JobContext) -> dict[str, Any]:
     session, today = ctx.session, ctx.today
     assessments = list(
         session.execute(
-            select(Assessment).where(Assessment.schedule.in_(("weekly", "monthly"))).order_by(Assessment.id)
+            select(Assessment)
+            .where(col(Assessment.schedule).in_(tuple(SCHEDULED_PERIODS)))
+            .order_by(col(Assessment.id))
         ).scalars()
-    )  # type: ignore[attr-defined]
+    )
     ran = already = failed = notified = 0
     for a in assessments:
-        key = periods.period_key(a.schedule, today)  # type: ignore[arg-type]
+        key = periods.period_key(SCHEDULED_PERIODS[a.schedule], today)
         if session.execute(
-            select(AssessmentRun.id).where(AssessmentRun.assessment_id == a.id, AssessmentRun.period_key == key)
+            select(col(AssessmentRun.id)).where(
+                col(AssessmentRun.assessment_id) == a.id, col(AssessmentRun.period_key) == key
+            )
         ).first():
             already += 1
             continue

@@ -151,7 +151,8 @@ def problem_from_assessment(result: AssessmentResult) -> Problem:
     for cov in result.coverage:
         if cov.status == "full" or cov.weight <= 0 or not cov.candidates:
             continue
-        partial, full = set(), set()
+        partial: set[int] = set()
+        full: set[int] = set()
         for c in cov.candidates:
             (full if c.coverage >= 1.0 else partial).add(c.tool_id)
             tools.setdefault(
@@ -328,10 +329,10 @@ def _greedy_set(problem: Problem, limits: Limits) -> set[int]:
     """
     level = [g.current for g in problem.gaps]  # coverage reached so far per gap
     touches: dict[int, list[tuple[int, float]]] = {t.tool_id: [] for t in problem.tools}
-    for gi, g in enumerate(problem.gaps):
-        for tid in g.full_by:
+    for gi, gap in enumerate(problem.gaps):
+        for tid in gap.full_by:
             touches.setdefault(tid, []).append((gi, 1.0))
-        for tid in g.partial_by - g.full_by:
+        for tid in gap.partial_by - gap.full_by:
             touches.setdefault(tid, []).append((gi, 0.5))
 
     def gain(tid: int) -> float:
@@ -431,7 +432,7 @@ def _limits(capital: float, annual: float, max_suppliers: int | None, sme_share:
 
 def _relevant(problem: Problem) -> Problem:
     """Only tools that close something; the rest can never improve the objective."""
-    useful = set()
+    useful: set[int] = set()
     for g in problem.gaps:
         gain_a, gain_f = g.gains()
         if gain_a > 0:

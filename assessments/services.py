@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from assessments.adapters import requirement_snapshot
 from assessments.engine import AssessmentInput, AssessmentResult, InventoryItem, SkillHolding, assess, diff
@@ -39,19 +40,20 @@ def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_admin:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
-        return stmt.where(False)  # type: ignore[arg-type]
-    return stmt.where(Assessment.organisation_id == actor.organisation_id)
+        return stmt.where(false())
+    return stmt.where(col(Assessment.organisation_id) == actor.organisation_id)
 
 
 def can_write(_s: Session, actor: Actor, obj: Assessment) -> bool:
     return actor.is_admin or (actor.role is Role.CAPABILITY_LEAD and actor.in_org(obj.organisation_id))
 
 
-def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRun]:
+def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, Row[Any]]:
+    """Each assessment's latest run, as a row of the summary columns only (not a whole AssessmentRun)."""
     if not ids:
         return {}
-    latest: dict[str, AssessmentRun] = {}
-    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id.in_(ids)).order_by(AssessmentRun.run_at)  # type: ignore[attr-defined]
+    latest: dict[str, Row[Any]] = {}
+    stmt = select(AssessmentRun).where(col(AssessmentRun.assessment_id).in_(ids)).order_by(col(AssessmentRun.run_at))
     for run in session.execute(stmt.with_only_columns(*_summary_columns())).all():
         latest[run.assessment_id] = run  # ordered by time: the last one wins
     return latest
@@ -59,14 +61,14 @@ def _latest_runs(session: Session, ids: Sequence[str]) -> dict[str, AssessmentRu
 
 def _summary_columns() -> list[Any]:
     return [
-        AssessmentRun.id,
-        AssessmentRun.assessment_id,
-        AssessmentRun.run_at,
-        AssessmentRun.trigger,
-        AssessmentRun.overall_score,
-        AssessmentRun.full_count,
-        AssessmentRun.partial_count,
-        AssessmentRun.none_count,
+        col(AssessmentRun.id),
+        col(AssessmentRun.assessment_id),
+        col(AssessmentRun.run_at),
+        col(AssessmentRun.trigger),
+        col(AssessmentRun.overall_score),
+        col(AssessmentRun.full_count),
+        col(AssessmentRun.partial_count),
+        col(AssessmentRun.none_count),
     ]
 
 
@@ -93,14 +95,14 @@ def to_read(session: Session, rows: Sequence[Assessment]) -> list[dict[str, Any]
     return out
 
 
-def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: AssessmentCreate) -> Assessment:
     org_id = target_org(actor, data.organisation_id, session)
     obj = Assessment(**data.model_dump(exclude={"organisation_id"}), organisation_id=org_id, created_by=actor.user_id)
     session.add(obj)
     return obj
 
 
-def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate) -> None:  # type: ignore[override]
+def apply_update(_s: Session, _a: Actor, obj: Assessment, data: AssessmentUpdate) -> None:
     for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(obj, key, value)
 
@@ -109,7 +111,7 @@ def _delete_with_history(session: Session, _actor: Actor, obj: Assessment) -> No
     """Deleting an assessment deletes its runs too (the audit trail keeps the record)."""
     from sqlalchemy import delete
 
-    session.execute(delete(AssessmentRun).where(AssessmentRun.assessment_id == obj.id))
+    session.execute(delete(AssessmentRun).where(col(AssessmentRun.assessment_id) == obj.id))
     session.delete(obj)
 
 
@@ -121,8 +123,8 @@ SPEC: ResourceSpec[Assessment] = ResourceSpec(
     create_schema=AssessmentCreate,
     update_schema=AssessmentUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=apply_update,  # type: ignore[arg-type]
+    create=create,
+    apply_update=apply_update,
     scope=scope,
     can_write=can_write,
     retire=_delete_with_history,
@@ -135,7 +137,9 @@ SPEC: ResourceSpec[Assessment] = ResourceSpec(
 
 
 def get_visible(session: Session, actor: Actor, assessment_id: str) -> Assessment:
-    obj = session.execute(scope(actor, select(Assessment).where(Assessment.id == assessment_id))).scalar_one_or_none()
+    obj = session.execute(
+        scope(actor, select(Assessment).where(col(Assessment.id) == assessment_id))
+    ).scalar_one_or_none()
     if obj is None:
         raise NotFound("No such assessment.")
     return obj
@@ -151,7 +155,7 @@ def build_input(
     reqs = requirement_specs(session, assessment.organisation_id, workstreams=assessment.workstreams)
     inv_rows = list(
         session.execute(
-            select(InventoryRow).where(InventoryRow.organisation_id == assessment.organisation_id)
+            select(InventoryRow).where(col(InventoryRow.organisation_id) == assessment.organisation_id)
         ).scalars()
     )
     inv_docs = {d.id: d for d in tool_docs(session, status=None, tool_ids=[r.tool_id for r in inv_rows])}
@@ -164,13 +168,14 @@ def build_input(
     workforce = [
         SkillHolding(skills[h.skill_id].code, h.level, h.people)
         for h in session.execute(
-            select(HoldingRow).where(HoldingRow.organisation_id == assessment.organisation_id)
+            select(HoldingRow).where(col(HoldingRow.organisation_id) == assessment.organisation_id)
         ).scalars()
     ]
     if candidates is None:
         from registry.search.service import service_for
 
-        candidates = service_for(session.get_bind()).candidate_index(session)  # type: ignore[arg-type]
+        # .engine: the bind may be an Engine (its .engine is itself) or a Connection on one.
+        candidates = service_for(session.get_bind().engine).candidate_index(session)
     return AssessmentInput(
         requirements=reqs,
         inventory=inventory,
@@ -221,7 +226,9 @@ def run(
         raise Forbidden("Only the organisation's capability leads can run this assessment.")
     key = period_key or f"manual:{utcnow().isoformat()}"
     exists = session.execute(
-        select(AssessmentRun.id).where(AssessmentRun.assessment_id == assessment.id, AssessmentRun.period_key == key)
+        select(col(AssessmentRun.id)).where(
+            col(AssessmentRun.assessment_id) == assessment.id, col(AssessmentRun.period_key) == key
+        )
     ).first()
     if exists:
         raise Conflict(f"This assessment already ran for period {key}.")
@@ -276,8 +283,10 @@ def _jsonable(data: Any) -> Any:
 def runs(session: Session, actor: Actor, assessment_id: str) -> list[AssessmentRun]:
     get_visible(session, actor, assessment_id)
     stmt = (
-        select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id).order_by(AssessmentRun.run_at.desc())
-    )  # type: ignore[attr-defined]
+        select(AssessmentRun)
+        .where(col(AssessmentRun.assessment_id) == assessment_id)
+        .order_by(col(AssessmentRun.run_at).desc())
+    )
     return list(session.execute(stmt).scalars())
 
 

@@ -39,7 +39,7 @@ def _mount_jobs() -> None:
 _mount_jobs()
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     from registry.db import make_engine
 
     return make_engine(load_settings().database_url)

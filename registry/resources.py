@@ -68,9 +68,11 @@ class ResourceSpec(Generic[M]):
     # Serialise many rows at once (so children can be loaded in a few queries).
     to_read: Callable[[Session, Sequence[M]], list[dict[str, Any]]]
     # Build a new row (and its children) from validated input; may raise InvalidInput/Forbidden.
-    create: Callable[[Session, Actor, BaseModel], M]
+    # The input is an instance of create_schema / update_schema; typed Any so that each spec's
+    # functions can name their own schema (a Callable taking BaseModel would refuse them).
+    create: Callable[[Session, Actor, Any], M]
     # Apply validated partial input to a row (and its children).
-    apply_update: Callable[[Session, Actor, M, BaseModel], None]
+    apply_update: Callable[[Session, Actor, M, Any], None]
     # Restrict a SELECT to what the actor may see.
     scope: Callable[[Actor, Select[Any]], Select[Any]]
     can_write: Callable[[Session, Actor, M], bool]

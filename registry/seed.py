@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import Organisation, User
 from registry.accounts.security import hash_password
 from registry.actor import SYSTEM
 from registry.changelog import services as changelog
 from registry.db import session_scope
-from registry.db_types import today, utcnow
+from registry.db_types import require_id, today, utcnow
 from registry.enums import WORKSTREAMS
 from registry.inventory.models import InventoryItem
 from registry.requirements.models import Requirement, RequirementSkill
@@ -42,7 +43,7 @@ def _walk(nodes: list[dict[str, Any]], parent: str | None = None) -> Iterator[tu
 
 def load_reference(session: Session, taxonomy: list[dict[str, Any]], skills: list[dict[str, Any]]) -> None:
     """Workstreams, capability taxonomy and skills; idempotent (existing codes are kept)."""
-    have_ws = set(session.execute(select(Workstream.code)).scalars())
+    have_ws = set(session.execute(select(col(Workstream.code))).scalars())
     for code, title in WORKSTREAMS.items():
         if code not in have_ws:
             session.add(Workstream(code=code, title=title))
@@ -60,7 +61,7 @@ def load_reference(session: Session, taxonomy: list[dict[str, Any]], skills: lis
         session.add(row)
         session.flush()
         codes[row.code] = row
-    have_skills = set(session.execute(select(Skill.code)).scalars())
+    have_skills = set(session.execute(select(col(Skill.code))).scalars())
     for s in skills:
         if s["code"] not in have_skills:
             session.add(
@@ -117,7 +118,9 @@ def _accreditation_rows(tool_id: int, t: dict[str, Any]) -> list[dict[str, Any]]
 
 
 def is_demo_loaded(session: Session) -> bool:
-    return session.execute(select(Organisation.id).where(Organisation.name == DEMO_MARKER)).first() is not None
+    return (
+        session.execute(select(col(Organisation.id)).where(col(Organisation.name) == DEMO_MARKER)).first() is not None
+    )
 
 
 def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
@@ -126,24 +129,24 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
         if is_demo_loaded(session):
             return {}
         load_reference(session, read_seed("taxonomy"), read_seed("skills"))
-        nodes = {n.code: n.id for n in session.execute(select(CapabilityNode)).scalars()}
-        skills = {s.code: s.id for s in session.execute(select(Skill)).scalars()}
+        nodes = {n.code: require_id(n) for n in session.execute(select(CapabilityNode)).scalars()}
+        skills = {s.code: require_id(s) for s in session.execute(select(Skill)).scalars()}
         orgs: dict[str, int] = {}
         for o in read_seed("organisations"):
             org = Organisation(name=o["name"], kind=o["kind"])
             session.add(org)
             session.flush()
-            orgs[o["key"]] = org.id  # type: ignore[assignment]
+            orgs[o["key"]] = require_id(org)
         suppliers: dict[str, int] = {}
         for s in read_seed("suppliers"):
             org = Organisation(name=s["name"], kind="supplier")
             session.add(org)
             session.flush()
-            orgs[s["key"]] = org.id  # type: ignore[assignment]
+            orgs[s["key"]] = require_id(org)
             sup = Supplier(
-                organisation_id=org.id,
+                organisation_id=require_id(org),
                 name=s["name"],
-                companies_house_number=s["companies_house_number"],  # type: ignore[arg-type]
+                companies_house_number=s["companies_house_number"],
                 address=s.get("address", ""),
                 region=s.get("region", ""),
                 website=s.get("website", ""),
@@ -158,14 +161,14 @@ def load_demo(engine: Engine, demo_password: str) -> dict[str, int]:
             )
             session.add(sup)
             session.flush()
-            suppliers[s["key"]] = sup.id  # type: ignore[assignment]
+            suppliers[s["key"]] = require_id(sup)
         tools: dict[str, int] = {}
         for t in read_seed("tools"):
             tool = Tool(**_tool_row(t, suppliers[t["supplier"]]))
             session.add(tool)
             session.flush()
-            tools[t["key"]] = tool.id  # type: ignore[assignment]
-            _add_children(session, tool.id, t, nodes, skills)  # type: ignore[arg-type]
+            tools[t["key"]] = require_id(tool)
+            _add_children(session, require_id(tool), t, nodes, skills)
         requirements = {r["code"]: r for r in read_seed("requirements")}
         for o in read_seed("organisations"):
             org_id = orgs[o["key"]]
@@ -262,9 +265,9 @@ def _add_requirement(
     for s in r.get("skills") or []:
         session.add(
             RequirementSkill(
-                requirement_id=req.id,
+                requirement_id=require_id(req),
                 skill_id=skills[s["skill"]],
-                level=s["level"],  # type: ignore[arg-type]
+                level=s["level"],
                 people=s.get("people", 1),
             )
         )
@@ -301,7 +304,7 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
         nodes = {n.code: n.id for n in session.execute(select(CapabilityNode)).scalars()}
         skills = {s.code: s.id for s in session.execute(select(Skill)).scalars()}
         org_id, sup_id, tool_id = (_next_id(session, m) for m in (Organisation, Supplier, Tool))
-        existing_numbers = set(session.execute(select(Supplier.companies_house_number)).scalars())
+        existing_numbers = set(session.execute(select(col(Supplier.companies_house_number))).scalars())
         sup_ids: dict[str, int] = {}
         org_rows, sup_rows = [], []
         for s in synthetic.iter_suppliers(n_suppliers, seed=seed):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlmodel import col
 
 from assessments.reports import services
 from assessments.reports.models import ReportSubscription
@@ -21,8 +22,8 @@ def scheduled_reports(ctx: JobContext) -> dict[str, Any]:
     subs = list(
         session.execute(
             select(ReportSubscription)
-            .where(ReportSubscription.active.is_(True))  # type: ignore[attr-defined]
-            .order_by(ReportSubscription.created_at, ReportSubscription.id)
+            .where(col(ReportSubscription.active).is_(True))
+            .order_by(col(ReportSubscription.created_at), col(ReportSubscription.id))
         ).scalars()
     )
     due = [(s, key) for s in subs if (key := periods.due(s.schedule, s.last_period_key, today))]

@@ -37,7 +37,7 @@ class StoredReport(SQLModel, table=True):
     content_type: str = Field(default="", max_length=100)
     size: int = Field(default=0)
     # Deferred: listing the library must not load every report's bytes.
-    content: bytes | None = Field(default=None, sa_column=deferred(Column(LargeBinary, nullable=True)))
+    content: bytes | None = Field(default=None, sa_column=deferred(Column(LargeBinary, nullable=True)))  # type: ignore[call-overload]  # SQLModel's Field() stubs accept only a Column for sa_column; deferred(Column) works at runtime
     created_by: int | None = None
     created_by_label: str = Field(default="", max_length=254)
     created_at: datetime = Field(default_factory=utcnow, index=True)

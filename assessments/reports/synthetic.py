@@ -53,6 +53,7 @@ def synthetic_gap_report(
         "scope": {"budget_capital": budget, "budget_annual": budget},
         "requirements": [requirement_snapshot(r) for r in data.requirements],
     }
+    score = result.overall_score  # None when nothing carries weight: then no run had a score
     gap = GapReportData(
         assessment_name="Synthetic force-wide review",
         run_id="synthetic",
@@ -63,10 +64,12 @@ def synthetic_gap_report(
         # Three earlier quarterly runs, so the report shows a coverage trend.
         history=[
             *(
-                RunPoint(f"earlier-{i}", GENERATED_AT - timedelta(days=91 * i), result.overall_score - 4.0 * i)
+                RunPoint(
+                    f"earlier-{i}", GENERATED_AT - timedelta(days=91 * i), None if score is None else score - 4.0 * i
+                )
                 for i in (3, 2, 1)
             ),
-            RunPoint("synthetic", GENERATED_AT, result.overall_score),
+            RunPoint("synthetic", GENERATED_AT, score),
         ],
     )
     meta = ReportMeta(

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from registry.accounts.schemas import TokenRequest, TokenResponse
 from registry.accounts.services import authenticate, issue_token
+from registry.db_types import require_id
 from registry.errors import NotAuthenticated
 from registry.web.crud import ERRORS_WRITE
 from registry.web.deps import unit_of_work
@@ -43,8 +44,8 @@ class AuthController(Controller):
             raise NotAuthenticated("The email address or password is not right.")
         return TokenResponse(
             token=token,
-            user_id=user.id,
-            role=user.role,  # type: ignore[arg-type]
+            user_id=require_id(user),
+            role=user.role,
             organisation_id=user.organisation_id,
         )
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
 from registry.accounts.schemas import (
@@ -20,7 +21,7 @@ from registry.accounts.schemas import (
 from registry.accounts.security import hash_password, hash_token, new_api_token, verify_password
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import utcnow
+from registry.db_types import require_id, utcnow
 from registry.enums import Role
 from registry.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
 from registry.resources import FilterSpec, ResourceSpec
@@ -39,7 +40,7 @@ def actor_for(session: Session, user: User, organisation_name: str | None = None
     supplier_id = None
     if user.role == Role.SUPPLIER.value:
         supplier_id = session.execute(
-            select(Supplier.id).where(Supplier.organisation_id == user.organisation_id)
+            select(col(Supplier.id)).where(col(Supplier.organisation_id) == user.organisation_id)
         ).scalar()
     return Actor(
         user_id=user.id,
@@ -61,7 +62,7 @@ def _backoff_seconds(failures: int) -> float:
 def _throttle_check(session: Session, keys: Sequence[str]) -> None:
     now = utcnow()
     for key in keys:
-        row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+        row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
         if row is None:
             continue
         wait = _backoff_seconds(row.failures)
@@ -75,7 +76,7 @@ def _throttle_check(session: Session, keys: Sequence[str]) -> None:
 
 def _throttle_fail(session: Session, keys: Sequence[str]) -> None:
     for key in keys:
-        row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+        row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
         if row is None:
             session.add(LoginAttempt(key=key, failures=1))
         else:
@@ -84,7 +85,7 @@ def _throttle_fail(session: Session, keys: Sequence[str]) -> None:
 
 
 def _throttle_clear(session: Session, key: str) -> None:
-    row = session.execute(select(LoginAttempt).where(LoginAttempt.key == key)).scalar_one_or_none()
+    row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
     if row is not None:
         session.delete(row)
 
@@ -98,7 +99,7 @@ def authenticate(session: Session, email: str, password: str, ip: str = "") -> U
     email = email.strip().lower()
     keys = [f"email:{email}"] + ([f"ip:{ip}"] if ip else [])
     _throttle_check(session, keys)
-    user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+    user = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         _throttle_fail(session, keys)
@@ -129,9 +130,9 @@ def issue_token(session: Session, user: User, name: str = "api") -> str:
     token, digest = new_api_token()
     session.add(
         ApiToken(
-            user_id=user.id,
+            user_id=require_id(user),
             token_hash=digest,
-            name=name,  # type: ignore[arg-type]
+            name=name,
             expires_at=utcnow() + timedelta(days=90),
         )
     )
@@ -141,10 +142,10 @@ def issue_token(session: Session, user: User, name: str = "api") -> str:
 def actor_for_token(session: Session, token: str) -> Actor | None:
     """The active user holding an unexpired API token, in one query (every API call asks)."""
     row = session.execute(
-        select(User, Organisation.name, ApiToken.expires_at)
-        .join(ApiToken, ApiToken.user_id == User.id)  # type: ignore[arg-type]
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-        .where(ApiToken.token_hash == hash_token(token))
+        select(User, col(Organisation.name), col(ApiToken.expires_at))
+        .join(ApiToken, col(ApiToken.user_id) == col(User.id))
+        .outerjoin(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(col(ApiToken.token_hash) == hash_token(token))
     ).first()
     if row is None:
         return None
@@ -157,9 +158,9 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
 def actor_for_user_id(session: Session, user_id: int) -> tuple[User, Actor] | None:
     """A user and their actor in one query (pages resolve the signed-in user on every request)."""
     row = session.execute(
-        select(User, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)  # type: ignore[arg-type]
-        .where(User.id == user_id)
+        select(User, col(Organisation.name))
+        .outerjoin(Organisation, col(Organisation.id) == col(User.organisation_id))
+        .where(col(User.id) == user_id)
     ).first()
     if row is None:
         return None
@@ -185,7 +186,7 @@ def add_user(
     session: Session, actor: Actor, *, email: str, name: str, role: Role, organisation_id: int, password: str
 ) -> User:
     email = email.strip().lower()
-    if session.execute(select(User.id).where(User.email == email)).first():
+    if session.execute(select(col(User.id)).where(col(User.email) == email)).first():
         raise InvalidInput("An account with this email address already exists.", fields={"email": "already registered"})
     org = session.get(Organisation, organisation_id)
     if org is None:
@@ -218,15 +219,15 @@ def _org_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_staff:
         return stmt
     if not actor.is_authenticated:
-        return stmt.where(False)  # type: ignore[arg-type]
-    return stmt.where(Organisation.id == actor.organisation_id)
+        return stmt.where(false())
+    return stmt.where(col(Organisation.id) == actor.organisation_id)
 
 
 def _org_read(_s: Session, rows: Sequence[Organisation]) -> list[dict[str, Any]]:
     return [OrganisationRead.model_validate(r, from_attributes=True).model_dump() for r in rows]
 
 
-def _org_create(session: Session, actor: Actor, data: OrganisationCreate) -> Organisation:  # type: ignore[override]
+def _org_create(session: Session, actor: Actor, data: OrganisationCreate) -> Organisation:
     if not actor.is_admin:
         raise Forbidden("Only admins can create organisations.")
     org = Organisation(name=data.name, kind=data.kind)
@@ -234,17 +235,17 @@ def _org_create(session: Session, actor: Actor, data: OrganisationCreate) -> Org
     return org
 
 
-def _org_update(_s: Session, _a: Actor, org: Organisation, data: OrganisationUpdate) -> None:  # type: ignore[override]
+def _org_update(_s: Session, _a: Actor, org: Organisation, data: OrganisationUpdate) -> None:
     for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(org, key, value)
 
 
 def org_in_use(session: Session, org_id: int) -> bool:
-    return session.execute(select(User.id).where(User.organisation_id == org_id).limit(1)).first() is not None
+    return session.execute(select(col(User.id)).where(col(User.organisation_id) == org_id).limit(1)).first() is not None
 
 
 def _org_retire(session: Session, _actor: Actor, org: Organisation) -> None:
-    if org_in_use(session, org.id):  # type: ignore[arg-type]
+    if org_in_use(session, require_id(org)):
         raise Conflict("This organisation still has users; remove or move them first.")
     org.name = org.name if org.name.endswith(" (closed)") else f"{org.name} (closed)"
 
@@ -257,8 +258,8 @@ ORG_SPEC: ResourceSpec[Organisation] = ResourceSpec(
     create_schema=OrganisationCreate,
     update_schema=OrganisationUpdate,
     to_read=_org_read,
-    create=_org_create,  # type: ignore[arg-type]
-    apply_update=_org_update,  # type: ignore[arg-type]
+    create=_org_create,
+    apply_update=_org_update,
     scope=_org_scope,
     can_write=lambda _s, actor, _o: actor.is_admin,
     retire=_org_retire,

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import (
     select,
 )
+from sqlmodel import col
 
 from registry.enums import Role
 from registry.inventory import renewals
@@ -27,11 +28,15 @@ def licence_renewals(ctx: JobContext) -> dict[str, Any]:
     horizon = periods.add_days(today, max(renewals.LICENCE_THRESHOLDS))
     rows = session.execute(
         select(
-            InventoryItem.id, InventoryItem.organisation_id, InventoryItem.licence_end, InventoryItem.tool_id, Tool.name
+            col(InventoryItem.id),
+            col(InventoryItem.organisation_id),
+            col(InventoryItem.licence_end),
+            col(InventoryItem.tool_id),
+            col(Tool.name),
         )
-        .join(Tool, Tool.id == InventoryItem.tool_id)
-        .where(InventoryItem.licence_end.is_not(None), InventoryItem.licence_end <= horizon)  # type: ignore[union-attr,operator]
-        .order_by(InventoryItem.id)
+        .join(Tool, col(Tool.id) == col(InventoryItem.tool_id))
+        .where(col(InventoryItem.licence_end).is_not(None), col(InventoryItem.licence_end) <= horizon)
+        .order_by(col(InventoryItem.id))
     ).all()
     warned = notified = 0
     for r in rows:

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.db import session_scope
 from registry.db_types import utcnow
@@ -175,7 +176,7 @@ def run_job(
 def _claim(session: Session, job_id: str, key: str, trigger: str) -> JobRun | None:
     """The JobRun row for this period, locked; None when the period already completed."""
     existing = session.execute(
-        select(JobRun).where(JobRun.job_id == job_id, JobRun.period_key == key).with_for_update()
+        select(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.period_key) == key).with_for_update()
     ).scalar_one_or_none()
     if existing is not None and existing.outcome != "error":
         return None
@@ -191,7 +192,7 @@ def _record_error(engine: Engine, job_id: str, key: str, trigger: str, text: str
     try:
         with session_scope(engine, write=True) as session:
             row = session.execute(
-                select(JobRun).where(JobRun.job_id == job_id, JobRun.period_key == key)
+                select(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.period_key) == key)
             ).scalar_one_or_none()
             if row is None:
                 row = JobRun(job_id=job_id, period_key=key, trigger=trigger, attempts=1)
@@ -218,7 +219,11 @@ def run_all(
 
 
 def history(session: Session, job_id: str, *, limit: int = 50) -> list[JobRun]:
-    stmt = select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.started_at.desc(), JobRun.id.desc())  # type: ignore[attr-defined,union-attr]
+    stmt = (
+        select(JobRun)
+        .where(col(JobRun.job_id) == job_id)
+        .order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
+    )
     return list(session.execute(stmt.limit(limit)).scalars())
 
 
@@ -234,17 +239,15 @@ def last_runs(session: Session) -> dict[str, JobRun]:
 def last_done_period(session: Session, job_id: str) -> str | None:
     """The newest period that completed (ok or skipped); used to detect runs missed in downtime."""
     stmt = (
-        select(JobRun.period_key)
+        select(col(JobRun.period_key))
         .where(
-            JobRun.job_id == job_id,
-            JobRun.outcome.in_(("ok", "skipped")),  # type: ignore[attr-defined]
-            ~JobRun.period_key.contains("/manual-"),
+            col(JobRun.job_id) == job_id,
+            col(JobRun.outcome).in_(("ok", "skipped")),
+            ~col(JobRun.period_key).contains("/manual-"),
         )
-        .order_by(  # type: ignore[attr-defined]
-            JobRun.started_at.desc(), JobRun.id.desc()
-        )
+        .order_by(col(JobRun.started_at).desc(), col(JobRun.id).desc())
         .limit(1)
-    )  # type: ignore[attr-defined,union-attr]
+    )
     return session.execute(stmt).scalar()
 
 

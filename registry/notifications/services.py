@@ -16,10 +16,11 @@ from urllib.parse import unquote, urlparse
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import User
 from registry.actor import Actor
-from registry.db_types import utcnow
+from registry.db_types import rows_affected, utcnow
 from registry.enums import Role
 from registry.errors import NotFound
 from registry.notifications.models import Notification, OutboxEmail
@@ -49,7 +50,9 @@ def notify_user(
     used for this user, so reruns never repeat a message."""
     if dedupe_key is not None:
         seen = session.execute(
-            select(Notification.id).where(Notification.user_id == user_id, Notification.dedupe_key == dedupe_key)
+            select(col(Notification.id)).where(
+                col(Notification.user_id) == user_id, col(Notification.dedupe_key) == dedupe_key
+            )
         ).first()
         if seen:
             return None
@@ -65,7 +68,7 @@ def notify_user(
     session.add(note)
     session.flush()
     if email:
-        address = session.execute(select(User.email).where(User.id == user_id)).scalar()
+        address = session.execute(select(col(User.email)).where(col(User.id) == user_id)).scalar()
         if address:
             queue_email(session, address, message.title, _mail_body(message), notification_id=note.id)
     return note
@@ -91,14 +94,15 @@ def notify_users(
 
 
 def org_users(session: Session, organisation_id: int, role: Role | None = None) -> list[int]:
-    stmt = select(User.id).where(User.organisation_id == organisation_id, User.active.is_(True))  # type: ignore[attr-defined]
+    stmt = select(col(User.id)).where(col(User.organisation_id) == organisation_id, col(User.active).is_(True))
     if role is not None:
-        stmt = stmt.where(User.role == role.value)
-    return [int(i) for i in session.execute(stmt.order_by(User.id)).scalars()]
+        stmt = stmt.where(col(User.role) == role.value)
+    # A primary key is never NULL: the check only narrows the column's `int | None` type.
+    return [i for i in session.execute(stmt.order_by(col(User.id))).scalars() if i is not None]
 
 
 def supplier_users(session: Session, supplier_id: int) -> list[int]:
-    org = session.execute(select(Supplier.organisation_id).where(Supplier.id == supplier_id)).scalar()
+    org = session.execute(select(col(Supplier.organisation_id)).where(col(Supplier.id) == supplier_id)).scalar()
     return [] if org is None else org_users(session, org, Role.SUPPLIER)
 
 
@@ -124,7 +128,7 @@ def notify_org_role(
 def notify_supplier(
     session: Session, supplier_id: int, message: Message, *, dedupe_key: str | None = None, email: bool = True
 ) -> int:
-    org = session.execute(select(Supplier.organisation_id).where(Supplier.id == supplier_id)).scalar()
+    org = session.execute(select(col(Supplier.organisation_id)).where(col(Supplier.id) == supplier_id)).scalar()
     if org is None:
         return 0
     return notify_org_role(session, org, Role.SUPPLIER, message, dedupe_key=dedupe_key, email=email)
@@ -138,9 +142,9 @@ def unread_count(session: Session, user_id: int) -> int:
         session.execute(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
         ).scalar_one()
-    )  # type: ignore[union-attr]
+    )
 
 
 def unread_count_for_engine(engine: Engine, user_id: int) -> int:
@@ -150,26 +154,26 @@ def unread_count_for_engine(engine: Engine, user_id: int) -> int:
             conn.execute(
                 select(func.count())
                 .select_from(Notification)
-                .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+                .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
             ).scalar_one()
-        )  # type: ignore[union-attr]
+        )
 
 
 def list_mine(
     session: Session, actor: Actor, *, unread_only: bool = False, limit: int = 25, offset: int = 0
 ) -> tuple[list[Notification], int]:
     actor.require_auth()
-    where = [Notification.user_id == actor.user_id]
+    where = [col(Notification.user_id) == actor.user_id]
     if unread_only:
-        where.append(Notification.read_at.is_(None))  # type: ignore[union-attr]
+        where.append(col(Notification.read_at).is_(None))
     total = int(session.execute(select(func.count()).select_from(Notification).where(*where)).scalar_one())
     rows = session.execute(
         select(Notification)
         .where(*where)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
         .limit(limit)
         .offset(offset)
-    ).scalars()  # type: ignore[attr-defined,union-attr]
+    ).scalars()
     return list(rows), total
 
 
@@ -194,10 +198,10 @@ def mark_all_read(session: Session, actor: Actor) -> int:
     actor.require_auth()
     result = session.execute(
         update(Notification)
-        .where(Notification.user_id == actor.user_id, Notification.read_at.is_(None))
+        .where(col(Notification.user_id) == actor.user_id, col(Notification.read_at).is_(None))
         .values(read_at=utcnow())
-    )  # type: ignore[union-attr]
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    )
+    return rows_affected(result)
 
 
 # --- outbox ---
@@ -223,18 +227,20 @@ def outbox(
     session: Session, actor: Actor, *, pending_only: bool = False, limit: int = 50, offset: int = 0
 ) -> tuple[list[OutboxEmail], int]:
     actor.require_role(Role.ADMIN)
-    where = [OutboxEmail.sent_at.is_(None)] if pending_only else []  # type: ignore[union-attr]
+    where = [col(OutboxEmail.sent_at).is_(None)] if pending_only else []
     total = int(session.execute(select(func.count()).select_from(OutboxEmail).where(*where)).scalar_one())
     rows = session.execute(
-        select(OutboxEmail).where(*where).order_by(OutboxEmail.id.desc()).limit(limit).offset(offset)
-    ).scalars()  # type: ignore[union-attr]
+        select(OutboxEmail).where(*where).order_by(col(OutboxEmail.id).desc()).limit(limit).offset(offset)
+    ).scalars()
     return list(rows), total
 
 
 def pending_count(session: Session) -> int:
     return int(
-        session.execute(select(func.count()).select_from(OutboxEmail).where(OutboxEmail.sent_at.is_(None))).scalar_one()
-    )  # type: ignore[union-attr]
+        session.execute(
+            select(func.count()).select_from(OutboxEmail).where(col(OutboxEmail.sent_at).is_(None))
+        ).scalar_one()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,12 +289,7 @@ def send_outbox(session: Session, smtp_url: str | None, *, limit: int = 200) -> 
     target = parse_smtp_url(smtp_url)
     rows = list(
         session.execute(
-            select(OutboxEmail)
-            .where(OutboxEmail.sent_at.is_(None))
-            .order_by(  # type: ignore[union-attr]
-                OutboxEmail.id
-            )
-            .limit(limit)
+            select(OutboxEmail).where(col(OutboxEmail.sent_at).is_(None)).order_by(col(OutboxEmail.id)).limit(limit)
         ).scalars()
     )
     sent = failed = 0

@@ -56,6 +56,10 @@ class OcdsItem:
     classification_description: str = ""
 
 
+# OcdsAward has a field named `date` (the OCDS name), which hides the type inside the class body.
+CalendarDate = date
+
+
 @dataclass(frozen=True, slots=True)
 class OcdsAward:
     id: str
@@ -64,8 +68,8 @@ class OcdsAward:
     value: float | None
     supplier: OcdsParty
     items: tuple[OcdsItem, ...] = ()
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: CalendarDate | None = None
+    end_date: CalendarDate | None = None
 
 
 @dataclass(frozen=True, slots=True)

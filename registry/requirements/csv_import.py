@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.errors import DomainError, InvalidInput
@@ -222,9 +223,13 @@ def parse_rows(text: str) -> tuple[list[tuple[int, RequirementCreate]], list[Row
 
 def _reference_errors(session: Session, org_id: int, rows: list[tuple[int, RequirementCreate]]) -> list[RowError]:
     """Checks that need the database: codes known, requirement codes new and unique."""
-    nodes = set(session.execute(select(CapabilityNode.code).where(CapabilityNode.retired.is_(False))).scalars())  # type: ignore[attr-defined]
-    skills = set(session.execute(select(Skill.code)).scalars())
-    existing = set(session.execute(select(Requirement.code).where(Requirement.organisation_id == org_id)).scalars())
+    nodes = set(
+        session.execute(select(col(CapabilityNode.code)).where(col(CapabilityNode.retired).is_(False))).scalars()
+    )
+    skills = set(session.execute(select(col(Skill.code))).scalars())
+    existing = set(
+        session.execute(select(col(Requirement.code)).where(col(Requirement.organisation_id) == org_id)).scalars()
+    )
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for n, req in rows:

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Classification, Deployment, FiveC, FiveD, FourP, Hosting, MoSCoW
 from registry.errors import InvalidInput
 from registry.requirements.models import Requirement, RequirementSkill
@@ -23,7 +25,7 @@ from registry.taxonomy.services import all_nodes, descendants, path_of
 
 
 def _node_by_code(session: Session, code: str) -> CapabilityNode:
-    node = session.execute(select(CapabilityNode).where(CapabilityNode.code == code)).scalar_one_or_none()
+    node = session.execute(select(CapabilityNode).where(col(CapabilityNode.code) == code)).scalar_one_or_none()
     if node is None:
         raise InvalidInput(f"Unknown capability code {code}.", fields={"capability_code": "unknown capability"})
     return node
@@ -35,9 +37,9 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
         return out
     rows = session.execute(
         select(RequirementSkill, Skill)
-        .join(Skill, Skill.id == RequirementSkill.skill_id)
-        .where(RequirementSkill.requirement_id.in_(ids))
-        .order_by(RequirementSkill.id)  # type: ignore[attr-defined]
+        .join(Skill, col(Skill.id) == col(RequirementSkill.skill_id))
+        .where(col(RequirementSkill.requirement_id).in_(ids))
+        .order_by(col(RequirementSkill.id))
     )
     for rs, skill in rows:
         out[rs.requirement_id].append((rs, skill))
@@ -46,7 +48,7 @@ def _skills_of(session: Session, ids: list[int]) -> dict[int, list[tuple[Require
 
 def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any]]:
     nodes = all_nodes(session) if rows else {}
-    skills = _skills_of(session, [r.id for r in rows])  # type: ignore[misc]
+    skills = _skills_of(session, [require_id(r) for r in rows])
     out = []
     for r in rows:
         node = nodes[r.capability_node_id]
@@ -59,36 +61,38 @@ def to_read(session: Session, rows: Sequence[Requirement]) -> list[dict[str, Any
         base["capability_path"] = path_of(node, nodes)
         base["skills"] = [
             {"skill_code": s.code, "skill_name": s.name, "level": rs.level, "people": rs.people}
-            for rs, s in skills[r.id]
-        ]  # type: ignore[index]
+            for rs, s in skills[require_id(r)]
+        ]
         out.append(RequirementRead(**base).model_dump())
     return out
 
 
 def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]) -> None:
     found = skills_by_codes(session, [s["skill_code"] for s in skills], "skills")
-    session.execute(delete(RequirementSkill).where(RequirementSkill.requirement_id == req.id))
+    session.execute(delete(RequirementSkill).where(col(RequirementSkill.requirement_id) == req.id))
     for s in skills:
         session.add(
             RequirementSkill(
-                requirement_id=req.id,
-                skill_id=found[s["skill_code"]].id,  # type: ignore[arg-type]
+                requirement_id=require_id(req),
+                skill_id=require_id(found[s["skill_code"]]),
                 level=s["level"],
                 people=s["people"],
             )
         )
 
 
-def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:
     org_id = target_org(actor, data.organisation_id, session)
     exists = session.execute(
-        select(Requirement.id).where(Requirement.organisation_id == org_id, Requirement.code == data.code)
+        select(col(Requirement.id)).where(
+            col(Requirement.organisation_id) == org_id, col(Requirement.code) == data.code
+        )
     ).first()
     if exists:
         raise InvalidInput(f"Requirement code {data.code} already exists.", fields={"code": "already used"})
     values = data.model_dump(exclude={"capability_code", "organisation_id", "skills"})
     req = Requirement(
-        **values, organisation_id=org_id, capability_node_id=_node_by_code(session, data.capability_code).id
+        **values, organisation_id=org_id, capability_node_id=require_id(_node_by_code(session, data.capability_code))
     )
     session.add(req)
     session.flush()
@@ -96,10 +100,10 @@ def create(session: Session, actor: Actor, data: RequirementCreate) -> Requireme
     return req
 
 
-def apply_update(session: Session, _actor: Actor, req: Requirement, data: RequirementUpdate) -> None:  # type: ignore[override]
+def apply_update(session: Session, _actor: Actor, req: Requirement, data: RequirementUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "capability_code" in changes:
-        req.capability_node_id = _node_by_code(session, changes.pop("capability_code")).id  # type: ignore[assignment]
+        req.capability_node_id = require_id(_node_by_code(session, changes.pop("capability_code")))
     skills = changes.pop("skills", None)
     for key, value in changes.items():
         setattr(req, key, value)
@@ -119,8 +123,8 @@ SPEC: ResourceSpec[Requirement] = ResourceSpec(
     create_schema=RequirementCreate,
     update_schema=RequirementUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=apply_update,  # type: ignore[arg-type]
+    create=create,
+    apply_update=apply_update,
     scope=org_scope(Requirement),
     can_write=org_writer,
     retire=lambda _s, _a, r: setattr(r, "retired", True),
@@ -144,21 +148,21 @@ def requirement_specs(
     session: Session, organisation_id: int, *, include_retired: bool = False, workstreams: Sequence[str] = ()
 ) -> list[RequirementSpec]:
     """Plain requirement views for the gap engine."""
-    stmt = select(Requirement).where(Requirement.organisation_id == organisation_id)
+    stmt = select(Requirement).where(col(Requirement.organisation_id) == organisation_id)
     if not include_retired:
-        stmt = stmt.where(Requirement.retired.is_(False))  # type: ignore[attr-defined]
-    reqs = list(session.execute(stmt.order_by(Requirement.code)).scalars())
+        stmt = stmt.where(col(Requirement.retired).is_(False))
+    reqs = list(session.execute(stmt.order_by(col(Requirement.code))).scalars())
     if workstreams:
         wanted = set(workstreams)
         reqs = [r for r in reqs if wanted & set(r.workstreams)]
     nodes = all_nodes(session)
-    skills = _skills_of(session, [r.id for r in reqs])  # type: ignore[misc]
+    skills = _skills_of(session, [require_id(r) for r in reqs])
     return [
         RequirementSpec(
-            id=r.id,
+            id=require_id(r),
             code=r.code,
             title=r.title,
-            description=r.description,  # type: ignore[arg-type]
+            description=r.description,
             capability_node_ids=descendants(r.capability_node_id, nodes),
             capability_path=path_of(nodes[r.capability_node_id], nodes),
             priority=MoSCoW(r.priority),
@@ -172,7 +176,7 @@ def requirement_specs(
             required_data_standards=tuple(r.data_standards),
             min_trl=r.min_trl,
             allowed_deployments=tuple(Deployment(d) for d in r.allowed_deployments),
-            skills=tuple(SkillNeed(s.code, rs.level, rs.people) for rs, s in skills[r.id]),  # type: ignore[index]
+            skills=tuple(SkillNeed(s.code, rs.level, rs.people) for rs, s in skills[require_id(r)]),
         )
         for r in reqs
     ]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Role
 from registry.errors import InvalidInput
 from registry.resources import FilterSpec, ResourceSpec
@@ -25,14 +27,14 @@ from registry.skills.schemas import (
 
 
 def skill_by_code(session: Session, code: str, field: str = "skill_code") -> Skill:
-    skill = session.execute(select(Skill).where(Skill.code == code)).scalar_one_or_none()
+    skill = session.execute(select(Skill).where(col(Skill.code) == code)).scalar_one_or_none()
     if skill is None:
         raise InvalidInput(f"Unknown skill code {code}.", fields={field: "unknown skill"})
     return skill
 
 
 def skills_by_codes(session: Session, codes: Sequence[str], field: str) -> dict[str, Skill]:
-    found = {s.code: s for s in session.execute(select(Skill).where(Skill.code.in_(set(codes)))).scalars()}  # type: ignore[attr-defined]
+    found = {s.code: s for s in session.execute(select(Skill).where(col(Skill.code).in_(set(codes)))).scalars()}
     missing = sorted(set(codes) - set(found))
     if missing:
         raise InvalidInput(f"Unknown skill code(s): {', '.join(missing)}.", fields={field: "unknown skill"})
@@ -43,9 +45,9 @@ def _skill_read(_s: Session, rows: Sequence[Skill]) -> list[dict[str, Any]]:
     return [SkillRead.model_validate(r, from_attributes=True).model_dump() for r in rows]
 
 
-def _skill_create(session: Session, actor: Actor, data: SkillCreate) -> Skill:  # type: ignore[override]
+def _skill_create(session: Session, actor: Actor, data: SkillCreate) -> Skill:
     actor.require_role(Role.MODERATOR)
-    if session.execute(select(Skill.id).where(Skill.code == data.code)).first():
+    if session.execute(select(col(Skill.id)).where(col(Skill.code) == data.code)).first():
         raise InvalidInput(f"Skill code {data.code} is already used.", fields={"code": "already used"})
     skill = Skill(**data.model_dump())
     session.add(skill)
@@ -65,7 +67,7 @@ SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
     create_schema=SkillCreate,
     update_schema=SkillUpdate,
     to_read=_skill_read,
-    create=_skill_create,  # type: ignore[arg-type]
+    create=_skill_create,
     apply_update=lambda _s, _a, obj, data: _apply(obj, data),
     scope=lambda _actor, stmt: stmt,
     listing=True,  # tool read models and search docs carry skill codes and names
@@ -89,7 +91,7 @@ def org_scope(model: Any) -> Any:
         if actor.is_admin:
             return stmt
         if not actor.is_authenticated or actor.role is Role.SUPPLIER:
-            return stmt.where(False)  # type: ignore[arg-type]
+            return stmt.where(false())
         return stmt.where(model.organisation_id == actor.organisation_id)
 
     return scope
@@ -129,12 +131,12 @@ def target_org(actor: Actor, requested: int | None, session: Session | None = No
 
 def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[str, Any]]:
     ids = {r.skill_id for r in rows}
-    skills = {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()} if ids else {}  # type: ignore[attr-defined]
+    skills = {s.id: s for s in session.execute(select(Skill).where(col(Skill.id).in_(ids))).scalars()} if ids else {}
     return [
         HoldingRead(
-            id=r.id,
+            id=require_id(r),
             organisation_id=r.organisation_id,
-            skill_id=r.skill_id,  # type: ignore[arg-type]
+            skill_id=r.skill_id,
             skill_code=skills[r.skill_id].code,
             skill_name=skills[r.skill_id].name,
             level=r.level,
@@ -145,14 +147,14 @@ def _holding_read(session: Session, rows: Sequence[SkillHolding]) -> list[dict[s
     ]
 
 
-def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> SkillHolding:  # type: ignore[override]
+def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> SkillHolding:
     org_id = target_org(actor, data.organisation_id, session)
     skill = skill_by_code(session, data.skill_code)
     exists = session.execute(
-        select(SkillHolding.id).where(
-            SkillHolding.organisation_id == org_id,
-            SkillHolding.skill_id == skill.id,
-            SkillHolding.level == data.level,
+        select(col(SkillHolding.id)).where(
+            col(SkillHolding.organisation_id) == org_id,
+            col(SkillHolding.skill_id) == skill.id,
+            col(SkillHolding.level) == data.level,
         )
     ).first()
     if exists:
@@ -160,7 +162,7 @@ def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> Skil
             "This skill at this level is already recorded; edit that row instead.",
             fields={"skill_code": "already recorded at this level"},
         )
-    row = SkillHolding(organisation_id=org_id, skill_id=skill.id, level=data.level, people=data.people)  # type: ignore[arg-type]
+    row = SkillHolding(organisation_id=org_id, skill_id=require_id(skill), level=data.level, people=data.people)
     session.add(row)
     return row
 
@@ -174,7 +176,7 @@ HOLDING_SPEC: ResourceSpec[SkillHolding] = ResourceSpec(
     create_schema=HoldingCreate,
     update_schema=HoldingUpdate,
     to_read=_holding_read,
-    create=_holding_create,  # type: ignore[arg-type]
+    create=_holding_create,
     apply_update=lambda _s, _a, obj, data: _apply(obj, data),
     scope=org_scope(SkillHolding),
     can_write=org_writer,

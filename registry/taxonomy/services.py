@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import Role
 from registry.errors import InvalidInput
 from registry.resources import FilterSpec, ResourceSpec
@@ -19,15 +21,17 @@ PATH_SEP = " › "
 
 
 def all_nodes(session: Session) -> dict[int, CapabilityNode]:
-    return {n.id: n for n in session.execute(select(CapabilityNode)).scalars()}  # type: ignore[misc]
+    return {require_id(n): n for n in session.execute(select(CapabilityNode)).scalars()}
 
 
 def path_of(node: CapabilityNode, nodes: dict[int, CapabilityNode]) -> str:
-    parts, seen, cur = [], set(), node
+    parts: list[str] = []
+    seen: set[int | None] = set()
+    cur: CapabilityNode | None = node
     while cur is not None and cur.id not in seen:
         seen.add(cur.id)
         parts.append(cur.name)
-        cur = nodes.get(cur.parent_id) if cur.parent_id else None  # type: ignore[arg-type]
+        cur = nodes.get(cur.parent_id) if cur.parent_id else None
     return PATH_SEP.join(reversed(parts))
 
 
@@ -35,7 +39,7 @@ def descendants(node_id: int, nodes: dict[int, CapabilityNode]) -> frozenset[int
     children: dict[int, list[int]] = {}
     for n in nodes.values():
         if n.parent_id is not None:
-            children.setdefault(n.parent_id, []).append(n.id)  # type: ignore[arg-type]
+            children.setdefault(n.parent_id, []).append(require_id(n))
     out, stack = {node_id}, [node_id]
     while stack:
         for child in children.get(stack.pop(), []):
@@ -64,11 +68,11 @@ def _to_read(session: Session, rows: Sequence[CapabilityNode]) -> list[dict[str,
     nodes = all_nodes(session) if rows else {}
     return [
         CapabilityNodeRead(
-            id=n.id,
+            id=require_id(n),
             code=n.code,
             name=n.name,
             description=n.description,
-            parent_id=n.parent_id,  # type: ignore[arg-type]
+            parent_id=n.parent_id,
             path=path_of(n, nodes),
             retired=n.retired,
             version=n.version,
@@ -87,9 +91,9 @@ def _check_parent(session: Session, node_id: int | None, parent_id: int | None) 
         raise InvalidInput("A node cannot move under itself.", fields={"parent_id": "would make a cycle"})
 
 
-def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> CapabilityNode:  # type: ignore[override]
+def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> CapabilityNode:
     actor.require_role(Role.MODERATOR)
-    if session.execute(select(CapabilityNode.id).where(CapabilityNode.code == data.code)).first():
+    if session.execute(select(col(CapabilityNode.id)).where(col(CapabilityNode.code) == data.code)).first():
         raise InvalidInput(f"Code {data.code} is already used.", fields={"code": "already used"})
     _check_parent(session, None, data.parent_id)
     node = CapabilityNode(**data.model_dump())
@@ -97,7 +101,7 @@ def _create(session: Session, actor: Actor, data: CapabilityNodeCreate) -> Capab
     return node
 
 
-def _update(session: Session, actor: Actor, node: CapabilityNode, data: CapabilityNodeUpdate) -> None:  # type: ignore[override]
+def _update(session: Session, actor: Actor, node: CapabilityNode, data: CapabilityNodeUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "parent_id" in changes:
         _check_parent(session, node.id, changes["parent_id"])
@@ -118,8 +122,8 @@ SPEC: ResourceSpec[CapabilityNode] = ResourceSpec(
     create_schema=CapabilityNodeCreate,
     update_schema=CapabilityNodeUpdate,
     to_read=_to_read,
-    create=_create,  # type: ignore[arg-type]
-    apply_update=_update,  # type: ignore[arg-type]
+    create=_create,
+    apply_update=_update,
     scope=lambda _actor, stmt: stmt,
     can_write=lambda _s, actor, _obj: actor.is_staff,
     retire=_retire,

@@ -12,7 +12,7 @@ from registry.notifications.services import unread_count_for_engine
 
 
 def _unread(request: Request[Any, Any, Any], actor: Actor | None) -> int:
-    state = request.scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state = request.scope.setdefault("state", {})
     if "notifications_unread" not in state and actor is not None and actor.user_id:
         engine = request.app.state.get("engine")
         try:
@@ -34,7 +34,7 @@ def _pop_flashes(request: Request[Any, Any, Any]) -> list[tuple[str, str]]:
 
 
 def current_actor(request: Request[Any, Any, Any]) -> Actor | None:
-    actor = request.scope.get("state", {}).get("actor")  # type: ignore[union-attr]
+    actor = request.scope.get("state", {}).get("actor")
     return actor if isinstance(actor, Actor) and actor.is_authenticated else None
 
 

@@ -69,7 +69,7 @@ def _page(
         error_title=title,
         error_detail=detail,
     )
-    return Template(template_name=template, context=ctx, status_code=status)  # type: ignore[return-value]
+    return Template(template_name=template, context=ctx, status_code=status)
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -77,7 +77,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         return problem(request, exc.status, exc.title, exc.detail, exc.fields, headers)
     if isinstance(exc, NotAuthenticated):
-        return Redirect(path=f"/login?next={request.url.path}")  # type: ignore[return-value]
+        return Redirect(path=f"/login?next={request.url.path}")
     return _page(request, exc.status, exc.title, exc.detail)
 
 
@@ -94,7 +94,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             return problem(request, 400, "Invalid request", detail, fields)
         return _page(request, 400, "There is a problem with your request", detail)
     if isinstance(exc, NotAuthorizedException) and not is_api(request):
-        return Redirect(path=f"/login?next={request.url.path}")  # type: ignore[return-value]
+        return Redirect(path=f"/login?next={request.url.path}")
     title = {
         400: "Bad request",
         401: "Sign in required",

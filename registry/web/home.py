@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from registry.enums import (
     ToolStatus,
@@ -21,13 +22,15 @@ from registry.web.deps import unit_of_work
 def home(request: Request[Any, Any, Any]) -> Template:
     with unit_of_work(request) as (session, _actor):
         tools = session.execute(
-            select(func.count()).select_from(Tool).where(Tool.status == ToolStatus.PUBLISHED.value)
+            select(func.count()).select_from(Tool).where(col(Tool.status) == ToolStatus.PUBLISHED.value)
         ).scalar_one()
         suppliers = session.execute(
-            select(func.count()).select_from(Supplier).where(Supplier.status == "active")
+            select(func.count()).select_from(Supplier).where(col(Supplier.status) == "active")
         ).scalar_one()
         smes = session.execute(
-            select(func.count()).select_from(Supplier).where(Supplier.status == "active", Supplier.size_band != "large")
+            select(func.count())
+            .select_from(Supplier)
+            .where(col(Supplier.status) == "active", col(Supplier.size_band) != "large")
         ).scalar_one()
         return Template(
             "home.html",
