@@ -37,12 +37,14 @@ run: install
 test: install browser-deps
 	$(BIN)/ruff check registry assessments tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q -p no:cacheprovider
 
 lint:
 	$(BIN)/ruff check registry assessments tests bench
 	$(BIN)/ruff format --check registry assessments tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: install
 	$(BIN)/python bench/search.py

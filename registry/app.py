@@ -183,7 +183,9 @@ def create_app(
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
     # Every worker campaigns to run the job scheduler; one leader per database runs it (never in tests).
     hooks = (
-        __import__("registry.jobs.scheduler", fromlist=["app_hooks"]).app_hooks(engine, settings.smtp_url)
+        __import__("registry.jobs.scheduler", fromlist=["app_hooks"]).app_hooks(
+            engine, settings.smtp_url, settings.scheduler_poll_seconds
+        )
         if settings.scheduler
         else ()
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from registry.enums import (
     Clearance,
@@ -19,7 +19,6 @@ from registry.enums import (
     ToolStatus,
     VerificationState,
 )
-from registry.suppliers.validation import check_ch_number
 
 ClassificationName = Literal["OFFICIAL", "OFFICIAL_SENSITIVE", "SECRET", "TOP_SECRET"]
 WorkstreamCode = Literal["MSHT", "ECON", "BLUEGREEN", "GANGS", "VICTIMS", "CYBER", "CONFLICT"]
@@ -38,17 +37,11 @@ LongText = Annotated[str, StringConstraints(max_length=10000)]
 Level = Annotated[int, Field(ge=1, le=7)]
 TRL = Annotated[int, Field(ge=1, le=9)]
 Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
-CompaniesHouseNumber = Annotated[
-    str,
-    StringConstraints(pattern=r"^\s*(\d{8}|([Ss][Cc]|[Nn][Ii]|[Oo][Cc])\d{6})\s*$"),
-    AfterValidator(check_ch_number),
-]
 
 __all__ = [
     "ClassificationName",
     "Clearance",
     "Code",
-    "CompaniesHouseNumber",
     "Deployment",
     "FiveC",
     "FiveD",

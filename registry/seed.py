@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -21,18 +20,13 @@ from registry.db_types import require_id, today, utcnow
 from registry.enums import WORKSTREAMS
 from registry.inventory.models import InventoryItem
 from registry.requirements.models import Requirement, RequirementSkill
-from registry.settings import ROOT
+from registry.seed_files import read_seed
 from registry.skills.models import Skill, SkillHolding
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode, Workstream
 from registry.tools.models import Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
 
-SEED_DIR = ROOT / "seed_data"
 DEMO_MARKER = "Registry administration (demo)"
-
-
-def read_seed(name: str) -> Any:
-    return json.loads((SEED_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def _walk(nodes: list[dict[str, Any]], parent: str | None = None) -> Iterator[tuple[dict[str, Any], str | None, int]]:

@@ -44,6 +44,7 @@ class Settings:
     port: int = 8000
     debug: bool = False
     scheduler: bool = True
+    scheduler_poll_seconds: float = 5.0  # how often each process campaigns to lead the scheduler
     warm_index: bool = False  # build the search index when a server process starts
     smtp_url: str | None = None
     secure_cookies: bool = False
@@ -65,6 +66,7 @@ def load_settings() -> Settings:
         port=int(os.environ.get("PORT", "8000")),
         debug=os.environ.get("DEBUG", "") == "1",
         scheduler=os.environ.get("SCHEDULER", "on").lower() in {"on", "1", "true", "yes"},
+        scheduler_poll_seconds=float(os.environ.get("SCHEDULER_POLL_SECONDS", "5")),
         warm_index=os.environ.get("WARM_INDEX", "on").lower() in {"on", "1", "true", "yes"},
         smtp_url=os.environ.get("SMTP_URL") or None,
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",

@@ -541,7 +541,7 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
 
 
 def build_gap_report(data: GapReportData, meta: ReportMeta, *, compact: bool = False) -> Report:
-    """The capability-gap report for one assessment run (see DESIGN.md, "Assessment").
+    """The capability-gap report for one assessment run (see docs/architecture.md).
 
     ``compact`` (for PDF and HTML) lists only the least covered gaps per priority and short
     reasons in the appendix; the full report suits spreadsheets, CSV and JSON.

@@ -43,9 +43,9 @@ def scheduler_command(run_once: bool = False, poll_interval: float | None = None
         results = run_all(engine, trigger="cli", force=force, smtp_url=settings.smtp_url)
         _print_results(results)
         raise typer.Exit(1 if any(r.outcome == "error" for r in results) else 0)
-    from registry.jobs.scheduler import DEFAULT_POLL_SECONDS, SchedulerRunner
+    from registry.jobs.scheduler import SchedulerRunner
 
-    interval = poll_interval or float(os.environ.get("SCHEDULER_POLL_SECONDS", DEFAULT_POLL_SECONDS))
+    interval = poll_interval or settings.scheduler_poll_seconds
 
     def announce(leader: bool) -> None:
         print(f"scheduler: {'leader' if leader else 'standby'} pid={os.getpid()}", flush=True)

@@ -296,11 +296,10 @@ class SchedulerRunner:
 
 
 def app_hooks(
-    engine: Engine, smtp_url: str | None, poll_interval: float | None = None
+    engine: Engine, smtp_url: str | None, poll_interval: float = DEFAULT_POLL_SECONDS
 ) -> tuple[Callable[[], None], Callable[[], None]]:
     """(on_startup, on_shutdown) for the web app: every worker campaigns, one leads."""
-    interval = poll_interval or float(os.environ.get("SCHEDULER_POLL_SECONDS", DEFAULT_POLL_SECONDS))
-    runner = SchedulerRunner(engine, smtp_url=smtp_url, poll_interval=interval)
+    runner = SchedulerRunner(engine, smtp_url=smtp_url, poll_interval=poll_interval)
     return runner.start, runner.stop
 
 

@@ -31,7 +31,7 @@ from registry.errors import InvalidInput
 from registry.lru import LRUCache
 from registry.search.documents import ToolDoc
 from registry.search.engine import SORTS, Filters, SearchIndex, SearchResult
-from registry.seed import read_seed
+from registry.seed_files import read_seed
 from registry.taxonomy.services import tree
 from registry.tools.models import Tool
 from registry.tools.services import tool_docs

@@ -3,11 +3,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 
-from registry.schema_types import Clearance, CompaniesHouseNumber, Name, SizeBand, StrictModel
-from registry.suppliers.validation import check_website
+from registry.schema_types import Clearance, Name, SizeBand, StrictModel
+from registry.suppliers.validation import check_ch_number, check_website
 
+# The pattern shows API clients the shape; the validator normalises (spaces, case) and words the error.
+CompaniesHouseNumber = Annotated[
+    str,
+    StringConstraints(pattern=r"^\s*(\d{8}|([Ss][Cc]|[Nn][Ii]|[Oo][Cc])\d{6})\s*$"),
+    AfterValidator(check_ch_number),
+]
 Website = Annotated[
     str, Field(max_length=300, pattern=r"^\s*(https?://[^\s/]+\S*)?\s*$"), AfterValidator(check_website)
 ]
