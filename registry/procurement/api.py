@@ -11,6 +11,7 @@ from litestar.params import Parameter
 from registry.procurement import decisions, exports, feedback, searching, services
 from registry.procurement.pages import review_limit
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
+from registry.search.openapi import SearchOperation
 from registry.versions import services as versions
 from registry.web.crud import ERRORS_READ, ERRORS_WRITE, _problem
 from registry.web.deps import engine_of, unit_of_work
@@ -76,22 +77,17 @@ class ProjectsController(Controller):
     @get(
         "/{project_id:str}/search",
         summary="Search tools for this project",
-        description="Same parameters as /api/v1/search. Ties are shuffled stably per project.",
+        description="The parameters, results and facet counts of GET /api/v1/search; ties are shuffled stably "
+        "per project.",
         sync_to_thread=True,
         responses=ERRORS_READ,
+        operation_class=SearchOperation,  # the parameters, from registry.search.query.PARAMS
     )
-    def search(
-        self,
-        request: Request[Any, Any, Any],
-        project_id: str = PROJECT_ID,
-        page: int = Parameter(default=1, ge=1, le=100_000),
-        per_page: int = Parameter(default=20, ge=1, le=100),
-    ) -> dict[str, Any]:
-        data = searching.search_in_from(request.query_params)
+    def search(self, request: Request[Any, Any, Any], project_id: str = PROJECT_ID) -> dict[str, Any]:
+        data, query = searching.read_search(request.query_params)
         with unit_of_work(request) as (session, actor):
-            service_engine = engine_of(request)
             _project, result = searching.search_project(
-                session, actor, service_engine, project_id, data, page=page, per_page=per_page
+                session, actor, engine_of(request), project_id, data, page=query.page, per_page=query.per_page
             )
             return {
                 "total": result.total,

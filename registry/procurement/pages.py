@@ -246,7 +246,7 @@ def _search_page(
 ) -> Template:
     project = services.get_project(session, actor, project_id)
     engine = engine_of(request)
-    _params, result = searching.run_search(session, engine, project, data, page=page, per_page=PER_PAGE)
+    _query, result = searching.run_search(session, engine, project, data, page=page, per_page=PER_PAGE)
     docs = {d.id: d for d in service_for(engine).docs([h.tool_id for h in result.hits])}
     facets = result.facets
     limit = review_limit(request)
@@ -283,24 +283,31 @@ def _search_page(
     return Template("procurement/search.html", context=ctx, status_code=status)
 
 
+def _refused_search(request: Request[Any, Any, Any], project_id: str, exc: InvalidInput) -> Template:
+    """The search form again (400), its error summary naming each refused parameter."""
+    with unit_of_work(request) as (session, actor):
+        errors = exc.fields or {"q": exc.detail}
+        return _search_page(request, session, actor, project_id, SearchIn(), 1, errors=errors, status=400)
+
+
 @get("/projects/{project_id:str}/search", sync_to_thread=True, include_in_schema=False)
-def project_search(request: Request[Any, Any, Any], project_id: str, page: int = 1) -> Template:
+def project_search(request: Request[Any, Any, Any], project_id: str) -> Template:
     try:
-        data = searching.search_in_from(request.query_params)
-    except ValidationError:
-        data = SearchIn()
+        data, query = searching.read_search(request.query_params)
+    except InvalidInput as exc:
+        return _refused_search(request, project_id, exc)
     with unit_of_work(request) as (session, actor):
-        try:
-            return _search_page(request, session, actor, project_id, data, max(page, 1))
-        except InvalidInput as exc:
-            errors = exc.fields or {"q": exc.detail}
-    with unit_of_work(request) as (session, actor):
-        return _search_page(request, session, actor, project_id, SearchIn(q=data.q), 1, errors=errors, status=400)
+        return _search_page(request, session, actor, project_id, data, query.page)
 
 
 @post("/projects/{project_id:str}/searches", sync_to_thread=True, include_in_schema=False)
-def project_save_search(request: Request[Any, Any, Any], project_id: str, data: dict[str, Any] = FORM) -> Redirect:
-    search = searching.search_in_from(data)
+def project_save_search(
+    request: Request[Any, Any, Any], project_id: str, data: dict[str, Any] = FORM
+) -> Template | Redirect:
+    try:
+        search = searching.search_in_from(data)
+    except InvalidInput as exc:
+        return _refused_search(request, project_id, exc)
     with unit_of_work(request) as (session, actor):
         saved = searching.save_search(session, actor, engine_of(request), project_id, search)
         flash(request, f"Saved this search to the project ({saved.result_count} results).")
@@ -311,7 +318,10 @@ def project_save_search(request: Request[Any, Any, Any], project_id: str, data: 
 def project_end_search(
     request: Request[Any, Any, Any], project_id: str, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
-    search = searching.search_in_from(data)
+    try:
+        search = searching.search_in_from(data)
+    except InvalidInput as exc:
+        return _refused_search(request, project_id, exc)
     with unit_of_work(request) as (session, actor):
         try:
             frozen = searching.end_search(

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from registry.schema_types import Name, StrictModel
+from registry.search.query import Q_MAX_LENGTH, SAVED_FILTERS
 
 Statement = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -21,10 +22,16 @@ class ProjectCreate(StrictModel):
 
 
 class SearchIn(StrictModel):
-    """A search as the search page sends it: free text plus query-string style filters."""
+    """A search as a saved search stores it: the words plus query-string style filters
+    ({parameter: [values]}), checked by the registry's one search parser when it runs."""
 
-    q: str = Field(default="", max_length=200)
-    filters: dict[str, list[str]] = Field(default_factory=dict)
+    q: str = Field(default="", max_length=Q_MAX_LENGTH)
+    filters: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Search parameters as GET /api/v1/search takes them, each a list of values: "
+        + ", ".join(SAVED_FILTERS)
+        + ".",
+    )
 
 
 class DecisionIn(StrictModel):

@@ -1,5 +1,9 @@
 """Searching inside a procurement project: saved searches, ending the search (frozen results
 pinned to listing versions) and exclusion suggestions from requirement matching.
+
+Searches go through the registry's one search entry point (`registry.search.query` parses,
+`SearchService.run` runs), so a project search with the same parameters as the search page
+or GET /api/v1/search finds the same tools with the same facet counts.
 """
 
 from __future__ import annotations
@@ -27,26 +31,11 @@ from registry.requirements.services import requirement_specs
 from registry.search import matching
 from registry.search.documents import RequirementSpec, ToolDoc
 from registry.search.engine import SearchResult
-from registry.search.service import SearchParams, parse_params, service_for
+from registry.search.query import SearchQuery, parse_query, parse_saved, saved_filters
+from registry.search.service import service_for
 from registry.versions.services import current_tool_versions
 
 DEFAULT_REVIEW_LIMIT = 30
-SEARCH_KEYS = (
-    "workstream",
-    "capability",
-    "four_p",
-    "five_d",
-    "classification",
-    "trl_min",
-    "deployment",
-    "hosting",
-    "sme",
-    "verified",
-    "accredited",
-    "max_price",
-    "sort",
-)
-SINGLE_KEYS = frozenset({"trl_min", "sme", "verified", "accredited", "max_price", "sort"})
 # Requirement-matching failure codes -> the exclusion reason they suggest.
 MATCH_REASONS = {
     matching.NO_CAPABILITY: "does_not_meet_requirement",
@@ -62,41 +51,29 @@ MATCH_REASONS = {
 # --- searching --------------------------------------------------------------------------------
 
 
-def search_mapping(data: SearchIn) -> dict[str, Any]:
-    """SearchIn -> the query-string mapping `parse_params` reads (unknown filters refused)."""
-    unknown = sorted(set(data.filters) - set(SEARCH_KEYS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown search filter '{unknown[0]}'. Allowed: {', '.join(SEARCH_KEYS)}.",
-            fields={"filters": f"unknown filter {unknown[0]}"},
-        )
-    # parse_params reads repeatable filters as lists and the others as one value.
-    return {"q": data.q, **{k: (v[-1] if k in SINGLE_KEYS else list(v)) for k, v in data.filters.items() if v}}
+def read_search(source: Mapping[str, Any]) -> tuple[SearchIn, SearchQuery]:
+    """A search as a page or the API sends it (query string or form) -> what a saved search
+    stores (the words and each saved parameter's values as given) and the typed query.
+    InvalidInput names every bad parameter (the registry's one search parser)."""
+    query = parse_query(source)
+    return SearchIn(q=query.q, filters=saved_filters(source)), query
 
 
-def search_in_from(params: Mapping[str, Any]) -> SearchIn:
-    """Query-string or form values -> SearchIn (values kept as lists, empty ones dropped)."""
-    getall = getattr(params, "getall", None)
-    filters: dict[str, list[str]] = {}
-    for key in SEARCH_KEYS:
-        raw = getall(key, []) if getall else params.get(key, [])
-        values = [str(v) for v in ([raw] if isinstance(raw, str) else raw) if str(v).strip()]
-        if key == "sort" and values == ["relevance"]:
-            continue  # the default order is not a filter
-        if values:
-            filters[key] = values
-    q = params.get("q") or ""
-    if isinstance(q, list):
-        q = q[-1] if q else ""
-    return SearchIn(q=str(q)[:200], filters=filters)
+def search_in_from(source: Mapping[str, Any]) -> SearchIn:
+    return read_search(source)[0]
+
+
+def project_query(data: SearchIn, *, page: int = 1, per_page: int = 20) -> SearchQuery:
+    """A project search (saved or about to be) -> the typed query, read as a saved search is."""
+    return replace(parse_saved(data.q, data.filters), page=page, per_page=per_page)
 
 
 def run_search(
     session: Session, engine: Engine, project: ProcurementProject, data: SearchIn, *, page: int = 1, per_page: int = 20
-) -> tuple[SearchParams, SearchResult]:
+) -> tuple[SearchQuery, SearchResult]:
     """The registry search with this project's stable tie shuffle (salt = project id)."""
-    params = replace(parse_params(search_mapping(data)), page=page, per_page=per_page)
-    return params, service_for(engine).search(params, session, salt=project.id)
+    query = project_query(data, page=page, per_page=per_page)
+    return query, service_for(engine).run(query, session, salt=project.id)
 
 
 def search_project(

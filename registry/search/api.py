@@ -1,4 +1,5 @@
-"""GET /api/v1/search: the same engine the search page uses."""
+"""GET /api/v1/search: the same entry point as the search page (`parse_query`, then
+`SearchService.run`), so the same query string gives the same hits and facet counts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import Any
 from litestar import Request, get
 from pydantic import BaseModel
 
-from registry.search.service import parse_params, service_for
+from registry.search.openapi import SearchOperation
+from registry.search.query import parse_query
+from registry.search.service import service_for
 from registry.web.crud import ERRORS_READ
 from registry.web.deps import engine_of, unit_of_work
 
@@ -50,18 +53,18 @@ class SearchOut(BaseModel):
     "/api/v1/search",
     tags=["search"],
     summary="Fuzzy search of published tools with facets",
-    description="Parameters: q, workstream*, capability*, four_p*, five_d*, classification*, trl_min, "
-    "deployment*, hosting*, sme, verified, accredited, max_price, sort (relevance|name|price|last_reviewed, "
-    "'-' to reverse), page, per_page (* = repeatable). Ties are ordered by a stable per-search shuffle, "
-    "never alphabetically.",
+    description="Repeatable parameters are ORed, different parameters ANDed; a blank value means not given. "
+    "Facet counts of a chosen group ignore that group's own selection. Ties are ordered by a stable "
+    "per-search shuffle, never alphabetically. An invalid parameter gives a 422 problem naming it.",
     responses=ERRORS_READ,
+    operation_class=SearchOperation,  # the parameters, from registry.search.query.PARAMS
     sync_to_thread=False,  # event loop: see the search page
 )
 def search_api(request: Request[Any, Any, Any]) -> SearchOut:
-    params = parse_params(request.query_params)
+    query = parse_query(request.query_params)
     with unit_of_work(request) as (session, _actor):
         service = service_for(engine_of(request))
-        result = service.search(params, session)
+        result = service.run(query, session)
         index = service.current(session)
         hits = []
         for hit in result.hits:

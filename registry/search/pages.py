@@ -15,24 +15,15 @@ from markupsafe import Markup
 
 from registry.actor import Actor
 from registry.errors import InvalidInput
-from registry.search.service import parse_params, service_for
-from registry.search.views import (
-    SORT_OPTIONS,
-    disjunctive_facets,
-    facet_view,
-    page_params,
-    query_pairs,
-    result_cards,
-    search_url,
-)
+from registry.search.query import BY_NAME, parse_query
+from registry.search.service import service_for
+from registry.search.views import SORT_OPTIONS, facet_view, query_pairs, result_cards, search_url
 from registry.shortlists import services as shortlists
 from registry.tools.pages import basket
 from registry.tools.views import FMT
 from registry.web.context import page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import VARY, is_htmx
-
-MULTI_PARAMS = ("workstream", "capability", "four_p", "five_d", "classification", "deployment", "hosting")
 
 
 def _can_shortlist(actor: Actor) -> bool:
@@ -43,14 +34,15 @@ def _can_shortlist(actor: Actor) -> bool:
 
 
 def _bad_search(request: Request[Any, Any, Any], exc: InvalidInput) -> Template:
+    # Each bad parameter in plain words, under what it is ("Workstream", "Sort order").
+    fields = exc.fields or {"q": exc.detail}
+    errors = [(k, BY_NAME[k].label if k in BY_NAME else k, v) for k, v in fields.items()]
     with unit_of_work(request):
-        errors = exc.fields or {"q": exc.detail}
-        messages = {k: exc.detail if len(errors) == 1 else v for k, v in errors.items()}
         ctx = page_context(
             request,
             page_title="There is a problem with your search",
             nav_active="search",
-            errors=messages,
+            errors=errors,
             detail=exc.detail,
         )
     return Template("search/bad_request.html", context=ctx, status_code=400, headers=VARY)
@@ -61,34 +53,32 @@ def _bad_search(request: Request[Any, Any, Any], exc: InvalidInput) -> Template:
 @get("/search", sync_to_thread=False, include_in_schema=False)
 def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
     try:
-        params = page_params(parse_params(request.query_params))
+        query = parse_query(request.query_params)
     except InvalidInput as exc:
         return _bad_search(request, exc)
     query_string = request.scope.get("query_string", b"")
     pairs = query_pairs(query_string)
-    raw = {k: [v for kk, v in pairs if kk == k and v] for k in MULTI_PARAMS}
     htmx = is_htmx(request)
     chosen = basket(request)
-    page_title = f"Search: {params.q}" if params.q else "Search tools"
+    page_title = f"Search: {query.q}" if query.q else "Search tools"
     with unit_of_work(request) as (session, actor):
         service = service_for(engine_of(request))
         index = service.current(session)
 
         def render_region() -> str:
-            result = service.search(params, session)
-            facets = disjunctive_facets(service, session, params, result.facets)
+            result = service.run(query, session)
             docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
             region = {
                 "page_title": page_title,
-                "q": params.q,
-                "sort": params.sort,
+                "q": query.q,
+                "sort": query.sort,
                 "sort_options": SORT_OPTIONS,
                 "result": result,
-                "pages": max(1, -(-result.total // params.per_page)),
+                "pages": max(1, -(-result.total // query.per_page)),
                 "cards": result_cards(result.hits, docs),
-                "facets": facet_view(facets, params, raw, service.taxonomy_tree(session)),
+                "facets": facet_view(result.facets, query, service.taxonomy_tree(session)),
                 "page_url": lambda n: search_url(pairs, page=n),
-                "clear_url": search_url([("q", params.q)] if params.q else []),
+                "clear_url": search_url([("q", query.q)] if query.q else []),
                 "current_url": search_url(pairs),
                 "basket": chosen,
                 "fmt": FMT,
@@ -105,7 +95,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
             request,
             page_title=page_title,
             nav_active="search",
-            q=params.q,
+            q=query.q,
             region_html=Markup(region_html),  # rendered (and escaped) by _region.html
             can_shortlist=_can_shortlist(actor),
         )

@@ -1,4 +1,4 @@
-"""The per-process search index, kept current with the database, and query parsing.
+"""The per-process search index, kept current with the database, and the one way to run a search.
 
 Each process holds one SearchIndex of published tools. At most once a second a request checks
 the registry's change counter (one indexed single-row read); when it moved, the audit trail
@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import hashlib
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -26,11 +25,11 @@ from sqlalchemy.orm import Session
 from registry.changelog.models import AuditEvent
 from registry.changelog.services import current_generation
 from registry.db_types import today
-from registry.enums import Classification, Deployment, FiveD, FourP, Hosting, ToolStatus
-from registry.errors import InvalidInput
+from registry.enums import ToolStatus
 from registry.lru import LRUCache
 from registry.search.documents import ToolDoc
-from registry.search.engine import SORTS, Filters, SearchIndex, SearchResult
+from registry.search.engine import SearchIndex, SearchResult
+from registry.search.query import FACETED, SearchQuery
 from registry.seed_files import read_seed
 from registry.taxonomy.services import tree
 from registry.tools.models import Tool
@@ -39,98 +38,7 @@ from registry.tools.services import tool_docs
 CHECK_INTERVAL_S = 1.0
 RESULT_CACHE_SIZE = 1024
 BACKGROUND_REBUILD_FROM = 5_000  # indexed tools
-PER_PAGE_MAX = 100
 FULL_REBUILD_TYPES = {"capability_node", "registry", "tools", "suppliers", "skill"}
-
-
-@dataclass
-class SearchParams:
-    q: str = ""
-    filters: Filters = field(default_factory=Filters)
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 20
-
-    def shuffle_seed(self, salt: str = "") -> str:
-        """Stable per search: the same query and filters always give the same tie order."""
-        key = repr((self.q.strip().lower(), self.filters, self.sort, salt))
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def _many(params: Mapping[str, Any], key: str) -> list[str]:
-    getall = getattr(params, "getall", None)
-    values = getall(key, []) if getall else params.get(key, [])
-    if isinstance(values, str):
-        values = [values]
-    return [v for v in values if v]
-
-
-def _enum_many(params: Mapping[str, Any], key: str, enum: Any) -> tuple[Any, ...]:
-    out = []
-    for raw in _many(params, key):
-        try:
-            out.append(enum[raw] if enum is Classification else enum(raw))
-        except (KeyError, ValueError) as exc:
-            raise InvalidInput(f"'{raw}' is not a valid {key}.", fields={key: "invalid value"}) from exc
-    return tuple(out)
-
-
-def _flag(params: Mapping[str, Any], key: str) -> bool:
-    value = str(params.get(key) or "").lower()
-    if value in ("", "0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return True
-    raise InvalidInput(f"{key} must be true or false.", fields={key: "invalid value"})
-
-
-def _int(params: Mapping[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
-    raw = params.get(key)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(str(raw))
-    except ValueError as exc:
-        raise InvalidInput(f"{key} must be a whole number.", fields={key: "not a number"}) from exc
-    if not lo <= value <= hi:
-        raise InvalidInput(f"{key} must be between {lo} and {hi}.", fields={key: "out of range"})
-    return value
-
-
-def parse_params(params: Mapping[str, Any]) -> SearchParams:
-    """Query-string parameters (shared by the page and the API) -> SearchParams."""
-    q = str(params.get("q") or "")[:200]
-    from registry.enums import WORKSTREAMS
-
-    workstreams = tuple(_many(params, "workstream"))
-    bad = [w for w in workstreams if w not in WORKSTREAMS]
-    if bad:
-        raise InvalidInput(f"Unknown workstream {bad[0]}.", fields={"workstream": "invalid value"})
-    price = params.get("max_price")
-    try:
-        max_price = float(price) if price not in (None, "") else None
-    except ValueError as exc:
-        raise InvalidInput("max_price must be a number.", fields={"max_price": "not a number"}) from exc
-    filters = Filters(
-        workstreams=workstreams,
-        capability_codes=tuple(_many(params, "capability")),
-        four_ps=_enum_many(params, "four_p", FourP),
-        five_ds=_enum_many(params, "five_d", FiveD),
-        classifications=_enum_many(params, "classification", Classification),
-        trl_min=_int(params, "trl_min", None, 1, 9),
-        deployments=_enum_many(params, "deployment", Deployment),
-        hostings=_enum_many(params, "hosting", Hosting),
-        sme_only=_flag(params, "sme"),
-        verified_only=_flag(params, "verified"),
-        accreditations_current_only=_flag(params, "accredited"),
-        max_price_annual=max_price,
-    )
-    sort = str(params.get("sort") or "relevance")
-    if sort.lstrip("-") not in SORTS:
-        raise InvalidInput(f"Cannot sort by {sort}. Allowed: {', '.join(SORTS)}.", fields={"sort": "invalid"})
-    page = _int(params, "page", 1, 1, 100_000) or 1
-    per_page = _int(params, "per_page", 20, 1, PER_PAGE_MAX) or 20
-    return SearchParams(q=q, filters=filters, sort=sort, page=page, per_page=per_page)
 
 
 class SearchService:
@@ -261,9 +169,28 @@ class SearchService:
         finally:
             self._rebuilding = False
 
-    def search(self, params: SearchParams, session: Session | None = None, salt: str = "") -> SearchResult:
-        """Results are cached per index generation: the same search (popular queries, facet
-        counts, paging back and forth) costs a dict lookup until the listings change."""
+    def run(self, query: SearchQuery, session: Session | None = None, salt: str = "") -> SearchResult:
+        """The search every door runs (the search page, the API, procurement projects): the
+        engine's results with disjunctive facets. The counts of a chosen group are taken with
+        every other filter applied but not the group's own (values in a group are ORed), so a
+        count always says how many results choosing that value would give.
+
+        `salt` varies the stable tie shuffle (a procurement project's id); counts do not
+        depend on order, so the relaxed searches share one cache entry across salts.
+        """
+        result = self.search(query, session, salt)
+        facets = dict(result.facets)
+        for param in FACETED:
+            assert param.filter_field and param.facet
+            if getattr(query.filters, param.filter_field) == param.empty:
+                continue
+            facets[param.facet] = self.search(query.without(param), session).facets.get(param.facet, {})
+        return replace(result, facets=facets)
+
+    def search(self, params: SearchQuery, session: Session | None = None, salt: str = "") -> SearchResult:
+        """One engine search (facets counted over its own results). Results are cached per
+        index generation: the same search (popular queries, facet counts, paging back and
+        forth) costs a dict lookup until the listings change."""
         index = self.current(session)
         key = (
             index.serial,

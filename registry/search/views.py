@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
-
-from sqlalchemy.orm import Session
 
 from registry.enums import (
     WORKSTREAMS,
@@ -19,7 +17,7 @@ from registry.enums import (
 )
 from registry.search.documents import ToolDoc
 from registry.search.engine import Hit, Match
-from registry.search.service import SearchParams, SearchService
+from registry.search.query import PARAMS, SearchQuery
 from registry.tools.views import DEPLOYMENT_LABELS, HOSTING_LABELS
 
 MAX_EXPLAIN = 4
@@ -60,51 +58,7 @@ def search_url(pairs: Iterable[tuple[str, str]], **overrides: str | int | None) 
     return "/search" + (f"?{urlencode(kept)}" if kept else "")
 
 
-# --- search -----------------------------------------------------------------------------------
-
-# facet key in SearchResult.facets -> (field of Filters, its "no constraint" value)
-FACET_FILTERS: dict[str, tuple[str, Any]] = {
-    "workstream": ("workstreams", ()),
-    "capability": ("capability_codes", ()),
-    "four_p": ("four_ps", ()),
-    "five_d": ("five_ds", ()),
-    "classification": ("classifications", ()),
-    "trl": ("trl_min", None),
-    "deployment": ("deployments", ()),
-    "hosting": ("hostings", ()),
-    "sme": ("sme_only", False),
-    "verified": ("verified_only", False),
-    "accreditations_current": ("accreditations_current_only", False),
-}
-
-
-def refine_capabilities(codes: Sequence[str]) -> tuple[str, ...]:
-    """A leaf chosen under a chosen area narrows it: drop codes another chosen code refines.
-
-    The engine ORs capability codes, so "INT" plus "INT.NET" would still mean all of INT.
-    """
-    chosen = list(dict.fromkeys(codes))
-    return tuple(c for c in chosen if not any(o != c and o.startswith(c + ".") for o in chosen))
-
-
-def page_params(params: SearchParams) -> SearchParams:
-    return replace(
-        params, filters=replace(params.filters, capability_codes=refine_capabilities(params.filters.capability_codes))
-    )
-
-
-def disjunctive_facets(
-    service: SearchService, session: Session, params: SearchParams, facets: Mapping[str, dict[str, int]]
-) -> dict[str, dict[str, int]]:
-    """Counts for a group ignore that group's own selection (values within a group are ORed),
-    so a count always says how many results choosing that value would add or leave."""
-    out = dict(facets)
-    for key, (attr, empty) in FACET_FILTERS.items():
-        if getattr(params.filters, attr) == empty:
-            continue
-        relaxed = replace(params, filters=replace(params.filters, **{attr: empty}), page=1, per_page=1)
-        out[key] = service.search(relaxed, session).facets.get(key, {})
-    return out
+# --- facets -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +122,10 @@ def _leaves(node: dict[str, Any]) -> list[dict[str, Any]]:
     return [leaf for kid in kids for leaf in ([kid] if not kid.get("children") else _leaves(kid))]
 
 
-def facet_view(
-    facets: Mapping[str, dict[str, int]], params: SearchParams, raw: Mapping[str, list[str]], tree: list[dict[str, Any]]
-) -> FacetView:
-    """`raw` holds the values as typed in the URL (capabilities before refinement)."""
-    f = params.filters
+def facet_view(facets: Mapping[str, dict[str, int]], query: SearchQuery, tree: list[dict[str, Any]]) -> FacetView:
+    """The facet groups of the search page. Capabilities are ticked as given (an area stays
+    ticked, and its capabilities shown, while one of them narrows it)."""
+    f = query.filters
     trl_counts = facets.get("trl", {})
     cumulative = {str(n): sum(int(trl_counts.get(str(t), 0)) for t in range(n, 10)) for n in range(1, 10)}
     flags = [
@@ -187,7 +140,7 @@ def facet_view(
     }
     view = FacetView(
         workstream=_options(WORKSTREAMS.items(), facets.get("workstream", {}), f.workstreams),
-        capability=_capability_areas(tree, facets.get("capability", {}), raw.get("capability", [])),
+        capability=_capability_areas(tree, facets.get("capability", {}), query.capabilities_chosen),
         four_p=_options(
             ((p.value, p.value.capitalize()) for p in FourP), facets.get("four_p", {}), (p.value for p in f.four_ps)
         ),
@@ -218,15 +171,19 @@ def facet_view(
         ],
         active=0,
     )
-    view.active = (
-        sum(
-            len(raw.get(k, []))
-            for k in ("workstream", "capability", "four_p", "five_d", "classification", "deployment", "hosting")
-        )
-        + (1 if f.trl_min else 0)
-        + sum(1 for _n, _h, o in view.flags if o.selected)
-    )
+    view.active = active_filters(query)
     return view
+
+
+def active_filters(query: SearchQuery) -> int:
+    """How many filter values are chosen (each repeatable value counts)."""
+    count = 0
+    for param in PARAMS:
+        if not param.filter_field:
+            continue
+        value = query.chosen(param)
+        count += len(value) if param.multi else int(value != param.empty)
+    return count
 
 
 @dataclass(frozen=True, slots=True)
