@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
 
 import assessments.api
+import assessments.evaluations.api
 import assessments.evaluations.pages
 import assessments.jobs
 import assessments.pages
@@ -115,6 +116,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     assessments.pages,
     assessments.api,
     assessments.evaluations.pages,
+    assessments.evaluations.api,
     assessments.reports.pages,
     assessments.reports.api,
 )
@@ -157,6 +159,7 @@ def group_routes(handlers: list[Any]) -> list[Any]:
 def create_app(
     settings: Settings | None = None, engine: Engine | None = None, extra_handlers: Sequence[Any] = ()
 ) -> Litestar:
+    wire()  # the served app is an entry point too (granian imports only this factory)
     settings = settings or load_settings()
     engine = engine or make_engine(settings.database_url)
     secret = hashlib.sha256(settings.secret_key.encode()).digest()  # exactly 32 bytes

@@ -135,7 +135,8 @@ def export(
         raise typer.Exit(2)
     with session_scope(_engine()) as session:
         rows = export_rows(session, SYSTEM, kind)  # type: ignore[arg-type]
-    output.write_text(dumps(rows, kind, fmt), encoding="utf-8")  # type: ignore[arg-type]
+    # newline="": the CSV's own CRLF line ends and any CR inside a cell are written as they are.
+    output.write_text(dumps(rows, kind, fmt), encoding="utf-8", newline="")  # type: ignore[arg-type]
     typer.echo(f"Exported {len(rows)} {kind} to {output}")
 
 

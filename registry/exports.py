@@ -1,8 +1,9 @@
 """Spreadsheet exports (CSV and XLSX) that are safe to open in Excel, LibreOffice or Sheets.
 
-Every text cell is escaped against formula injection (OWASP "CSV injection"): a value that
-starts with = + - @ tab or CR gets a leading single quote, so a listing named "=HYPERLINK(...)"
-is shown as text instead of being run. Numbers, dates and booleans stay typed.
+This module is the one home of formula-injection escaping (OWASP "CSV injection"): every CSV and
+XLSX the service writes (bulk export, shortlists, procurement results, reports) passes its text
+cells through `safe_cell`, and the CSV importer undoes it with `unescape_cell`. Numbers, dates
+and booleans stay typed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with any of these may be run as a formula by Excel, LibreOffice or Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
 MONEY_FORMAT = '"£"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
 
@@ -26,10 +29,28 @@ ColumnKind = Literal["text", "money", "int", "date", "bool"]
 
 
 def safe_cell(value: Any) -> Any:
-    """Quote text a spreadsheet would treat as a formula; leave typed values untouched."""
-    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
-        return "'" + value
+    """Text made safe for a spreadsheet cell, reversibly; typed values are returned untouched.
+
+    The rule: text that starts with a formula trigger (= + - @ tab CR) gets one single quote in
+    front, so "=HYPERLINK(...)" is written "'=HYPERLINK(...)" and shown as text. Text that already
+    starts with a single quote gets one more too: that makes the escape reversible, because
+    every escaped cell then starts with a quote and no unescaped one does, so `unescape_cell`
+    removes exactly one leading quote and unescape_cell(safe_cell(s)) == s for every string
+    (a name that really is "'=x" is written "''=x" and read back as "'=x"). Anything else,
+    and numbers, dates, booleans and None, pass through unchanged.
+    """
+    if isinstance(value, str) and value.startswith((*FORMULA_TRIGGERS, QUOTE)):
+        return QUOTE + value
     return value
+
+
+def unescape_cell(text: str) -> str:
+    """Undo `safe_cell` on a cell read back from a CSV: drop one leading single quote.
+
+    A hand-made CSV follows the same rule, so a cell meant to start with a quote is written
+    with two.
+    """
+    return text[1:] if text.startswith(QUOTE) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Each domain describes itself with a ResourceSpec (its model, schemas, filters, permissions and
 how to serialise); these functions do the rest, always inside the caller's transaction, always
-recording an audit event and honouring optimistic concurrency through the `version` column.
+recording an audit event and honouring optimistic concurrency through the `version` column
+(`registry.locking.claim_version`).
 """
 
 from __future__ import annotations
@@ -12,21 +13,15 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import SQLModel
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.errors import (
-    Conflict,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
-)
+from registry.errors import Forbidden, InvalidInput, NotFound
+from registry.locking import claim_version
 
 M = TypeVar("M", bound=SQLModel)
 
@@ -86,9 +81,25 @@ class ResourceSpec(Generic[M]):
     label: str = ""
     id_type: type = int  # int ids for registry records; str (UUID hex) where ids must be unguessable
 
+    def __post_init__(self) -> None:
+        _SPECS[self.entity_type] = self
+
     @property
     def title(self) -> str:
         return self.label or self.entity_type.replace("_", " ")
+
+
+# Every spec by entity type, filled as each domain's module defines its spec: a domain that must
+# honour another's visibility rule (listing versions -> tools) asks for it by name instead of
+# importing that domain.
+_SPECS: dict[str, ResourceSpec[Any]] = {}
+
+
+def spec_for(entity_type: str) -> ResourceSpec[Any]:
+    try:
+        return _SPECS[entity_type]
+    except KeyError:
+        raise LookupError(f"No resource spec for {entity_type!r}: its domain module is not imported.") from None
 
 
 def _apply_filters(spec: ResourceSpec[Any], stmt: Select[Any], filters: dict[str, str]) -> Select[Any]:
@@ -186,29 +197,6 @@ def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data:
     return spec.to_read(session, [obj])[0]
 
 
-def check_version(current: int, if_match: int | None, body_version: int | None) -> None:
-    """If-Match mismatch -> 412; body version mismatch -> 409; neither given -> 428."""
-    if if_match is not None:
-        if if_match != current:
-            raise PreconditionFailed(f"The record has changed (now version {current}); reload and retry.")
-        return
-    if body_version is not None:
-        if body_version != current:
-            raise Conflict(f"The record has changed (now version {current}); reload and retry.")
-        return
-    raise PreconditionRequired("Send If-Match with the record's ETag, or its 'version' in the body.")
-
-
-def bump_version(session: Session, model: type[SQLModel], obj: Any, expected: int) -> None:
-    """Guarded version bump: only one of several concurrent editors can win."""
-    result = session.execute(
-        update(model).where(model.id == obj.id, model.version == expected).values(version=expected + 1)  # type: ignore[attr-defined]
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Someone else saved this record first; reload and retry.")
-    obj.version = expected + 1
-
-
 def update_resource(
     session: Session,
     spec: ResourceSpec[M],
@@ -221,11 +209,11 @@ def update_resource(
     obj = get_visible(session, spec, actor, obj_id)
     if not spec.can_write(session, actor, obj):
         raise Forbidden(f"You cannot change this {spec.title}.")
-    body_version = getattr(data, "version", None)
-    check_version(obj.version, if_match, body_version)  # type: ignore[attr-defined]
-    expected = obj.version  # type: ignore[attr-defined]
     before = _snapshot(session, spec, obj)
-    bump_version(session, spec.model, obj, expected)
+    # An API update must say which version it read; pages send the form's version.
+    claim_version(
+        session, obj, if_match=if_match, version=getattr(data, "version", None), required=True, label=spec.title
+    )
     spec.apply_update(session, actor, obj, data)
     session.flush()
     changelog.record(
@@ -249,7 +237,7 @@ def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_i
         raise Forbidden(f"You cannot remove this {spec.title}.")
     before = _snapshot(session, spec, obj)
     if spec.retire is not None:
-        bump_version(session, spec.model, obj, obj.version)  # type: ignore[attr-defined]
+        claim_version(session, obj, label=spec.title)  # a retire still beats a concurrent edit
         spec.retire(session, actor, obj)
         action, after = "retire", None
         session.flush()

@@ -33,6 +33,7 @@ from registry.changelog import services as changelog
 from registry.db_types import today, utcnow
 from registry.enums import Role, SizeBand
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.locking import check_version, claim_version
 from registry.resources import get_visible as get_visible_resource
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.suppliers.models import Supplier
@@ -130,8 +131,14 @@ def get_writable(session: Session, actor: Actor, evaluation_id: str) -> Evaluati
     return evaluation
 
 
-def _touch(evaluation: Evaluation) -> None:
-    evaluation.version += 1
+def _check(evaluation: Evaluation, version: int | None, if_match: int | None, required: bool) -> None:
+    """A stale read is refused before any validation message (registry.locking's rule)."""
+    check_version(evaluation.version, if_match=if_match, version=version, required=required, label="evaluation")
+
+
+def _touch(session: Session, evaluation: Evaluation, version: int | None, if_match: int | None) -> None:
+    """Bump the version (guarded: of two concurrent writers one gets 409) as the change is saved."""
+    claim_version(session, evaluation, version=version, if_match=if_match, label="evaluation")
     evaluation.updated_at = utcnow()
 
 
@@ -346,20 +353,24 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "criterion"
 
 
-def _check_version(evaluation: Evaluation, version: int | None) -> None:
-    if version is not None and version != evaluation.version:
-        raise Conflict("Someone changed this evaluation since you loaded it; reload and try again.")
-
-
 def set_criteria(
-    session: Session, actor: Actor, evaluation_id: str, items: Sequence[CriterionInput], version: int | None = None
+    session: Session,
+    actor: Actor,
+    evaluation_id: str,
+    items: Sequence[CriterionInput],
+    version: int | None = None,
+    *,
+    if_match: int | None = None,
+    required: bool = False,
 ) -> Evaluation:
     """Replace the criteria. Weights must sum to 100, social value ≥ 10, exactly one price criterion.
 
-    Scores for a criterion that is removed are deleted; scores for kept keys stay.
+    Scores for a criterion that is removed are deleted; scores for kept keys stay. Every write
+    takes the version the writer read (`version` from a form or body, `if_match` from the API
+    header; `required` for API calls) as `registry.locking` describes.
     """
     evaluation = get_writable(session, actor, evaluation_id)
-    _check_version(evaluation, version)
+    _check(evaluation, version, if_match, required)
     errors: dict[str, str] = {}
     crit: list[Criterion] = []
     used: set[str] = set()
@@ -406,7 +417,7 @@ def set_criteria(
                 evaluation_id=evaluation.id, key=c.code, label=c.name, kind=c.kind, weight=float(c.weight), position=pos
             )
         )
-    _touch(evaluation)
+    _touch(session, evaluation, version, if_match)
     session.flush()
     changelog.record(
         session,
@@ -422,12 +433,23 @@ def set_criteria(
     return evaluation
 
 
-def set_scores(session: Session, actor: Actor, evaluation_id: str, items: Sequence[ScoreInput]) -> int:
+def set_scores(
+    session: Session,
+    actor: Actor,
+    evaluation_id: str,
+    items: Sequence[ScoreInput],
+    version: int | None = None,
+    *,
+    if_match: int | None = None,
+    required: bool = False,
+) -> int:
     """Save quality and social value scores (0–100), each with a reason. Returns how many changed.
 
-    A blank score with a blank reason clears that score. Nothing is saved if any entry is invalid.
+    A blank score with a blank reason clears that score. Nothing is saved if any entry is invalid;
+    when nothing changes the version stays as it is.
     """
     evaluation = get_writable(session, actor, evaluation_id)
+    _check(evaluation, version, if_match, required)
     kinds = {c.key: c.kind for c in criteria_rows(session, evaluation.id)}
     tool_ids = {t.tool_id for t in tool_rows(session, evaluation.id)}
     existing = {(s.tool_id, s.criterion_key): s for s in score_rows(session, evaluation.id)}
@@ -471,7 +493,7 @@ def set_scores(session: Session, actor: Actor, evaluation_id: str, items: Sequen
         session.add(row)
         changed += 1
     if changed:
-        _touch(evaluation)
+        _touch(session, evaluation, version, if_match)
         session.flush()
         changelog.record(
             session,
@@ -491,9 +513,19 @@ def set_scores(session: Session, actor: Actor, evaluation_id: str, items: Sequen
     return changed
 
 
-def set_prices(session: Session, actor: Actor, evaluation_id: str, prices: Mapping[int, float | None]) -> None:
+def set_prices(
+    session: Session,
+    actor: Actor,
+    evaluation_id: str,
+    prices: Mapping[int, float | None],
+    version: int | None = None,
+    *,
+    if_match: int | None = None,
+    required: bool = False,
+) -> None:
     """Whole-life prices used for price scoring (not negative)."""
     evaluation = get_writable(session, actor, evaluation_id)
+    _check(evaluation, version, if_match, required)
     rows = {t.tool_id: t for t in tool_rows(session, evaluation.id)}
     errors = {
         f"price-{tid}": "Enter a price of £0 or more"
@@ -507,7 +539,7 @@ def set_prices(session: Session, actor: Actor, evaluation_id: str, prices: Mappi
     for tid, price in prices.items():
         rows[tid].price = float(price)  # type: ignore[arg-type]
         session.add(rows[tid])
-    _touch(evaluation)
+    _touch(session, evaluation, version, if_match)
     session.flush()
     changelog.record(
         session,
@@ -522,14 +554,23 @@ def set_prices(session: Session, actor: Actor, evaluation_id: str, prices: Mappi
     )
 
 
-def finalise(session: Session, actor: Actor, evaluation_id: str) -> Evaluation:
+def finalise(
+    session: Session,
+    actor: Actor,
+    evaluation_id: str,
+    version: int | None = None,
+    *,
+    if_match: int | None = None,
+    required: bool = False,
+) -> Evaluation:
     """Lock a complete evaluation (every score given); it can no longer be changed."""
     evaluation = get_writable(session, actor, evaluation_id)
+    _check(evaluation, version, if_match, required)
     outcome = compute(session, evaluation)
     if outcome.result is None:
         raise InvalidInput("Finish scoring before making the evaluation final: " + "; ".join(outcome.problems[:3]))
     evaluation.status = "final"
-    _touch(evaluation)
+    _touch(session, evaluation, version, if_match)
     session.add(evaluation)
     session.flush()
     changelog.record(

@@ -1,23 +1,10 @@
-"""Cell values: formula-injection escaping for spreadsheets, display and JSON formatting."""
+"""Cell values: display and JSON formatting. Formula-injection escaping is
+`registry.exports.safe_cell` (the one rule every CSV and XLSX writer uses)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-
-# OWASP "CSV injection": a cell starting with any of these may be run as a formula by
-# Excel, LibreOffice or Google Sheets.
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Prefix text that a spreadsheet would treat as a formula with a single quote.
-
-    Numbers, dates, booleans and None pass through untouched so they stay typed.
-    """
-    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def json_value(value: Any) -> Any:

@@ -7,9 +7,10 @@ import io
 import zipfile
 from datetime import UTC
 
-from assessments.reports.cells import json_value, safe_cell
+from assessments.reports.cells import json_value
 from assessments.reports.document import Report, Table
 from assessments.reports.render_html import KIND_LABELS
+from registry.exports import safe_cell
 
 BOM = "\ufeff"
 
@@ -52,7 +53,7 @@ def _readme(report: Report, files: list[tuple[str, Table]]) -> str:
         f"Protective marking: {report.marking}. Handle every file in this archive accordingly.",
         "",
         "Files (UTF-8 with byte order mark; percentages are 0-100; dates are ISO 8601;",
-        "text cells that start with = + - @ are prefixed with ' so spreadsheets do not run them):",
+        "text cells that start with = + - @ tab, CR or ' are prefixed with ' so spreadsheets do not run them):",
     ]
     lines += [f"  {name}  {table.title} ({len(table.rows)} rows)" for name, table in files]
     lines += ["", f"{report.marking}", ""]

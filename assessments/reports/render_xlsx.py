@@ -3,7 +3,7 @@
 A "Summary" sheet (marking, report details, key figures) then one sheet per section that has
 tables; a section with several tables (its own plus its charts' data) gets one sheet per table
 so every sheet keeps a single frozen header row and autofilter. Every text cell goes through
-``safe_cell`` so nothing is run as a formula.
+``registry.exports.safe_cell`` so nothing is run as a formula.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from assessments.reports.cells import safe_cell
 from assessments.reports.document import Report, Section, Table, column_widths
 from assessments.reports.render_html import KIND_LABELS
+from registry.exports import safe_cell
 
 NUMBER_FORMATS = {
     "int": "#,##0",

@@ -11,6 +11,7 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.enums import Role
 from registry.errors import InvalidInput, NotFound
+from registry.locking import claim_version
 
 SCHEDULES = ("weekly", "monthly")
 FORMATS = ("html", "pdf", "xlsx", "csv", "json")
@@ -76,13 +77,22 @@ def list_for(session: Session, actor: Actor) -> list[ReportSubscription]:
     return list(session.execute(stmt).scalars())
 
 
-def set_active(session: Session, actor: Actor, subscription_id: str, active: bool) -> ReportSubscription:
+def set_active(
+    session: Session,
+    actor: Actor,
+    subscription_id: str,
+    active: bool,
+    *,
+    version: int | None = None,
+    if_match: int | None = None,
+) -> ReportSubscription:
     sub = session.get(ReportSubscription, subscription_id)
     if sub is None:
         raise NotFound("No such subscription.")
     _check(actor, sub.organisation_id)
     if sub.active != active:
-        sub.active, sub.version = active, sub.version + 1
+        claim_version(session, sub, version=version, if_match=if_match, label="subscription")
+        sub.active = active
         session.add(sub)
         changelog.record(
             session,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from registry.accounts.models import User
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.changelog.diff import diff_rows
+from registry.changelog.diff import STAFF_ONLY_ACTIONS, diff_rows, summary_for
 from registry.changelog.models import AuditEvent
 from registry.enums import (
     Role,
@@ -25,7 +25,6 @@ from registry.tools.models import Tool
 from registry.web.context import page_context
 from registry.web.deps import unit_of_work
 
-STAFF_ONLY_ACTIONS = {"claim_request", "login", "login_failed"}
 ACTION_LABELS = {
     "create": "Created",
     "update": "Updated",
@@ -69,23 +68,23 @@ def _history_page(
     title: str,
     back: str,
 ) -> Template:
+    staff = actor.is_staff
     events = changelog.history(session, entity_type, entity_id)
-    if not actor.is_staff:
+    if not staff:
         events = [e for e in events if e.action not in STAFF_ONLY_ACTIONS]
-    names = _actor_names(session, events, actor.is_staff)
+    names = _actor_names(session, events, staff)
+    # What each audience may read is registry.changelog.diff's policy (moderator feedback: staff only).
     rows = [
         {
             "at": e.at,
             "who": names[e.id],
             "action": ACTION_LABELS.get(e.action, e.action.replace("_", " ")),
-            "summary": e.summary,
-            "diff": diff_rows(e.before, e.after) if e.action != "claim_request" or actor.is_staff else [],
+            "summary": summary_for(e.action, e.summary, staff=staff),
+            "diff": diff_rows(e.before, e.after, staff=staff),
         }
         for e in events
     ]
-    ctx = page_context(
-        request, page_title=f"History of {title}", events=rows, title=title, back=back, staff=actor.is_staff
-    )
+    ctx = page_context(request, page_title=f"History of {title}", events=rows, title=title, back=back, staff=staff)
     return Template("changelog/history.html", context=ctx)
 
 

@@ -11,6 +11,7 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import utcnow
 from registry.errors import InvalidInput, NotFound
+from registry.locking import claim_version
 from registry.procurement.models import (
     Decision,
     FrozenResult,
@@ -18,7 +19,7 @@ from registry.procurement.models import (
     ProcurementProject,
 )
 from registry.procurement.schemas import DecisionIn, OutcomeIn
-from registry.procurement.services import OUTCOME_KINDS, audit, bump_version, writable_project
+from registry.procurement.services import OUTCOME_KINDS, audit, writable_project
 from registry.versions.services import get_version
 
 # Reasons a buyer can give for excluding a tool (stable codes; reports and feedback key on them).
@@ -78,7 +79,7 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
     decision.suggested = reason_code is not None and reason_code in {s["code"] for s in result.suggestions}
     decision.decided_by = actor.user_id  # type: ignore[assignment]
     decision.decided_at = utcnow()
-    bump_version(session, project)
+    claim_version(session, project, label="project")
     session.flush()
     version = get_version(session, "tool", result.tool_id, result.tool_version_number)
     name = (version.snapshot.get("name") if version else None) or f"tool {result.tool_id}"
@@ -132,7 +133,7 @@ def record_outcome(session: Session, actor: Actor, project_id: str, data: Outcom
     session.add(outcome)
     project.status = data.kind
     project.locked = True
-    bump_version(session, project)
+    claim_version(session, project, label="project")
     session.flush()
     audit(
         session,

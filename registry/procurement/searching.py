@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.db_types import today
 from registry.errors import Conflict, InvalidInput
+from registry.locking import claim_version
 from registry.procurement.models import (
     FrozenResult,
     ProcurementProject,
@@ -26,14 +27,15 @@ from registry.procurement.models import (
     SavedSearch,
 )
 from registry.procurement.schemas import SearchIn
-from registry.procurement.services import audit, bump_version, get_project, writable_project
+from registry.procurement.services import audit, get_project, writable_project
 from registry.requirements.services import requirement_specs
 from registry.search import matching
 from registry.search.documents import RequirementSpec, ToolDoc
 from registry.search.engine import SearchResult
 from registry.search.query import SearchQuery, parse_query, parse_saved, saved_filters
 from registry.search.service import service_for
-from registry.versions.services import current_tool_versions
+from registry.tools.services import listing_snapshots
+from registry.versions.services import current_versions
 
 DEFAULT_REVIEW_LIMIT = 30
 # Requirement-matching failure codes -> the exclusion reason they suggest.
@@ -101,7 +103,7 @@ def save_search(session: Session, actor: Actor, engine: Engine, project_id: str,
         result_count=result.total,
     )
     session.add(saved)
-    bump_version(session, project)
+    claim_version(session, project, label="project")
     session.flush()
     audit(
         session,
@@ -147,7 +149,7 @@ def end_search(
             fields={"q": "The search has no results"},
         )
     tool_ids = [h.tool_id for h in result.hits]
-    versions = current_tool_versions(session, tool_ids)
+    versions = current_versions(session, "tool", listing_snapshots(session, tool_ids))
     docs = {d.id: d for d in service_for(engine).docs(tool_ids)}
     specs = _linked_specs(session, project)
     saved = SavedSearch(
@@ -179,7 +181,7 @@ def end_search(
             )
         )
     session.add_all(frozen)
-    bump_version(session, project)
+    claim_version(session, project, label="project")
     session.flush()
     audit(
         session,

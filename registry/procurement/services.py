@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.accounts.models import Organisation
@@ -27,7 +27,7 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
 from registry.enums import Role, SizeBand
-from registry.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from registry.errors import DomainError, Forbidden, InvalidInput, NotFound
 from registry.procurement.models import (
     Decision,
     FrozenResult,
@@ -143,19 +143,6 @@ def writable_project(session: Session, actor: Actor, project_id: str) -> Procure
             "has been recorded, so it can no longer be changed."
         )
     return project
-
-
-def bump_version(session: Session, project: ProcurementProject) -> None:
-    """Guarded version bump: two people changing one project at once cannot both win."""
-    expected = project.version
-    result = session.execute(
-        update(ProcurementProject)
-        .where(ProcurementProject.id == project.id, ProcurementProject.version == expected)
-        .values(version=expected + 1)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Someone else changed this project at the same time; reload and try again.")
-    project.version = expected + 1
 
 
 def audit(

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import today
 from registry.enums import WORKSTREAMS, Classification, Role, SizeBand
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.exports import Column, to_csv, to_xlsx
+from registry.locking import claim_version
 from registry.resources import get_visible
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
@@ -126,11 +127,9 @@ def create(session: Session, actor: Actor, data: ShortlistCreate) -> Shortlist:
 
 def rename(session: Session, actor: Actor, shortlist_id: int, data: ShortlistRename) -> Shortlist:
     shortlist = get_owned(session, actor, shortlist_id)
-    if data.version is not None and data.version != shortlist.version:
-        raise Conflict("The shortlist has changed since you loaded it; reload and try again.")
     _check_unique_name(session, actor, data.name, exclude_id=shortlist.id)
     before = _snapshot(shortlist)
-    _bump(session, shortlist)
+    claim_version(session, shortlist, version=data.version, label="shortlist")
     shortlist.name = data.name
     session.flush()
     changelog.record(
@@ -165,19 +164,6 @@ def remove(session: Session, actor: Actor, shortlist_id: int) -> None:
     )
 
 
-def _bump(session: Session, shortlist: Shortlist) -> None:
-    """Guarded version bump, so two tabs editing one list cannot silently overwrite each other."""
-    expected = shortlist.version
-    result = session.execute(
-        update(Shortlist)
-        .where(Shortlist.id == shortlist.id, Shortlist.version == expected)
-        .values(version=expected + 1)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Someone else changed this shortlist first; reload and try again.")
-    shortlist.version = expected + 1
-
-
 def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence[ShortlistItemAdd]) -> list[int]:
     """Add tools the actor can see; returns the ids newly added (ones already there are kept)."""
     shortlist = get_owned(session, actor, shortlist_id)
@@ -201,7 +187,7 @@ def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence
         added.append(item.tool_id)
     if added:
         before = _snapshot(shortlist, present - set(added))
-        _bump(session, shortlist)
+        claim_version(session, shortlist, label="shortlist")
         session.flush()
         changelog.record(
             session,
@@ -226,7 +212,7 @@ def remove_tool(session: Session, actor: Actor, shortlist_id: int, tool_id: int)
         delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id, ShortlistItem.tool_id == tool_id)
     )
     before = _snapshot(shortlist, present)
-    _bump(session, shortlist)
+    claim_version(session, shortlist, label="shortlist")
     session.flush()
     changelog.record(
         session,

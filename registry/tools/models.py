@@ -75,6 +75,17 @@ class ToolTraining(SQLModel, table=True):
     skill_id: int = Field(foreign_key="skill.id", index=True)
 
 
+# A tool's child records: the key each has in the tool's read model and in its audit (listing)
+# snapshot, and its table. Loading children for the read model and building the snapshot go by
+# this, so a listing version or a history entry never misses a kind of child record.
+TOOL_CHILDREN: dict[str, type[SQLModel]] = {
+    "capabilities": CapabilityClaim,
+    "accreditations": Accreditation,
+    "skills_needed": ToolSkill,
+    "training_offered": ToolTraining,
+}
+
+
 class ToolFlag(SQLModel, table=True):
     """A listing problem found by the nightly hygiene job (stale, accreditation expiring or
     expired, mandatory accreditation expired). Rows are removed once the problem is fixed."""

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from registry.actor import Actor
+from registry.changelog import services as changelog
 from registry.db_types import today, utcnow
 from registry.enums import (
     Classification,
@@ -32,10 +33,9 @@ from registry.skills.services import skills_by_codes
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode
 from registry.taxonomy.services import all_nodes, path_of
-from registry.tools.models import Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
+from registry.tools.models import TOOL_CHILDREN, Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
 from registry.tools.schemas import ToolCreate, ToolRead, ToolUpdate
 
-CHILD_FIELDS = ("capabilities", "accreditations", "skills_needed", "training_offered")
 SUPPLIER_STATUSES = {ToolStatus.DRAFT.value, ToolStatus.SUBMITTED.value, ToolStatus.RETIRED.value}
 
 
@@ -56,15 +56,10 @@ def can_write(_s: Session, actor: Actor, tool: Tool) -> bool:
 
 
 def _load_children(session: Session, tool_ids: list[int]) -> dict[str, dict[int, list[Any]]]:
-    out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in CHILD_FIELDS}
+    out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in TOOL_CHILDREN}
     if not tool_ids:
         return out
-    for model, key in (
-        (CapabilityClaim, "capabilities"),
-        (Accreditation, "accreditations"),
-        (ToolSkill, "skills_needed"),
-        (ToolTraining, "training_offered"),
-    ):
+    for key, model in TOOL_CHILDREN.items():
         rows = session.execute(select(model).where(model.tool_id.in_(tool_ids)).order_by(model.id))  # type: ignore[attr-defined]
         for row in rows.scalars():
             out[key][row.tool_id].append(row)
@@ -94,7 +89,7 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
     now = today()
     out = []
     for t in rows:
-        base = {c: getattr(t, c) for c in ToolRead.model_fields if c not in CHILD_FIELDS and c != "supplier_name"}
+        base = {c: getattr(t, c) for c in ToolRead.model_fields if c not in TOOL_CHILDREN and c != "supplier_name"}
         base["supplier_name"] = suppliers[t.supplier_id].name if t.supplier_id in suppliers else ""
         base["capabilities"] = [
             {
@@ -130,7 +125,32 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
 
 def child_snapshot(session: Session, tool: Tool) -> dict[str, Any]:
     read = to_read(session, [tool])[0]
-    return {k: read[k] for k in CHILD_FIELDS}
+    return {k: read[k] for k in TOOL_CHILDREN}
+
+
+def listing_snapshot(session: Session, tool: Tool) -> dict[str, Any]:
+    """A tool's full audit snapshot: its row plus every child record (TOOL_CHILDREN).
+
+    Every audit event about a tool carries this as `before` and `after` (the generic update does
+    it through SPEC.child_snapshot, moderation decisions call this), so the audit listeners (listing
+    versions) and the history pages see the whole listing without reading tools back.
+    """
+    return _snapshots(session, [tool])[tool.id]  # type: ignore[index]
+
+
+def listing_snapshots(session: Session, tool_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """`listing_snapshot` of each existing tool in `tool_ids`, in a few queries."""
+    ids = list(tool_ids)
+    tools = list(session.execute(select(Tool).where(Tool.id.in_(ids)).order_by(Tool.id)).scalars()) if ids else []  # type: ignore[union-attr]
+    return _snapshots(session, tools)
+
+
+def _snapshots(session: Session, tools: Sequence[Tool]) -> dict[int, dict[str, Any]]:
+    reads = {r["id"]: r for r in to_read(session, tools)}
+    return {
+        t.id: changelog.snapshot(t, {k: reads[t.id][k] for k in TOOL_CHILDREN}) or {}  # type: ignore[index,misc]
+        for t in tools
+    }
 
 
 def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> None:
@@ -203,7 +223,7 @@ def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:  # type: i
         raise InvalidInput("Unknown supplier.", fields={"supplier_id": "unknown supplier"})
     _guard_status(actor, values["status"])
     _guard_verification(actor, values["capabilities"])
-    children = {k: values.pop(k) for k in CHILD_FIELDS}
+    children = {k: values.pop(k) for k in TOOL_CHILDREN}
     values["supplier_id"] = supplier_id
     values["last_reviewed"] = values.get("last_reviewed") or today()
     tool = Tool(**values)
@@ -219,7 +239,7 @@ def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -
     _guard_verification(actor, changes.get("capabilities"))
     if "moderator_feedback" in changes and not actor.is_staff:
         raise Forbidden("Only moderators can write moderator feedback.")
-    children = {k: changes.pop(k) for k in CHILD_FIELDS if k in changes}
+    children = {k: changes.pop(k) for k in TOOL_CHILDREN if k in changes}
     for key, value in changes.items():
         setattr(tool, key, value)
     if not actor.is_staff and "last_reviewed" not in changes:

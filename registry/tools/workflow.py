@@ -18,10 +18,11 @@ from registry.changelog.models import AuditEvent
 from registry.db_types import today, utcnow
 from registry.enums import Role, ToolStatus
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.resources import bump_version
+from registry.locking import claim_version
 from registry.search.dedupe import DuplicateGroup, SupplierKey, ToolKey, duplicate_report
 from registry.suppliers.models import Supplier
 from registry.tools.models import CapabilityClaim, Tool
+from registry.tools.services import listing_snapshot
 
 MAX_REASON = 4000
 
@@ -56,9 +57,9 @@ def _get(session: Session, model: Any, obj_id: int, label: str) -> Any:
 
 
 def _bump(session: Session, model: Any, obj: Any, version: int | None) -> None:
-    if version is not None and version != obj.version:
-        raise Conflict("Someone else changed this record after you opened it. Reload the page and decide again.")
-    bump_version(session, model, obj, obj.version)
+    # The decision form sends the version it showed; without one the guarded bump still stops
+    # two moderators deciding at once.
+    claim_version(session, obj, version=version, label="listing" if model is Tool else "supplier")
 
 
 def _tool_decision(
@@ -66,8 +67,9 @@ def _tool_decision(
 ) -> None:
     tool.updated_at = utcnow()
     session.flush()
+    # The full listing, children included: listing versions are made from this event alone.
     changelog.record(
-        session, actor, action, "tool", tool.id, before=before, after=changelog.snapshot(tool), summary=summary
+        session, actor, action, "tool", tool.id, before=before, after=listing_snapshot(session, tool), summary=summary
     )
     changelog.bump_generation(session)
 
@@ -101,7 +103,7 @@ def submit(session: Session, actor: Actor, tool_id: int, version: int | None = N
     problems = submission_problems(session, tool)
     if problems:
         raise InvalidInput("The listing is not ready to submit.", fields=problems)
-    before = changelog.snapshot(tool)
+    before = listing_snapshot(session, tool)
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.SUBMITTED.value
     tool.last_reviewed = today()
@@ -116,7 +118,7 @@ def approve(session: Session, actor: Actor, tool_id: int, version: int | None = 
     supplier = _get(session, Supplier, tool.supplier_id, "supplier")
     if supplier.status != "active":
         raise Conflict(f"{supplier.name} is {supplier.status}: approve the supplier before its listings.")
-    before = changelog.snapshot(tool)
+    before = listing_snapshot(session, tool)
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.PUBLISHED.value
     tool.last_reviewed = today()
@@ -133,7 +135,7 @@ def reject(session: Session, actor: Actor, tool_id: int, reasons: str, version: 
     text = _reason(reasons, "rejecting the listing")
     tool = _get(session, Tool, tool_id, "listing")
     _expect_status(tool, {ToolStatus.SUBMITTED.value}, "rejected")
-    before = changelog.snapshot(tool)
+    before = listing_snapshot(session, tool)
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.RETIRED.value
     tool.moderator_feedback = f"Rejected: {text}"
@@ -147,7 +149,7 @@ def request_changes(session: Session, actor: Actor, tool_id: int, reasons: str, 
     text = _reason(reasons, "requesting changes")
     tool = _get(session, Tool, tool_id, "listing")
     _expect_status(tool, {ToolStatus.SUBMITTED.value, ToolStatus.PUBLISHED.value}, "sent back for changes")
-    before = changelog.snapshot(tool)
+    before = listing_snapshot(session, tool)
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.DRAFT.value
     tool.moderator_feedback = text

@@ -2,6 +2,10 @@
 
 Imports are all-or-nothing: every row is validated first, and if any row is bad nothing is
 written and the caller gets a per-row error report.
+
+CSV cells are escaped against formula injection with `registry.exports.safe_cell` on export and
+unescaped on import, so export -> import gives back exactly the same values. JSON is not opened
+by spreadsheets and is written as it is.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.errors import DomainError, InvalidInput
+from registry.exports import safe_cell, unescape_cell
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierCreate
 from registry.suppliers.services import new_supplier
@@ -135,7 +140,9 @@ def dumps(rows: list[dict[str, Any]], kind: Kind, fmt: Format) -> str:
         return json.dumps({"kind": kind, "rows": rows}, indent=2, default=str, ensure_ascii=False)
     fields = SUPPLIER_FIELDS if kind == "suppliers" else TOOL_FIELDS
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    # RFC 4180 line ends: the writer then quotes any cell holding a CR or LF, so text with line
+    # breaks (or a leading CR) reads back as one cell.
+    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _csv_cell(k, row.get(k)) for k in fields})
@@ -146,10 +153,10 @@ def _csv_cell(key: str, value: Any) -> Any:
     if value is None:
         return ""
     if key in JSON_FIELDS:
-        return json.dumps(value, ensure_ascii=False)
+        return safe_cell(json.dumps(value, ensure_ascii=False))
     if key in LIST_FIELDS:
-        return ";".join(str(v) for v in value)
-    return value
+        return safe_cell(";".join(str(v) for v in value))
+    return safe_cell(value)  # text is escaped; numbers stay numbers
 
 
 # --- import ------------------------------------------------------------------------------------
@@ -206,8 +213,8 @@ def parse(content: bytes | str, kind: Kind, fmt: Format) -> list[dict[str, Any]]
 
 def _from_csv(raw: dict[str, str]) -> dict[str, Any]:
     row: dict[str, Any] = {}
-    for key, value in raw.items():
-        value = value if value is not None else ""
+    for key, cell in raw.items():
+        value = unescape_cell(cell if cell is not None else "")  # the export's formula escape
         if key in JSON_FIELDS:
             try:
                 row[key] = json.loads(value) if value.strip() else []

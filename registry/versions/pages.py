@@ -1,4 +1,8 @@
-"""Tool history pages: the list of published versions and one version with its diff."""
+"""Tool history pages: the list of published versions and one version with its diff.
+
+What each reader sees of a version is registry.changelog.diff's policy, the same one the record
+history pages use (moderator feedback is for staff only).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +11,19 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from registry.resources import get_visible
-from registry.tools.services import SPEC as TOOL_SPEC
+from registry.changelog.diff import change_rows, display, label, shown
 from registry.versions import services
 from registry.web.context import page_context
 from registry.web.deps import unit_of_work
-
-# Rows of the diff table that are bookkeeping, not listing content.
-QUIET_FIELDS = frozenset({"version", "updated_at", "created_at", "id"})
-
-
-def _diff_rows(diff: dict[str, Any]) -> list[tuple[str, str, str]]:
-    return [
-        (services.label(k), services.display(v.get("before")), services.display(v.get("after")))
-        for k, v in diff.items()
-        if k not in services.HIDDEN and k not in QUIET_FIELDS
-    ]
 
 
 @get("/tools/{tool_id:int}/versions", sync_to_thread=True, include_in_schema=False)
 def tool_versions_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        tool = get_visible(session, TOOL_SPEC, actor, tool_id)
+        tool = services.visible_tool(session, actor, tool_id)
+        staff = actor.is_staff
         rows = [
-            (v, services.public_view(v, actor, with_snapshot=False), _diff_rows(v.diff))
+            (v, services.public_view(v, actor, with_snapshot=False), change_rows(v.diff, staff=staff))
             for v in services.tool_versions(session, actor, tool_id)
         ]
         ctx = page_context(
@@ -39,7 +32,7 @@ def tool_versions_page(request: Request[Any, Any, Any], tool_id: int) -> Templat
             nav_active="search",
             tool=tool,
             rows=rows,
-            label=services.label,
+            label=label,
         )
     return Template("versions/list.html", context=ctx)
 
@@ -47,24 +40,20 @@ def tool_versions_page(request: Request[Any, Any, Any], tool_id: int) -> Templat
 @get("/tools/{tool_id:int}/versions/{number:int}", sync_to_thread=True, include_in_schema=False)
 def tool_version_page(request: Request[Any, Any, Any], tool_id: int, number: int) -> Template:
     with unit_of_work(request) as (session, actor):
-        tool = get_visible(session, TOOL_SPEC, actor, tool_id)
         version = services.tool_version(session, actor, tool_id, number)
+        tool = services.visible_tool(session, actor, tool_id)
         latest = services.latest(session, "tool", tool_id)
-        view = services.public_view(version, actor)
-        snapshot = [
-            (services.label(k), services.display(v))
-            for k, v in view["snapshot"].items()
-            if k not in QUIET_FIELDS and k not in {"supplier_id", "moderator_feedback", "stale"}
-        ]
+        staff = actor.is_staff
+        snapshot = [(label(k), display(v)) for k, v in version.snapshot.items() if shown(k, staff=staff)]
         ctx = page_context(
             request,
             page_title=f"{tool.name}: version {number}",
             nav_active="search",
             tool=tool,
             version=version,
-            view=view,
+            view=services.public_view(version, actor, with_snapshot=False),
             snapshot=snapshot,
-            diff_rows=_diff_rows(version.diff),
+            diff_rows=change_rows(version.diff, staff=staff),
             latest_number=latest.number if latest else number,
         )
     return Template("versions/detail.html", context=ctx)

@@ -7,63 +7,30 @@ immutable, numbered version with the full snapshot and a field-level diff from t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.actor import SYSTEM, Actor
+from registry.changelog.diff import (
+    SECRET_FIELDS,
+    STAFF_ONLY_FIELDS,
+    field_diff,
+    visible,
+    visible_fields,
+)
 from registry.changelog.models import AuditEvent
 from registry.enums import ToolStatus
 from registry.errors import NotFound
+from registry.resources import get_visible, spec_for
 from registry.versions.models import ListingVersion
 
 ENTITY_TYPES = ("tool", "supplier")
-TOOL_CHILDREN = ("capabilities", "accreditations", "skills_needed", "training_offered")
-# Bookkeeping columns: a change to only these is not a new version of the listing.
-BOOKKEEPING = frozenset({"version", "updated_at", "stale", "moderator_feedback", "last_reviewed"})
-# Never shown outside the moderators' own screens.
-HIDDEN = frozenset({"moderator_feedback"})
-
-FIELD_LABELS = {
-    "name": "Name",
-    "summary": "Summary",
-    "description": "Description",
-    "category": "Category",
-    "trl": "Technology readiness level",
-    "deployments": "Deployment",
-    "hosting": "Hosting",
-    "classification": "Highest classification",
-    "data_standards": "Data standards",
-    "pricing_model": "Pricing model",
-    "price_capital": "One-off price (£)",
-    "price_annual": "Annual price (£)",
-    "workstreams": "Workstreams",
-    "four_ps": "4P functions",
-    "five_ds": "5D functions",
-    "status": "Status",
-    "last_reviewed": "Last reviewed",
-    "capabilities": "Capabilities",
-    "accreditations": "Accreditations",
-    "skills_needed": "Skills needed",
-    "training_offered": "Training offered",
-    "supplier_id": "Supplier",
-    "version": "Record version",
-    "updated_at": "Updated",
-    "created_at": "Created",
-    "stale": "Stale",
-}
-
-
-def field_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """{field: {"before": old, "after": new}} for every field whose value differs."""
-    out: dict[str, dict[str, Any]] = {}
-    for key in sorted(set(before) | set(after)):
-        old, new = before.get(key), after.get(key)
-        if old != new:
-            out[key] = {"before": old, "after": new}
-    return out
+# A change only to bookkeeping, to what only moderators read, or to review dates is not a new
+# version of the listing.
+BOOKKEEPING = SECRET_FIELDS | STAFF_ONLY_FIELDS | {"version", "created_at", "updated_at", "stale", "last_reviewed"}
 
 
 def meaningful(diff: dict[str, Any]) -> bool:
@@ -116,59 +83,45 @@ def append(
     return version
 
 
-def _tool_children(session: Session, tool_id: int) -> dict[str, Any]:
-    from registry.changelog.services import snapshot as make_snapshot
-    from registry.tools.models import Tool
-    from registry.tools.services import child_snapshot
-
-    tool = session.get(Tool, tool_id)
-    if tool is None:
-        return {}
-    full = make_snapshot(tool, child_snapshot(session, tool)) or {}
-    return {k: full[k] for k in TOOL_CHILDREN if k in full}
-
-
 def on_audit_event(session: Session, event: AuditEvent) -> ListingVersion | None:
-    """Hook for every audit event; cheap no-op for anything but live tools and suppliers."""
+    """Hook for every audit event; cheap no-op for anything but live tools and suppliers.
+
+    Everything a version holds comes from the event: every writer of a tool's audit events
+    passes the full listing snapshot (row and child records) as `after`, so nothing is read back.
+    """
     if event.entity_type not in ENTITY_TYPES or not event.after or not str(event.entity_id).isdecimal():
         return None
     if not is_live(event.entity_type, event.after):
         return None
-    entity_id = int(event.entity_id)
-    snapshot = dict(event.after)
-    if event.entity_type == "tool" and any(k not in snapshot for k in TOOL_CHILDREN):
-        # Some writers (moderation) audit the row only; a version must hold the whole listing.
-        snapshot.update({k: v for k, v in _tool_children(session, entity_id).items() if k not in snapshot})
     return append(
-        session, event.entity_type, entity_id, snapshot, actor_id=event.actor_id, actor_label=event.actor_label
+        session,
+        event.entity_type,
+        int(event.entity_id),
+        dict(event.after),
+        actor_id=event.actor_id,
+        actor_label=event.actor_label,
     )
 
 
-def current_tool_versions(session: Session, tool_ids: Sequence[int]) -> dict[int, ListingVersion]:
-    """The version describing each tool as it is now.
+def current_versions(
+    session: Session, entity_type: str, snapshots: Mapping[int, dict[str, Any]]
+) -> dict[int, ListingVersion]:
+    """The version describing each listing as it is now, given its current full snapshot.
 
-    Tools published before versioning existed (seeded or imported data) get a baseline version
-    here, so a frozen result can always point at a stored snapshot.
+    Listings published before versioning existed (seeded or imported data) get a baseline
+    version here, so a frozen result can always point at a stored snapshot.
     """
-    from registry.changelog.services import snapshot as make_snapshot
-    from registry.tools.models import Tool
-    from registry.tools.services import to_read
-
-    tools = list(session.execute(select(Tool).where(Tool.id.in_(list(tool_ids)))).scalars())  # type: ignore[attr-defined]
-    reads = {r["id"]: r for r in to_read(session, tools)}
-    out: dict[int, ListingVersion] = {}
-    for tool in tools:
-        read = reads[tool.id]
-        snap = make_snapshot(tool, {k: read[k] for k in TOOL_CHILDREN}) or {}
-        out[tool.id] = append(
+    return {
+        entity_id: append(
             session,
-            "tool",
-            tool.id,
-            snap,
-            actor_id=SYSTEM.user_id,  # type: ignore[index,arg-type]
+            entity_type,
+            entity_id,
+            snapshot,
+            actor_id=SYSTEM.user_id,
             actor_label="system (baseline)",
         )
-    return out
+        for entity_id, snapshot in snapshots.items()
+    }
 
 
 def get_version(session: Session, entity_type: str, entity_id: int, number: int) -> ListingVersion | None:
@@ -184,16 +137,14 @@ def get_version(session: Session, entity_type: str, entity_id: int, number: int)
 # --- reading, with visibility -----------------------------------------------------------------
 
 
-def _visible_tool(session: Session, actor: Actor, tool_id: int) -> Any:
-    from registry.resources import get_visible
-    from registry.tools.services import SPEC as TOOL_SPEC
-
-    return get_visible(session, TOOL_SPEC, actor, tool_id)  # same 404 as the tool itself
+def visible_tool(session: Session, actor: Actor, tool_id: int) -> Any:
+    """The tool, if the actor may see it: the tool resource's own rule and the same 404."""
+    return get_visible(session, spec_for("tool"), actor, tool_id)
 
 
 def tool_versions(session: Session, actor: Actor, tool_id: int) -> list[ListingVersion]:
     """Newest first. The tool must be visible to the actor."""
-    _visible_tool(session, actor, tool_id)
+    visible_tool(session, actor, tool_id)
     stmt = (
         select(ListingVersion)
         .where(ListingVersion.entity_type == "tool", ListingVersion.entity_id == tool_id)
@@ -203,7 +154,7 @@ def tool_versions(session: Session, actor: Actor, tool_id: int) -> list[ListingV
 
 
 def tool_version(session: Session, actor: Actor, tool_id: int, number: int) -> ListingVersion:
-    tool = _visible_tool(session, actor, tool_id)
+    tool = visible_tool(session, actor, tool_id)
     version = get_version(session, "tool", tool_id, number)
     if version is None:
         raise NotFound(f"{tool.name} has no version {number}.")
@@ -216,45 +167,16 @@ def can_see_authors(actor: Actor, supplier_id: int | None) -> bool:
 
 
 def public_view(version: ListingVersion, actor: Actor, *, with_snapshot: bool = True) -> dict[str, Any]:
+    """A version as this actor may read it (registry.changelog.diff's field policy)."""
     supplier_id = version.snapshot.get("supplier_id") if version.entity_type == "tool" else version.entity_id
+    staff = actor.is_staff
     out: dict[str, Any] = {
         "number": version.number,
         "created_at": version.created_at,
         "changed_by": version.actor_label if can_see_authors(actor, supplier_id) else None,
-        "changed_fields": [k for k in version.diff if k not in HIDDEN],
-        "diff": {k: v for k, v in version.diff.items() if k not in HIDDEN},
+        "changed_fields": visible_fields(version.diff, staff=staff),
+        "diff": visible(version.diff, staff=staff),
     }
     if with_snapshot:
-        out["snapshot"] = {k: v for k, v in version.snapshot.items() if k not in HIDDEN}
+        out["snapshot"] = visible(version.snapshot, staff=staff)
     return out
-
-
-def display(value: Any) -> str:
-    """A snapshot value as one line of text for the history pages."""
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, list):
-        return "; ".join(_item(v) for v in value)
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
-    return str(value)
-
-
-def _item(value: Any) -> str:
-    if not isinstance(value, dict):
-        return str(value)
-    if "node_code" in value:
-        return f"{value.get('node_path') or value['node_code']} ({value.get('state', '')})"
-    if "expires_on" in value:
-        return f"{value.get('name')} (expires {value.get('expires_on') or 'never'})"
-    if "level" in value:
-        return f"{value.get('skill_name') or value.get('skill_code')} level {value['level']}"
-    if "skill_code" in value:
-        return str(value.get("skill_name") or value["skill_code"])
-    return ", ".join(f"{k}: {v}" for k, v in value.items())
-
-
-def label(field: str) -> str:
-    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())

@@ -93,7 +93,7 @@ def test_supplier_changes_are_versioned_while_active(client: Any, auth: Any, db:
 
 
 def test_moderator_approval_records_the_whole_listing(client: Any, auth: Any, db: Any) -> None:
-    """Moderation audits only the tool row; the version still holds capabilities and the rest."""
+    """Moderation audits the whole listing, so the version holds capabilities and the rest."""
     from registry.actor import Actor
     from registry.enums import Role
     from registry.tools import workflow

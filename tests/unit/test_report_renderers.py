@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assessments.reports.cells import format_value, safe_cell
+from assessments.reports.cells import format_value
 from assessments.reports.document import (
     REPORT_JSON_SCHEMA,
     BarData,
@@ -40,6 +40,7 @@ from assessments.reports.render_json import render_json
 from assessments.reports.render_pdf import _NO_FETCH, render_pdf
 from assessments.reports.render_xlsx import render_xlsx, sheet_name
 from assessments.reports.synthetic import synthetic_gap_report
+from registry.exports import safe_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "reports"
 MARKING = "OFFICIAL-SENSITIVE"
