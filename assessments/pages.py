@@ -1,4 +1,6 @@
-"""TODO docstring"""
+"""Gap assessment pages: list and create, the assessment with its latest results, a run, compare
+two runs, and the scope editor. Numbers and dates are written by the template filters
+(registry.web.templating), labels come from registry.enums."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ class Labelled:
             return "" if value is None else str(value)
 
     @classmethod
-    def parse(cls, value: object) -> Self:
+    def parse(cls, value: Any) -> Self:
         return cls(value)  # type: ignore[call-arg]
 
 

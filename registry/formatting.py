@@ -77,6 +77,12 @@ def signed(value: float | None, *, digits: int = 1, missing: str = "n/a") -> str
     return _minus(text)
 
 
+def upper_first(text: str) -> str:
+    """A phrase as the start of a sentence: "last reviewed on 4 December" -> "Last reviewed on 4
+    December" (str.capitalize would also lower-case "December")."""
+    return text[:1].upper() + text[1:]
+
+
 def _local(value: datetime) -> datetime:
     """Stored times are UTC (naive ones too); people read them in UK time."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -59,6 +59,7 @@ def inventory(request: Request[Any, Any, Any], org: str | None = None) -> Templa
             items=items,
             org_name=org_name(session, org_id),
             today=now,
+            warning_days=max(renewals.LICENCE_THRESHOLDS),
         )
     return Template("inventory/index.html", context=ctx)
 

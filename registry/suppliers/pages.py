@@ -145,7 +145,7 @@ def _attention(session: Session, tools: list[Tool]) -> list[dict[str, Any]]:
         # Only published listings go out of date for buyers (as in the nightly job); a draft's
         # review date is set again when it is submitted.
         if t.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(t.last_reviewed, first, now):
-            text = f"{hygiene.checked_text(t.last_reviewed, first).capitalize()}: check and save it"
+            text = f"{formatting.upper_first(hygiene.checked_text(t.last_reviewed, first))}: check and save it"
             items.append({"tool": t, "kind": "stale", "text": text})
     by_id = {t.id: t for t in live}
     if by_id:

@@ -56,7 +56,7 @@ def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int,
         want = r.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(r.last_reviewed, first, today)
         if want:
             stale_rows.append((r, first))
-            wanted[(r.id, "stale")] = hygiene.checked_text(r.last_reviewed, first).capitalize()
+            wanted[(r.id, "stale")] = formatting.upper_first(hygiene.checked_text(r.last_reviewed, first))
         if want != bool(r.stale):
             (flag_on if want else flag_off).append(r.id)
     for ids, value in ((flag_on, True), (flag_off, False)):

@@ -29,7 +29,7 @@ def first_published(session: Session, tool_ids: Iterable[int] | None = None) -> 
     if ids is not None and not ids:
         return {}
     stmt = (
-        select(ListingVersion.entity_id, func.min(ListingVersion.created_at))
+        select(ListingVersion.entity_id, func.min(ListingVersion.created_at))  # type: ignore[call-overload]
         .where(ListingVersion.entity_type == "tool", ListingVersion.actor_label != BASELINE_ACTOR)
         .group_by(ListingVersion.entity_id)
     )

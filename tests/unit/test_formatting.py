@@ -56,6 +56,8 @@ def test_numbers_percentages_and_signs() -> None:
     assert f.signed(0.04) == "0.0"  # a change that rounds to nothing has no sign
     assert f.signed(-0.04) == "0.0"
     assert f.signed(None) == "n/a"
+    assert f.upper_first("last reviewed on 4 December 2026") == "Last reviewed on 4 December 2026"
+    assert f.upper_first("") == ""
     assert f.plural(1, "requirement") == "1 requirement"
     assert f.plural(1234, "requirement") == "1,234 requirements"
     assert f.plural(2, "more person", "more people") == "2 more people"
