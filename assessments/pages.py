@@ -1,4 +1,6 @@
-"""TODO docstring"""
+"""Gap assessment pages: list and create, the assessment with its latest results, a run, compare
+two runs, and the scope editor. Numbers and dates are written by the template filters
+(registry.web.templating), labels come from registry.enums."""
 
 from __future__ import annotations
 
@@ -13,19 +15,18 @@ from sqlalchemy.orm import Session
 from assessments import services
 from assessments.models import Assessment, AssessmentRun
 from assessments.schemas import AssessmentCreate, AssessmentUpdate
-from assessments.views import HELPERS, SCHEDULES, pct, requirement_count, results_view, scope_rows, when
+from assessments.views import HELPERS, SCHEDULES, requirement_count, results_view, scope_rows
 from registry import resources
 from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.enums import WORKSTREAMS, Classification, OrgKind, Role
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from registry.formatting import date_time, pct
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, VARY, is_htmx
 from registry.web.forms import many as _many
 from registry.web.forms import one as _one
-
-CLASSIFICATIONS = [(c.name, c.label) for c in Classification]
 
 # One plain-English message per form field, whatever rule the schema says was broken.
 FIELD_MESSAGES = {
@@ -176,7 +177,7 @@ def _form_choices(session: Session, actor: Actor) -> dict[str, Any]:
         orgs = [(str(o.id), o.name) for o in rows]
     return {
         "workstream_options": list(WORKSTREAMS.items()),
-        "classification_options": CLASSIFICATIONS,
+        "classification_options": Classification.choices(),
         "schedule_options": SCHEDULES,
         "organisation_options": orgs,
     }
@@ -306,7 +307,7 @@ def assessment_run(request: Request[Any, Any, Any], assessment_id: str) -> Templ
         if is_htmx(request):
             ctx = _detail_context(request, session, actor, assessment, row, just_ran=True)
             return Template("assessments/_results.html", context=ctx, headers=VARY)
-        flash(request, f"Assessment run: weighted coverage score {pct(row.overall_score, 1)}.")
+        flash(request, f"Assessment run: weighted coverage score {pct(row.overall_score, digits=1)}.")
         return Redirect(path=f"/assessments/{assessment.id}")
 
 
@@ -319,7 +320,7 @@ def assessment_run_detail(request: Request[Any, Any, Any], assessment_id: str, r
         if row.assessment_id != assessment.id:
             raise NotFound("No such assessment run.")
         ctx = _detail_context(request, session, actor, assessment, row)
-        ctx["page_title"] = f"{assessment.name}: run of {when(row.run_at)}"
+        ctx["page_title"] = f"{assessment.name}: run of {date_time(row.run_at)}"
         name = "assessments/_results.html" if is_htmx(request) else "assessments/run.html"
         return Template(name, context=ctx, headers=VARY)
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -18,11 +16,10 @@ from assessments.engine import (
 from assessments.models import Assessment, AssessmentRun
 from assessments.optimiser import EXACT, GREEDY, GREEDY_FALLBACK
 from assessments.reports.charts import bar_svg, heatmap_svg, line_svg
-from registry.enums import WORKSTREAMS, Classification, FiveD, FourP, MoSCoW
+from registry.enums import WORKSTREAMS, Classification, FiveD, FourP, MoSCoW, workstream_label
+from registry.formatting import money, pct, short_date_time
 
-LONDON = ZoneInfo("Europe/London")
 HISTORY_POINTS = 12  # runs shown on the trend chart; the table lists every run
-PRIORITY_TEXT = {"must": "Must have", "should": "Should have", "could": "Could have", "wont": "Won't have"}
 STATUS_TAG = {
     "full": ("Full coverage", "green"),
     "partial": ("Partial coverage", "yellow"),
@@ -38,44 +35,9 @@ SCHEDULES = [("none", "Only when I run it"), ("weekly", "Weekly"), ("monthly", "
 SCHEDULE_TEXT = dict(SCHEDULES)
 
 
-# --- small formatting helpers (passed to templates) ---------------------------------------------
-
-
-def money(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"£{value:,.0f}"
-
-
-def pct(value: float | None, digits: int = 0) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}%"
-
-
-def when(value: datetime) -> str:
-    """Run times are stored in UTC; people read them in UK time."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    local = aware.astimezone(LONDON)
-    return local.strftime("%-d %B %Y, %H:%M")
-
-
-def short_when(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(LONDON).strftime("%-d %b %H:%M")
-
-
-def signed(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:+.1f}" if abs(value) >= 0.05 else "0.0"
-
-
 HELPERS = {
-    "money": money,
-    "pct": pct,
-    "when": when,
-    "signed": signed,
     "status_tag": STATUS_TAG,
-    "priority_text": PRIORITY_TEXT,
+    "priority_text": MoSCoW.labels(),
     "schedule_text": SCHEDULE_TEXT,
     "workstream_titles": WORKSTREAMS,
 }
@@ -93,12 +55,13 @@ def _cell_text(cell: Cell) -> str:
 
 def _matrix(result: AssessmentResult, kind: str, scoped: list[str]) -> dict[str, Any]:
     matrix = result.by_workstream_4p if kind == "4p" else result.by_workstream_5d
-    cols = [p.value for p in FourP] if kind == "4p" else [d.value for d in FiveD]
+    functions: list[FourP] | list[FiveD] = list(FourP) if kind == "4p" else list(FiveD)
+    cols = [f.value for f in functions]
     # Rows: the workstreams in scope, else those with any requirement, else all of them.
     rows = scoped or [w for w, cell in result.by_workstream.items() if cell.count] or list(matrix)
     rows = [w for w in rows if w in matrix]
-    labels = [WORKSTREAMS.get(w, w) for w in rows]
-    col_labels = [c.capitalize() for c in cols]
+    labels = [workstream_label(w) for w in rows]
+    col_labels = [f.label for f in functions]
     values = [[matrix[w][c].score if matrix[w][c].count else None for c in cols] for w in rows]
     title = "Coverage by workstream and " + ("4P function" if kind == "4p" else "5D function")
     # Short row labels keep the chart narrow enough for a phone; the table has the full names.
@@ -124,11 +87,7 @@ def _gap_groups(result: AssessmentResult) -> tuple[list[dict[str, Any]], list[An
             full.append(cov)
         else:
             groups[cov.priority].append(cov)
-    ordered = [
-        {"priority": p.value, "title": PRIORITY_TEXT[p.value], "items": groups[p.value]}
-        for p in MoSCoW
-        if groups.get(p.value)
-    ]
+    ordered = [{"priority": p.value, "title": p.label, "items": groups[p.value]} for p in MoSCoW if groups.get(p.value)]
     return ordered, full
 
 
@@ -180,7 +139,9 @@ def _history(runs: list[AssessmentRun], current_id: str) -> dict[str, Any]:
         previous = runs[i + 1] if i + 1 < len(runs) else None
         rows.append({"run": r, "previous_id": previous.id if previous else None, "current": r.id == current_id})
     points = [
-        (short_when(r.run_at), r.overall_score) for r in reversed(runs[:HISTORY_POINTS]) if r.overall_score is not None
+        (short_date_time(r.run_at, year=False), r.overall_score)
+        for r in reversed(runs[:HISTORY_POINTS])
+        if r.overall_score is not None
     ]
     svg = None
     if points:
@@ -210,7 +171,7 @@ def results_view(assessment: Assessment, run: AssessmentRun | None, runs: list[A
         change = diff(AssessmentResult.from_dict(previous.result), result)
         since = {"previous": previous, "change": change}
     priorities = [
-        (PRIORITY_TEXT[p.value], result.by_priority[p.value])
+        (p.label, result.by_priority[p.value])
         for p in MoSCoW
         if p is not MoSCoW.WONT and result.by_priority.get(p.value) and result.by_priority[p.value].count
     ]
@@ -248,12 +209,8 @@ def results_view(assessment: Assessment, run: AssessmentRun | None, runs: list[A
 
 
 def scope_rows(assessment: Assessment, requirement_count: int) -> list[tuple[str, str]]:
-    ws = (
-        ", ".join(WORKSTREAMS.get(w, w) for w in assessment.workstreams)
-        if assessment.workstreams
-        else "All workstreams"
-    )
-    cls = Classification[assessment.min_classification].label if assessment.min_classification else "No minimum"
+    ws = ", ".join(workstream_label(w) for w in assessment.workstreams) if assessment.workstreams else "All workstreams"
+    cls = Classification.label_of(assessment.min_classification) if assessment.min_classification else "No minimum"
     return [
         ("Requirements", f"{requirement_count} from your organisation's register ({ws})"),
         ("Capital budget", money(assessment.budget_capital)),

@@ -68,7 +68,7 @@ from registry.taxonomy.services import SPEC as TAXONOMY_SPEC
 from registry.tools.read_cache import PublishedToolCache
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.versions.services import on_audit_event as record_listing_version
-from registry.web import health
+from registry.web import health, templating
 from registry.web.crud import build_controller
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.security_headers import add_security_headers
@@ -210,7 +210,7 @@ def create_app(
             directory=ROOT / "templates",
             engine=JinjaTemplateEngine,
             # Templates ship with the code: no file-time check on every render.
-            engine_callback=lambda e: setattr(e.engine, "auto_reload", False),
+            engine_callback=templating.configure,
         ),
         openapi_config=OpenAPIConfig(
             title="SOC Capability Registry API",

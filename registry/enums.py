@@ -1,11 +1,61 @@
-"""Domain vocabulary shared by every layer (see DESIGN.md). Pure: no web or DB imports."""
+"""Domain vocabulary shared by every layer (see DESIGN.md). Pure: no web or DB imports.
+
+Every enum value has exactly one human label, set beside its enum with ``_labels(...)``
+(import fails if a member has none). People see ``member.label`` (or ``Enum.label_of(raw)``
+for a stored code, ``Enum.choices()`` for form options); machine formats keep the codes.
+"""
 
 from __future__ import annotations
 
-from enum import IntEnum, StrEnum  # StrEnum renders as its value in templates and CSV
+from collections.abc import Mapping
+from enum import Enum, IntEnum, StrEnum  # StrEnum renders as its value in templates and CSV
+from typing import Any, Self
+
+# {enum class: {member: label}}. Keyed per class: StrEnum members hash like their values, so
+# Role.SUPPLIER and OrgKind.SUPPLIER would collide in one flat dict.
+_LABELS: dict[type[Enum], dict[Any, str]] = {}
 
 
-class Classification(IntEnum):
+class Labelled:
+    """Mixin for the vocabulary enums: a human label per member and the form options."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self]  # type: ignore[index]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(code, label) per member, in declaration order: options for selects, radios and checkboxes."""
+        return [(str(m.value), m.label) for m in cls]  # type: ignore[attr-defined]
+
+    @classmethod
+    def labels(cls) -> dict[str, str]:
+        """{code: label}, for templates that look labels up by a stored code."""
+        return dict(cls.choices())
+
+    @classmethod
+    def label_of(cls, value: object) -> str:
+        """The label of a stored code (or member); an unknown code is shown as it is, never an error."""
+        if isinstance(value, cls):
+            return value.label
+        try:
+            return cls.parse(value).label  # type: ignore[attr-defined,no-any-return]
+        except (KeyError, ValueError, TypeError):
+            return "" if value is None else str(value)
+
+    @classmethod
+    def parse(cls, value: Any) -> Self:
+        return cls(value)  # type: ignore[call-arg]
+
+
+def _labels(cls: type[Enum], labels: Mapping[Any, str]) -> None:
+    missing = [m.name for m in cls if m not in labels]
+    if missing:
+        raise TypeError(f"{cls.__name__} members without a label: {', '.join(missing)}")
+    _LABELS[cls] = dict(labels)
+
+
+class Classification(Labelled, IntEnum):
     """Government Security Classifications, ordered so comparisons mean 'at least'."""
 
     OFFICIAL = 1
@@ -13,9 +63,10 @@ class Classification(IntEnum):
     SECRET = 3
     TOP_SECRET = 4
 
-    @property
-    def label(self) -> str:
-        return self.name.replace("_", "-").replace("TOP-", "TOP ")
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        # Stored and posted by name ("OFFICIAL_SENSITIVE"), not by number.
+        return [(m.name, m.label) for m in cls]
 
     @classmethod
     def parse(cls, value: str | int | Classification) -> Classification:
@@ -27,27 +78,61 @@ class Classification(IntEnum):
         return cls[key]
 
 
-class Deployment(StrEnum):
+# Government Security Classifications are written in capitals by convention.
+_labels(
+    Classification,
+    {
+        Classification.OFFICIAL: "OFFICIAL",
+        Classification.OFFICIAL_SENSITIVE: "OFFICIAL-SENSITIVE",
+        Classification.SECRET: "SECRET",
+        Classification.TOP_SECRET: "TOP SECRET",
+    },
+)
+
+
+class Deployment(Labelled, StrEnum):
     SAAS = "saas"
     ON_PREMISES = "on-premises"
     HYBRID = "hybrid"
     AIR_GAPPED = "air-gapped"
 
 
-class Hosting(StrEnum):
+_labels(
+    Deployment,
+    {
+        Deployment.SAAS: "Software as a service (SaaS)",
+        Deployment.ON_PREMISES: "On-premises",
+        Deployment.HYBRID: "Hybrid",
+        Deployment.AIR_GAPPED: "Air-gapped",
+    },
+)
+
+
+class Hosting(Labelled, StrEnum):
+    """Where a tool keeps its data."""
+
     UK = "uk"
     EEA = "eea"
     OTHER = "other"
 
 
-class FourP(StrEnum):
+_labels(
+    Hosting,
+    {Hosting.UK: "UK", Hosting.EEA: "European Economic Area (EEA)", Hosting.OTHER: "Outside the UK and EEA"},
+)
+
+
+class FourP(Labelled, StrEnum):
     PURSUE = "pursue"
     PREVENT = "prevent"
     PROTECT = "protect"
     PREPARE = "prepare"
 
 
-class FiveD(StrEnum):
+_labels(FourP, {p: p.value.capitalize() for p in FourP})
+
+
+class FiveD(Labelled, StrEnum):
     DIVERT = "divert"
     DETER = "deter"
     DETECT = "detect"
@@ -55,7 +140,10 @@ class FiveD(StrEnum):
     DEVELOP = "develop"
 
 
-class FiveC(StrEnum):
+_labels(FiveD, {d: d.value.capitalize() for d in FiveD})
+
+
+class FiveC(Labelled, StrEnum):
     CULTURE = "culture"
     COMPREHENSION = "comprehension"
     COMMUNICATION = "communication"
@@ -63,14 +151,23 @@ class FiveC(StrEnum):
     CAPABILITIES = "capabilities"
 
 
-class MoSCoW(StrEnum):
+_labels(FiveC, {c: c.value.capitalize() for c in FiveC})
+
+
+class MoSCoW(Labelled, StrEnum):
     MUST = "must"
     SHOULD = "should"
     COULD = "could"
     WONT = "wont"
 
 
-class SizeBand(StrEnum):
+_labels(
+    MoSCoW,
+    {MoSCoW.MUST: "Must have", MoSCoW.SHOULD: "Should have", MoSCoW.COULD: "Could have", MoSCoW.WONT: "Won't have"},
+)
+
+
+class SizeBand(Labelled, StrEnum):
     """UK SME definition: < 250 staff and turnover <= £50m or balance sheet <= £43m."""
 
     MICRO = "micro"
@@ -83,26 +180,55 @@ class SizeBand(StrEnum):
         return self is not SizeBand.LARGE
 
 
-class Clearance(StrEnum):
+_labels(SizeBand, {b: b.value.capitalize() for b in SizeBand})
+
+
+class Clearance(Labelled, StrEnum):
+    """National security vetting levels; buyers know them by their initials."""
+
     BPSS = "BPSS"
     SC = "SC"
     DV = "DV"
 
 
-class VerificationState(StrEnum):
+_labels(
+    Clearance,
+    {
+        Clearance.BPSS: "Baseline Personnel Security Standard (BPSS)",
+        Clearance.SC: "Security Check (SC)",
+        Clearance.DV: "Developed Vetting (DV)",
+    },
+)
+
+
+class VerificationState(Labelled, StrEnum):
     CLAIMED = "claimed"
     EVIDENCED = "evidenced"
     VERIFIED = "verified"
 
 
-class ToolStatus(StrEnum):
+_labels(VerificationState, {v: v.value.capitalize() for v in VerificationState})
+
+
+class ToolStatus(Labelled, StrEnum):
     DRAFT = "draft"
     SUBMITTED = "submitted"
     PUBLISHED = "published"
     RETIRED = "retired"
 
 
-class PricingModel(StrEnum):
+_labels(
+    ToolStatus,
+    {
+        ToolStatus.DRAFT: "Draft",
+        ToolStatus.SUBMITTED: "Submitted",
+        ToolStatus.PUBLISHED: "Published",
+        ToolStatus.RETIRED: "Retired",
+    },
+)
+
+
+class PricingModel(Labelled, StrEnum):
     PER_USER_YEAR = "per-user-year"
     ANNUAL_LICENCE = "annual-licence"
     PERPETUAL = "perpetual"
@@ -111,7 +237,20 @@ class PricingModel(StrEnum):
     BESPOKE = "bespoke"
 
 
-class Role(StrEnum):
+_labels(
+    PricingModel,
+    {
+        PricingModel.PER_USER_YEAR: "Per user per year",
+        PricingModel.ANNUAL_LICENCE: "Annual licence",
+        PricingModel.PERPETUAL: "Perpetual licence",
+        PricingModel.SUBSCRIPTION_MONTHLY: "Monthly subscription",
+        PricingModel.FREE_OPEN_SOURCE: "Free and open source",
+        PricingModel.BESPOKE: "Bespoke pricing",
+    },
+)
+
+
+class Role(Labelled, StrEnum):
     SUPPLIER = "supplier"
     PROCUREMENT_OFFICER = "procurement_officer"
     CAPABILITY_LEAD = "capability_lead"
@@ -119,10 +258,28 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class OrgKind(StrEnum):
+_labels(
+    Role,
+    {
+        Role.SUPPLIER: "Supplier",
+        Role.PROCUREMENT_OFFICER: "Procurement officer",
+        Role.CAPABILITY_LEAD: "Capability lead",
+        Role.MODERATOR: "Moderator",
+        Role.ADMIN: "Administrator",
+    },
+)
+
+
+class OrgKind(Labelled, StrEnum):
     BUYER = "buyer"
     SUPPLIER = "supplier"
     PLATFORM = "platform"
+
+
+_labels(OrgKind, {OrgKind.BUYER: "Buyer", OrgKind.SUPPLIER: "Supplier", OrgKind.PLATFORM: "Registry operator"})
+
+# Every labelled enum by name, for templates (``{{ code|label("Deployment") }}``).
+VOCABULARY: dict[str, type[Labelled]] = {cls.__name__: cls for cls in _LABELS}  # type: ignore[misc]
 
 
 # The seven workstreams of the PaCCS briefing: code -> title.
@@ -155,3 +312,9 @@ DATA_STANDARDS: tuple[str, ...] = (
     "GEOJSON",
     "NATO-STANAG-4559",
 )
+
+
+def workstream_label(code: str, *, short: bool = False) -> str:
+    """A workstream's title; ``short`` drops the bracketed detail (for chart rows and narrow tables)."""
+    title = WORKSTREAMS.get(code, code)
+    return title.split(" (")[0] if short else title

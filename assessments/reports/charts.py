@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from assessments.reports.document import BarData, Chart, HeatmapData, LineData
+from registry.formatting import number, pounds
 
 FONT = "Arial, 'Liberation Sans', 'DejaVu Sans', sans-serif"
 FONT_SIZE = 12
@@ -92,10 +93,10 @@ def _truncate(text: str, max_chars: int) -> str:
 
 
 def _fmt(value: float, unit: str) -> str:
-    number = f"{value:,.0f}" if abs(value - round(value)) < 0.05 else f"{value:,.1f}"
     if unit == "£":
-        return f"£{number}"
-    return f"{number}{unit}" if unit in ("%", "") else f"{number} {unit}"
+        return pounds(value)
+    text = number(value, digits=0 if abs(value - round(value)) < 0.05 else 1)
+    return f"{text}{unit}" if unit in ("%", "") else f"{text} {unit}"
 
 
 def _prefix(id_prefix: str | None, *parts: object) -> str:

@@ -15,20 +15,9 @@ from assessments.engine import (
     PRIORITY_MULTIPLIER,
     SEATS_PER_SKILLED_PERSON,
     AssessmentResult,
-    RequirementCoverage,
     diff,
 )
-from assessments.reports.common import (
-    PRIORITY_LABELS,
-    STATUS_LABELS,
-    ReportMeta,
-    fmt_date,
-    money,
-    pct,
-    plural,
-    short_ws,
-    signed,
-)
+from assessments.reports.common import STATUS_LABELS, ReportMeta, reason_text, short_reason, workstreams_text
 from assessments.reports.document import (
     BarData,
     CellValue,
@@ -41,13 +30,14 @@ from assessments.reports.document import (
     Section,
     Table,
 )
-from registry.enums import FiveD, FourP, MoSCoW
+from registry.enums import FiveD, FourP, MoSCoW, workstream_label
+from registry.formatting import pct, plural, short_date, short_date_time, signed
+from registry.formatting import pounds as money
 
 # Compact layout (PDF and HTML): WeasyPrint spends ~5 ms per long, wrapped table row, so print
 # lists the least covered gaps only and short reasons in the appendix (2,000 requirements: 10.4 s
 # -> see bench in the report). Spreadsheet, CSV and JSON carry every row and the full reasons.
 COMPACT_GAP_ROWS = {"must": 150, "should": 50, "could": 50}
-REASONS_PER_GAP = 2
 SKILLS_CHART_BARS = 30  # bars in the skills shortfall chart; the table lists every skill
 
 
@@ -80,33 +70,19 @@ def _req_info(inputs: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {r["code"]: r for r in inputs.get("requirements", [])}
 
 
-def _short_reason(cov: RequirementCoverage) -> str:
-    """A few words: the first tool for met requirements, else the distinct reason codes."""
-    if cov.status == "full":
-        return f"Met by {cov.covered_by_names[0]}" if cov.covered_by_names else "Met"
-    codes = list(dict.fromkeys(r.code.replace("_", " ") for r in cov.reasons))
-    return ", ".join(codes[:3]) + (" …" if len(codes) > 3 else "")
-
-
-def _reason_text(cov: RequirementCoverage) -> str:
-    if cov.status == "full":
-        names = ", ".join(cov.covered_by_names[:2])
-        return f"Met by {names}" if names else "Met"
-    messages = list(dict.fromkeys(r.message for r in cov.reasons))
-    more = len(messages) - REASONS_PER_GAP
-    text = "; ".join(messages[:REASONS_PER_GAP])
-    return f"{text}; and {more} more" if more > 0 else text
-
-
 def _heatmap(
-    result: AssessmentResult, matrix: Mapping[str, Mapping[str, Any]], axis: Sequence[str], chart_id: str, title: str
+    result: AssessmentResult,
+    matrix: Mapping[str, Mapping[str, Any]],
+    functions: type[FourP | FiveD],
+    chart_id: str,
+    title: str,
 ) -> Chart | None:
-    cols = [a.title() for a in axis]
+    axis, cols = [f.value for f in functions], [f.label for f in functions]
     rows, values = [], []
     for ws, row in matrix.items():
         vals = [row[a].score if a in row else None for a in axis]
         if any(v is not None for v in vals):  # hide workstreams with no tagged requirements
-            rows.append(short_ws(ws))
+            rows.append(workstream_label(ws, short=True))
             values.append(vals)
     if not rows:
         return None
@@ -168,9 +144,9 @@ def _gap_rows(
             {
                 "code": c.requirement_code,
                 "title": c.title,
-                "workstreams": ", ".join(req.get("workstreams", [])),
+                "workstreams": workstreams_text(req),
                 "status": STATUS_LABELS[c.status],
-                "reason": _reason_text(c),
+                "reason": reason_text(c),
                 "candidates": ", ".join(f"{t.tool_name} ({t.supplier_name})" for t in c.candidates[:3]) or "None found",
             }
         )
@@ -178,17 +154,18 @@ def _gap_rows(
 
 
 def _gap_table(rows: list[dict[str, CellValue]], priority: str, limit: int | None) -> Table:
-    label = PRIORITY_LABELS[priority]
-    caption = f"{plural(len(rows), label.lower() + '-have requirement')} not fully met, least covered first."
+    label = MoSCoW(priority).label
+    kind = label.lower().replace(" ", "-")  # "must-have"
+    caption = f"{plural(len(rows), kind + ' requirement')} not fully met, least covered first."
     if limit is not None and len(rows) > limit:
         caption = (
-            f"The {limit} least covered of {len(rows):,} {label.lower()}-have requirements not fully met; "
+            f"The {limit} least covered of {len(rows):,} {kind} requirements not fully met; "
             "the appendix lists every requirement; the spreadsheet and CSV downloads list every gap with its reasons."
         )
         rows = rows[:limit]
     return Table(
         id=f"gaps-{priority}",
-        title=f"{label} have requirements not fully met",
+        title=f"{label} requirements not fully met",
         columns=[
             Column("code", "Code"),
             Column("title", "Requirement"),
@@ -209,7 +186,7 @@ def _gaps_section(result: AssessmentResult, info: Mapping[str, Mapping[str, Any]
         subs.append(
             Section(
                 id=f"gaps-{p.value}-have",
-                title=f"{PRIORITY_LABELS[p.value]} have",
+                title=p.label,
                 tables=[_gap_table(rows, p.value, limit)],
             )
         )
@@ -346,7 +323,7 @@ def _recommendation_section(
         {
             "code": code,
             "title": info.get(code, {}).get("title", ""),
-            "priority": PRIORITY_LABELS.get(info.get(code, {}).get("priority", ""), ""),
+            "priority": MoSCoW.label_of(info.get(code, {}).get("priority")),
         }
         for code in remaining
     ]
@@ -375,7 +352,7 @@ def _recommendation_section(
 
 
 def _change_section(data: GapReportData, info: Mapping[str, Mapping[str, Any]]) -> Section:
-    points = [(fmt_date(p.run_at), float(p.score)) for p in data.history if p.score is not None]
+    points = [(short_date(p.run_at), float(p.score)) for p in data.history if p.score is not None]
     charts = []
     if points:
         trend = Table(
@@ -400,7 +377,7 @@ def _change_section(data: GapReportData, info: Mapping[str, Mapping[str, Any]]) 
     d = diff(data.previous, data.result)
     change = "unchanged" if d.score_change is None else f"{signed(d.score_change)} points"
     paragraphs = [
-        f"Since the previous run on {fmt_date(data.previous_run_at)}, weighted coverage moved from "
+        f"Since the previous run on {short_date(data.previous_run_at)}, weighted coverage moved from "
         f"{pct(d.score_before)} to {pct(d.score_after)} ({change}). "
         f"{plural(len(d.gaps_closed), 'gap')} closed or narrowed, {plural(len(d.gaps_opened), 'gap')} opened or "
         f"widened; {plural(len(d.added), 'requirement')} added and {len(d.removed):,} removed."
@@ -427,13 +404,13 @@ def _change_section(data: GapReportData, info: Mapping[str, Mapping[str, Any]]) 
 
 def _method_section(data: GapReportData) -> Section:
     inputs = data.inputs
-    mult = ", ".join(f"{PRIORITY_LABELS[p.value]} {m}" for p, m in PRIORITY_MULTIPLIER.items())
+    mult = ", ".join(f"{p.label} {m}" for p, m in PRIORITY_MULTIPLIER.items())
     capital, annual = _budget(inputs)
     return Section(
         id="method",
         title="Method and assumptions",
         paragraphs=[
-            f"Data as at {fmt_date(data.run_at)} ({data.run_at:%H:%M} UTC): "
+            f"Data as at {short_date_time(data.run_at)} UK time: "
             f"{plural(len(inputs.get('requirements', [])), 'requirement')}, "
             f"{plural(len(inputs.get('inventory', [])), 'inventory tool')}, "
             f"{plural(len(inputs.get('workforce', [])), 'workforce record')} and "
@@ -466,11 +443,11 @@ def _appendix(result: AssessmentResult, info: Mapping[str, Mapping[str, Any]], c
             {
                 "code": c.requirement_code,
                 "title": c.title,
-                "priority": PRIORITY_LABELS.get(c.priority, c.priority),
-                "workstreams": ", ".join(req.get("workstreams", [])),
+                "priority": MoSCoW.label_of(c.priority),
+                "workstreams": workstreams_text(req),
                 "status": STATUS_LABELS[c.status],
                 "coverage": 100.0 * c.score,
-                "why": _short_reason(c) if compact else _reason_text(c),
+                "why": short_reason(c) if compact else reason_text(c),
             }
         )
     return Section(
@@ -520,7 +497,7 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
     ]
     total = full + partial + none
     paras = [
-        f"This run of “{data.assessment_name}” on {fmt_date(data.run_at)} compared {plural(total, 'requirement')} "
+        f"This run of “{data.assessment_name}” on {short_date(data.run_at)} compared {plural(total, 'requirement')} "
         f"with the current tool inventory and workforce skills. Weighted coverage is {pct(result.overall_score)}: "
         f"{full:,} met, {partial:,} partly met and {none:,} not met.",
         f"Must-have requirements are {pct(must.score if must else None)} covered; "
@@ -535,7 +512,7 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
     if data.previous is not None and data.previous.overall_score is not None and result.overall_score is not None:
         delta = result.overall_score - data.previous.overall_score
         paras.append(
-            f"Coverage changed by {signed(delta)} points since the previous run on {fmt_date(data.previous_run_at)}."
+            f"Coverage changed by {signed(delta)} points since the previous run on {short_date(data.previous_run_at)}."
         )
     return figures, paras
 
@@ -552,17 +529,13 @@ def build_gap_report(data: GapReportData, meta: ReportMeta, *, compact: bool = F
     charts = [
         c
         for c in (
-            _heatmap(
-                result, result.by_workstream_4p, [p.value for p in FourP], "heatmap-4p", "Coverage by workstream and 4P"
-            ),
-            _heatmap(
-                result, result.by_workstream_5d, [d.value for d in FiveD], "heatmap-5d", "Coverage by workstream and 5D"
-            ),
+            _heatmap(result, result.by_workstream_4p, FourP, "heatmap-4p", "Coverage by workstream and 4P"),
+            _heatmap(result, result.by_workstream_5d, FiveD, "heatmap-5d", "Coverage by workstream and 5D"),
         )
         if c is not None
     ]
     prio = [
-        (PRIORITY_LABELS[p], cell.score)
+        (MoSCoW(p).label, cell.score)
         for p, cell in result.by_priority.items()
         if p != MoSCoW.WONT.value and cell.score is not None
     ]

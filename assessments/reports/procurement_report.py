@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from assessments.evaluations.scoring import (
@@ -17,15 +17,7 @@ from assessments.evaluations.scoring import (
     Criterion,
     EvaluationResult,
 )
-from assessments.reports.common import (
-    EXPIRING_WITHIN_DAYS,
-    KIND_LABELS,
-    STALE_AFTER_DAYS,
-    ReportMeta,
-    fmt_date,
-    money,
-    plural,
-)
+from assessments.reports.common import KIND_LABELS, ReportMeta
 from assessments.reports.document import (
     CellValue,
     Column,
@@ -34,6 +26,9 @@ from assessments.reports.document import (
     Section,
     Table,
 )
+from registry.enums import Classification, Clearance, Deployment, Hosting, ToolStatus
+from registry.formatting import plural, pounds, short_date
+from registry.tools import hygiene
 
 # ---------------------------------------------------------------- procurement / evaluation report
 
@@ -50,6 +45,7 @@ class ToolFacts:
     clearances: tuple[str, ...] = ()
     accreditations: tuple[tuple[str, date | None], ...] = ()
     last_reviewed: date | None = None
+    first_published: date | None = None  # when never reviewed, staleness counts from here
     classification: str = "OFFICIAL"
     hosting: str = "uk"
     trl: int = 1
@@ -118,21 +114,18 @@ def _risks(data: ProcurementData) -> list[dict[str, CellValue]]:
             rows.append({"tool": tool.name, "supplier": tool.supplier_name, "risk": risk, "detail": detail})
 
         for name, expires in t.accreditations:
-            if expires is not None and expires < today:
-                add("Expired accreditation", f"{name} expired on {fmt_date(expires)}.")
-            elif expires is not None and expires <= today + timedelta(days=EXPIRING_WITHIN_DAYS):
-                add("Accreditation expiring", f"{name} expires on {fmt_date(expires)}.")
-        if t.last_reviewed is None or t.last_reviewed < today - timedelta(days=STALE_AFTER_DAYS):
-            add(
-                "Stale listing",
-                f"Last reviewed {fmt_date(t.last_reviewed)} (more than 12 months ago)."
-                if t.last_reviewed
-                else "The listing has never been reviewed.",
-            )
+            state = hygiene.accreditation_state(expires, today)
+            if state == "expired":
+                add("Expired accreditation", f"{name} expired on {short_date(expires)}.")
+            elif state == "expiring":
+                add("Accreditation expiring", f"{name} expires on {short_date(expires)}.")
+        if hygiene.is_stale(t.last_reviewed, t.first_published, today):
+            checked = hygiene.checked_text(t.last_reviewed, t.first_published)
+            add("Stale listing", f"The listing was {checked}, more than 12 months ago.")
         if not t.verified:
             add("Unverified supplier", "A moderator has not verified this supplier's details.")
         if t.status != "published":
-            add("Listing withdrawn", f"The listing is now {t.status}.")
+            add("Listing withdrawn", f"The listing is now {ToolStatus.label_of(t.status).lower()}.")
         if t.chosen_version is not None and t.version > t.chosen_version:
             add(
                 "Listing changed",
@@ -160,10 +153,10 @@ def _comparison(data: ProcurementData) -> Table:
             {
                 "tool": t.name,
                 "supplier": t.supplier_name,
-                "classification": t.classification.replace("_", "-"),
-                "hosting": t.hosting.upper(),
+                "classification": Classification.label_of(t.classification),
+                "hosting": Hosting.label_of(t.hosting),
                 "trl": t.trl,
-                "deployments": ", ".join(t.deployments),
+                "deployments": ", ".join(Deployment.label_of(d) for d in t.deployments),
                 "capital": t.price_capital,
                 "annual": t.price_annual,
                 "price": t.price if t.price is not None else t.price_capital + data.price_years * t.price_annual,
@@ -175,7 +168,7 @@ def _comparison(data: ProcurementData) -> Table:
 
 def _suppliers(data: ProcurementData) -> Table:
     def accs(t: ToolFacts) -> str:
-        return "; ".join(f"{n} (expires {fmt_date(e)})" if e else n for n, e in t.accreditations) or "None"
+        return "; ".join(f"{n} (expires {short_date(e)})" if e else n for n, e in t.accreditations) or "None"
 
     return Table(
         id="supplier-details",
@@ -195,7 +188,7 @@ def _suppliers(data: ProcurementData) -> Table:
                 "supplier": t.supplier_name,
                 "sme": "Yes" if t.sme else "No",
                 "verified": "Yes" if t.verified else "No",
-                "clearances": ", ".join(t.clearances) or "None",
+                "clearances": ", ".join(Clearance.label_of(c) for c in t.clearances) or "None",
                 "accreditations": accs(t),
                 "reviewed": t.last_reviewed,
             }
@@ -380,7 +373,7 @@ def build_procurement_report(data: ProcurementData, meta: ReportMeta, *, kind: s
     else:
         summary.append("The evaluation is not complete, so there is no ranking yet: " + "; ".join(data.problems[:5]))
     if prices:
-        figures.append(KeyFigure("Lowest whole-life price", money(min(prices)), f"over {data.price_years} years"))
+        figures.append(KeyFigure("Lowest whole-life price", pounds(min(prices)), f"over {data.price_years} years"))
     figures.append(KeyFigure("Risks flagged", f"{len(risks):,}", "See the risks section"))
     if data.status == "final":
         summary.append("The evaluation is final.")
@@ -418,8 +411,9 @@ def build_procurement_report(data: ProcurementData, meta: ReportMeta, *, kind: s
             paragraphs=[
                 f"Price scoring: {PRICE_METHOD}. Price is scored from the whole-life price, not entered by hand.",
                 "Quality and social value scores are 0–100 per tool per criterion, each with a written reason.",
-                f"Accreditations expiring within {EXPIRING_WITHIN_DAYS} days and listings not reviewed for 12 "
-                f"months are flagged as risks (as at {fmt_date(data.today)}).",
+                f"Accreditations expiring within {hygiene.ACCREDITATION_WARN_DAYS} days and listings not "
+                f"reviewed for 12 months (counted from first publication when never reviewed) are flagged as "
+                f"risks (as at {short_date(data.today)}).",
                 "Ties never favour a supplier by name: equal totals share a rank.",
             ],
         )

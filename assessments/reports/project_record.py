@@ -14,12 +14,15 @@ from sqlalchemy.orm import Session
 from assessments.reports.document import Column as RCol
 from assessments.reports.document import KeyFigure, Report, Section, Table
 from registry.db_types import utcnow
+from registry.enums import MoSCoW
+from registry.formatting import long_date, pounds, short_date_time
 from registry.procurement.exports import reason_label
+from registry.procurement.pages import filters_text
 from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
 
 
 def _money(value: float | None) -> str:
-    return "Not set" if value is None else f"£{value:,.0f}"
+    return pounds(value, missing="Not set")
 
 
 def record_report(session: Session, view: ProjectView, generated_by: str) -> Any:
@@ -39,7 +42,7 @@ def record_report(session: Session, view: ProjectView, generated_by: str) -> Any
         "requirements",
         "Linked IM requirements",
         [RCol("code", "Code"), RCol("title", "Requirement"), RCol("priority", "Priority")],
-        [{"code": r.code, "title": r.title, "priority": r.priority.upper()} for r in view.requirements],
+        [{"code": r.code, "title": r.title, "priority": MoSCoW.label_of(r.priority)} for r in view.requirements],
     )
     searches = Table(
         "searches",
@@ -55,7 +58,7 @@ def record_report(session: Session, view: ProjectView, generated_by: str) -> Any
             {
                 "at": s.created_at,
                 "q": s.query or "(all tools)",
-                "filters": _filters_text(s.filters),
+                "filters": filters_text(s.filters),
                 "n": s.result_count,
                 "frozen": "Yes" if s.frozen else "",
             }
@@ -89,7 +92,7 @@ def record_report(session: Session, view: ProjectView, generated_by: str) -> Any
         "log",
         "Project log",
         [RCol("at", "When"), RCol("who", "Who"), RCol("what", "What")],
-        [{"at": e.at.strftime("%d %b %Y %H:%M"), "who": e.actor_label, "what": e.summary} for e in reversed(view.log)],
+        [{"at": short_date_time(e.at), "who": e.actor_label, "what": e.summary} for e in reversed(view.log)],
     )
     sections = [
         Section("need", "The need", [p.need_statement or "No need statement was recorded."], [reqs]),
@@ -115,10 +118,6 @@ def record_report(session: Session, view: ProjectView, generated_by: str) -> Any
     )
 
 
-def _filters_text(filters: dict[str, Any]) -> str:
-    return "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in filters.items()) or "none"
-
-
 def _reason_text(r: ResultView) -> str:
     d = r.decision
     if d is None or d.decision == "keep":
@@ -133,14 +132,14 @@ def _outcome_paragraphs(session: Session, view: ProjectView) -> list[str]:
     o = view.outcome
     if o is None:
         return ["No outcome has been recorded yet; the project is open."]
-    lines = [f"{OUTCOME_KINDS[o.kind]} on {o.recorded_at:%d %B %Y}. The project is locked."]
+    lines = [f"{OUTCOME_KINDS[o.kind]} on {long_date(o.recorded_at)}. The project is locked."]
     if o.kind == "awarded":
         version = award_version(session, o)
         name = version.snapshot.get("name") if version else f"tool {o.tool_id}"
         supplier = view.outcome_result.supplier_name if view.outcome_result else ""
         lines.append(
             f"Awarded to {supplier} for {name}, listing version {o.tool_version_number}, "
-            f"value {_money(o.value)}, from {o.start_date:%d %B %Y} to {o.end_date:%d %B %Y}."
+            f"value {_money(o.value)}, from {long_date(o.start_date)} to {long_date(o.end_date)}."
         )
     if o.reason:
         lines.append(f"Reason: {o.reason}")

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
 from assessments.reports.document import Chart, Report, Section, Table, column_widths
+from registry.formatting import date_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
@@ -167,7 +168,7 @@ def _context(report: Report, print_mode: bool) -> dict[str, object]:
     return {
         "report": report,
         "kind_label": KIND_LABELS.get(report.kind, report.kind),
-        "generated": f"{report.generated_at.day} {report.generated_at:%B %Y, %H:%M %Z}".strip(),
+        "generated": f"{date_time(report.generated_at)} UK time",
         "sections": [section_view(s, 2, print_mode) for s in report.sections],
         "print_mode": print_mode,
     }

@@ -21,7 +21,7 @@ import logging
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -32,11 +32,11 @@ from assessments import services as assessment_services
 from assessments.engine import AssessmentResult
 from assessments.evaluations import services as evaluations
 from assessments.models import Assessment, AssessmentRun
-from assessments.reports.common import ReportMeta, fmt_date
+from assessments.reports.common import ReportMeta
 from assessments.reports.document import MARKINGS, Report
 from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from assessments.reports.models import StoredReport
-from assessments.reports.procurement_report import ProcurementData, build_procurement_report
+from assessments.reports.procurement_report import ProcurementData, ToolFacts, build_procurement_report
 from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.changelog import services as changelog
@@ -44,7 +44,9 @@ from registry.db import session_scope
 from registry.db_types import today, utcnow
 from registry.enums import Role
 from registry.errors import InvalidInput, NotFound
+from registry.formatting import short_date
 from registry.shortlists.models import Shortlist, ShortlistItem
+from registry.tools import publication
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +138,7 @@ def resolve_source(session: Session, actor: Actor, kind: str, source_id: str) ->
                     fields={"source_id": "This assessment has not been run yet"},
                 )
         assessment = assessment_services.get_visible(session, actor, run.assessment_id)
-        return Source(kind, run.id, run.organisation_id, f"{assessment.name} (run of {fmt_date(run.run_at)})")
+        return Source(kind, run.id, run.organisation_id, f"{assessment.name} (run of {short_date(run.run_at)})")
     if kind == "procurement" and source_id.isdecimal():
         shortlist = session.get(Shortlist, int(source_id))
         if shortlist is None or shortlist.user_id != actor.user_id:  # private to the owner
@@ -250,6 +252,12 @@ def _gap_data(session: Session, run_id: str) -> GapReportData:
     )
 
 
+def _with_first_publication(session: Session, facts: list[ToolFacts]) -> list[ToolFacts]:
+    """The hygiene rule counts a never-reviewed listing from its first publication."""
+    first = publication.first_published(session, [f.tool_id for f in facts])
+    return [replace(f, first_published=first.get(f.tool_id)) for f in facts]
+
+
 def _evaluation_data(session: Session, evaluation_id: str) -> ProcurementData:
     evaluation = session.get(evaluations.Evaluation, evaluation_id)
     if evaluation is None:
@@ -261,6 +269,7 @@ def _evaluation_data(session: Session, evaluation_id: str) -> ProcurementData:
         chosen_versions={t.tool_id: t.tool_version for t in tools},
         prices={t.tool_id: t.price for t in tools},
     )
+    facts = _with_first_publication(session, facts)
     outcome = evaluations.compute(session, evaluation)
     return ProcurementData(
         name=evaluation.name,
@@ -286,6 +295,7 @@ def _shortlist_data(session: Session, shortlist_id: int) -> ProcurementData:
     facts = evaluations.tool_facts(
         session, [i.tool_id for i in items], chosen_versions={i.tool_id: i.tool_version for i in items}
     )
+    facts = _with_first_publication(session, facts)
     return ProcurementData(name=shortlist.name, tools=facts, today=today(), from_shortlist=True)
 
 

@@ -4,7 +4,7 @@ licence dates and renewal warnings.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from litestar import Request, get, post
@@ -19,6 +19,7 @@ from registry.enums import (
     ToolStatus,
 )
 from registry.errors import Conflict, InvalidInput, NotFound
+from registry.inventory import renewals
 from registry.inventory.models import InventoryItem
 from registry.inventory.schemas import InventoryCreate, InventoryUpdate
 from registry.inventory.services import SPEC as INVENTORY_SPEC
@@ -29,18 +30,15 @@ from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, form_version, text, validate_form
 
-LICENCE_WARNING = timedelta(days=90)
-
-
 # --- inventory --------------------------------------------------------------------------------
 
 
 def _licence_state(end: date | None, now: date) -> str:
-    if end is None:
+    """The renewal job's rule (registry.inventory.renewals): ended, or inside a warning band."""
+    band = renewals.licence_threshold(end, now)
+    if band is None:
         return ""
-    if end < now:
-        return "expired"
-    return "ending" if end - now <= LICENCE_WARNING else ""
+    return "expired" if band == "ended" else "ending"
 
 
 @get("/inventory", include_in_schema=False, sync_to_thread=True)
@@ -61,6 +59,7 @@ def inventory(request: Request[Any, Any, Any], org: str | None = None) -> Templa
             items=items,
             org_name=org_name(session, org_id),
             today=now,
+            warning_days=max(renewals.LICENCE_THRESHOLDS),
         )
     return Template("inventory/index.html", context=ctx)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from registry.formatting import short_date_time
 from registry.jobs import services as admin
-from registry.jobs.runner import LONDON, JobResult
+from registry.jobs.runner import JobResult
 from registry.notifications import services as notifications
 from registry.web.context import flash, page_context
 from registry.web.deps import engine_of, unit_of_work
@@ -18,15 +18,6 @@ from registry.web.deps import engine_of, unit_of_work
 PAGE_SIZE = 25
 OUTCOME_COLOURS = {"ok": "green", "error": "red", "skipped": "grey", "running": "blue"}
 OUTCOME_TEXT = {"ok": "Succeeded", "error": "Failed", "skipped": "Skipped", "already-done": "Already done"}
-
-
-def when(value: datetime | None) -> str:
-    """UK civil time, e.g. '25 Nov 2026, 14:05'."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
 
 
 def counts_text(counts: dict[str, Any] | None) -> str:
@@ -49,7 +40,6 @@ def period_text(key: str) -> str:
 
 
 HELPERS = {
-    "when": when,
     "period_text": period_text,
     "counts_text": counts_text,
     "outcome_colours": OUTCOME_COLOURS,
@@ -142,7 +132,10 @@ def job_pause(request: Request[Any, Any, Any], job_id: str) -> Redirect:
 def job_resume(request: Request[Any, Any, Any], job_id: str) -> Redirect:
     actor = _admin_outside_transaction(request, job_id)
     state = admin.resume(engine_of(request), actor, job_id)
-    flash(request, f"Resumed {admin.job_def(job_id).title}. Next run: {when(state.next_run_time)}.")
+    flash(
+        request,
+        f"Resumed {admin.job_def(job_id).title}. Next run: {short_date_time(state.next_run_time, missing='not known yet')}.",
+    )
     return Redirect(path="/admin/jobs")
 
 

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from registry.jobs.pages import HELPERS
-from registry.jobs.runner import LONDON
 from registry.notifications import services as notifications
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.signin import safe_next
 
 PAGE_SIZE = 25
-
-
-def when(value: datetime | None) -> str:
-    """UK civil time, e.g. '25 Nov 2026, 14:05'."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LONDON).strftime("%-d %b %Y, %H:%M")
 
 
 def _page(value: str | None) -> int:

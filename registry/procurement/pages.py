@@ -17,8 +17,9 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from registry import formatting
 from registry.actor import Actor
-from registry.enums import WORKSTREAMS, Classification
+from registry.enums import WORKSTREAMS, Classification, Deployment, FiveD, FourP, Hosting, workstream_label
 from registry.errors import Conflict, InvalidInput
 from registry.procurement import decisions, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
@@ -29,8 +30,6 @@ from registry.web.forms import many, one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PER_PAGE = 20
-HOSTING_LABELS = {"uk": "UK", "eea": "EEA", "other": "Outside UK and EEA"}
-DEPLOYMENT_LABELS = {"saas": "SaaS", "on-premises": "On-premises", "hybrid": "Hybrid", "air-gapped": "Air-gapped"}
 SORT_LABELS = {"relevance": "Relevance", "price": "Price (low to high)", "-last_reviewed": "Recently reviewed"}
 FIELD_MESSAGES = {
     "name": "Enter a name for the project (200 characters or fewer)",
@@ -173,7 +172,7 @@ def _project_page(
         errors=errors or {},
         values=values or {},
         search_link=_search_link,
-        filters_text=_filters_text,
+        filters_text=filters_text,
     )
     return Template("procurement/project.html", context=ctx, status_code=status)
 
@@ -184,8 +183,39 @@ def _search_link(project_id: str, q: str, filters: Mapping[str, list[str]]) -> s
     return f"/projects/{project_id}/search" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _filters_text(filters: Mapping[str, list[str]]) -> str:
-    return "; ".join(f"{k.replace('_', ' ')}: {', '.join(v)}" for k, v in filters.items()) or "No filters"
+def _price_text(value: str) -> str:
+    try:
+        return formatting.money(float(value))
+    except ValueError:
+        return value
+
+
+# Saved-search filter -> (what people call it, how its values are shown). Flags ("true") show
+# only the name.
+FILTER_TEXT: dict[str, tuple[str, Any]] = {
+    "workstream": ("Workstream", workstream_label),
+    "capability": ("Capability", str),
+    "four_p": ("4P function", FourP.label_of),
+    "five_d": ("5D function", FiveD.label_of),
+    "classification": ("Classification", Classification.label_of),
+    "trl_min": ("Minimum TRL", str),
+    "deployment": ("Deployment", Deployment.label_of),
+    "hosting": ("Hosting", Hosting.label_of),
+    "sme": ("SME suppliers only", None),
+    "verified": ("Verified suppliers only", None),
+    "accredited": ("Accreditations in date only", None),
+    "max_price": ("Annual price up to", _price_text),
+    "sort": ("Sorted by", lambda v: SORT_LABELS.get(v, v)),
+}
+
+
+def filters_text(filters: Mapping[str, list[str]]) -> str:
+    """A saved search's filters in words, e.g. 'Hosting: UK; SME suppliers only'."""
+    parts = []
+    for key, values in filters.items():
+        name, show = FILTER_TEXT.get(key, (key.replace("_", " ").capitalize(), str))
+        parts.append(name if show is None else f"{name}: {', '.join(show(v) for v in values)}")
+    return "; ".join(parts) or "No filters"
 
 
 @get("/projects/{project_id:str}", sync_to_thread=True, include_in_schema=False)
@@ -271,11 +301,9 @@ def _search_page(
         ),
         selected=lambda key: data.filters.get(key, []),
         workstream_options=_facet_options(WORKSTREAMS, facets.get("workstream", {})),
-        classification_options=_facet_options(
-            {c.name: c.label for c in Classification}, facets.get("classification", {})
-        ),
-        hosting_options=_facet_options(HOSTING_LABELS, facets.get("hosting", {})),
-        deployment_options=_facet_options(DEPLOYMENT_LABELS, facets.get("deployment", {})),
+        classification_options=_facet_options(dict(Classification.choices()), facets.get("classification", {})),
+        hosting_options=_facet_options(Hosting.labels(), facets.get("hosting", {})),
+        deployment_options=_facet_options(Deployment.labels(), facets.get("deployment", {})),
         flag_options=[("true", f"SME suppliers only ({facets.get('sme', {}).get('true', 0)})")],
         verified_options=[("true", f"Verified suppliers only ({facets.get('verified', {}).get('true', 0)})")],
         sort_options=list(SORT_LABELS.items()),

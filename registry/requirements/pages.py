@@ -36,7 +36,6 @@ from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, UPLOAD, form_version, text, validate_form
 from registry.web.forms import many as _many
 
-PRIORITY_LABELS = {"must": "Must have", "should": "Should have", "could": "Could have", "wont": "Won't have"}
 CONFLICT = "Someone else changed this record while you were editing it. Check the values and save again."
 
 
@@ -44,18 +43,18 @@ def lead_choices(session: Session) -> dict[str, Any]:
     nodes = all_nodes(session)
     capabilities = sorted(((n.code, path_of(n, nodes)) for n in nodes.values() if not n.retired), key=lambda x: x[1])
     return {
-        "priority_options": [(p.value, PRIORITY_LABELS[p.value]) for p in MoSCoW],
+        "priority_options": MoSCoW.choices(),
         "workstream_options": list(WORKSTREAMS.items()),
-        "four_p_options": [(p.value, p.value.capitalize()) for p in FourP],
-        "five_d_options": [(d.value, d.value.capitalize()) for d in FiveD],
-        "five_c_options": [(c.value, c.value.capitalize()) for c in FiveC],
-        "classification_options": [(c.name, c.label) for c in Classification],
-        "hosting_options": [(Hosting.UK.value, "UK"), (Hosting.EEA.value, "EEA"), (Hosting.OTHER.value, "Other")],
-        "deployment_options": [(d.value, d.value.replace("-", " ").capitalize()) for d in Deployment],
+        "four_p_options": FourP.choices(),
+        "five_d_options": FiveD.choices(),
+        "five_c_options": FiveC.choices(),
+        "classification_options": Classification.choices(),
+        "hosting_options": Hosting.choices(),
+        "deployment_options": Deployment.choices(),
         "trl_options": [(str(n), f"TRL {n} or higher") for n in range(1, 10)],
         "capability_options": capabilities,
         "level_options": [(str(n), f"Level {n}") for n in range(1, 8)],
-        "priority_labels": PRIORITY_LABELS,
+        "priority_labels": MoSCoW.labels(),
         "workstreams": WORKSTREAMS,
     }
 

@@ -20,6 +20,7 @@ from registry.enums import (
     PricingModel,
     VerificationState,
 )
+from registry.tools import hygiene
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,8 @@ class AccreditationDoc:
     mandatory: bool = False
 
     def current_on(self, today: date) -> bool:
-        return self.expires_on is None or self.expires_on >= today
+        """Still valid on ``today`` (the listing hygiene rule: the expiry day itself is valid)."""
+        return hygiene.accreditation_current(self.expires_on, today)
 
 
 @dataclass(frozen=True, slots=True)

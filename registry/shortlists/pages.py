@@ -17,7 +17,6 @@ from registry.resources import get_visible
 from registry.shortlists import services
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.tools.views import FMT
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import many as _many
@@ -115,7 +114,6 @@ def _detail(
         errors=errors or {},
         values=values or {"name": shortlist.name},
         compare_url="/compare?" + "&".join(f"ids={i}" for i in ids),
-        fmt=FMT,
     )
     return Template("shortlists/detail.html", context=ctx, status_code=status)
 

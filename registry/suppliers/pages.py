@@ -4,7 +4,6 @@ the supplier dashboard and the organisation details form.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from litestar import Request, get, post
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import resources
+from registry import formatting, resources
 from registry.actor import Actor
 from registry.db_types import today
 from registry.enums import (
@@ -27,9 +26,10 @@ from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierUpdate
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
 from registry.suppliers.services import to_read as suppliers_to_read
+from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.tools.views import FMT, editor_choices
+from registry.tools.views import editor_choices
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -49,14 +49,8 @@ def supplier_page(request: Request[Any, Any, Any], supplier_id: int) -> Template
         tools = list_resources(
             session, TOOL_SPEC, actor, ListParams(per_page=200, sort="name", filters={"supplier_id": str(supplier_id)})
         ).items
-        ctx = page_context(
-            request, page_title=supplier["name"], nav_active="search", supplier=supplier, tools=tools, fmt=FMT
-        )
+        ctx = page_context(request, page_title=supplier["name"], nav_active="search", supplier=supplier, tools=tools)
     return Template("suppliers/public.html", context=ctx)
-
-
-STALE_AFTER = timedelta(days=365)
-EXPIRY_WARNING = timedelta(days=60)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -140,14 +134,19 @@ def _require_supplier(actor: Actor) -> int:
 
 
 def _attention(session: Session, tools: list[Tool]) -> list[dict[str, Any]]:
-    """Listings to look at: not reviewed for a year, accreditations expired or expiring soon."""
+    """Listings to look at: out of date, accreditations expired or expiring soon (the rules are
+    registry.tools.hygiene's, so the dashboard warns about exactly what the nightly job flags)."""
     now = today()
     items: list[dict[str, Any]] = []
     live = [t for t in tools if t.status != ToolStatus.RETIRED.value]
+    published_on = publication.first_published(session, [t.id for t in live])  # type: ignore[misc]
     for t in live:
-        if t.stale or (t.last_reviewed and now - t.last_reviewed > STALE_AFTER):
-            since = t.last_reviewed.strftime("%-d %B %Y") if t.last_reviewed else "never"
-            items.append({"tool": t, "kind": "stale", "text": f"Not reviewed since {since}: check and save it"})
+        first = published_on.get(t.id)  # type: ignore[arg-type]
+        # Only published listings go out of date for buyers (as in the nightly job); a draft's
+        # review date is set again when it is submitted.
+        if t.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(t.last_reviewed, first, now):
+            text = f"{formatting.upper_first(hygiene.checked_text(t.last_reviewed, first))}: check and save it"
+            items.append({"tool": t, "kind": "stale", "text": text})
     by_id = {t.id: t for t in live}
     if by_id:
         accs = session.execute(
@@ -155,20 +154,15 @@ def _attention(session: Session, tools: list[Tool]) -> list[dict[str, Any]]:
             .where(
                 Accreditation.tool_id.in_(list(by_id)),
                 Accreditation.expires_on.is_not(None),  # type: ignore[attr-defined,union-attr]
-                Accreditation.expires_on <= now + EXPIRY_WARNING,
+                Accreditation.expires_on <= hygiene.warning_horizon(now),
             )
             .order_by(Accreditation.expires_on)
         ).scalars()  # type: ignore[operator]
         for a in accs:
-            when = a.expires_on.strftime("%-d %B %Y")  # type: ignore[union-attr]
-            text = f"{a.name} expired on {when}" if a.expires_on < now else f"{a.name} expires on {when}"  # type: ignore[operator]
-            items.append(
-                {
-                    "tool": by_id[a.tool_id],
-                    "kind": "expired" if a.expires_on < now else "expiring",  # type: ignore[operator]
-                    "text": text,
-                }
-            )
+            state = hygiene.accreditation_state(a.expires_on, now)
+            when = formatting.long_date(a.expires_on)
+            text = f"{a.name} expired on {when}" if state == "expired" else f"{a.name} expires on {when}"
+            items.append({"tool": by_id[a.tool_id], "kind": state, "text": text})
     return items
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from registry.enums import DATA_STANDARDS, VerificationState
+from registry.formatting import money_input
 from registry.tools.schemas import ToolCreate, ToolUpdate
 from registry.web.forms import many as _many
 
@@ -97,8 +98,8 @@ def values_from_read(read: Mapping[str, Any]) -> dict[str, Any]:
         or [_blank_skill()],
         "training_offered": [t["skill_code"] for t in read["training_offered"]],
         "pricing_model": read["pricing_model"] or "",
-        "price_capital": _money_text(read["price_capital"]),
-        "price_annual": _money_text(read["price_annual"]),
+        "price_capital": money_input(read["price_capital"]),
+        "price_annual": money_input(read["price_annual"]),
     }
 
 
@@ -133,10 +134,6 @@ def _date_parts(value: date | str | None) -> dict[str, str]:
         return {"day": "", "month": "", "year": ""}
     d = value if isinstance(value, date) else date.fromisoformat(str(value))
     return {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
-
-
-def _money_text(value: float) -> str:
-    return "" if not value else (f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}")
 
 
 def _blank_acc() -> dict[str, Any]:

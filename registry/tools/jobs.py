@@ -11,6 +11,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from registry import formatting
 from registry.actor import SYSTEM
 from registry.changelog import services as changelog
 from registry.enums import Role, ToolStatus
@@ -18,7 +19,7 @@ from registry.inventory.models import InventoryItem
 from registry.jobs import periods
 from registry.jobs.runner import JobContext, JobDef
 from registry.notifications.services import Message, notify_org_role, notify_supplier
-from registry.tools import hygiene
+from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool, ToolFlag
 
 # --- listing hygiene ------------------------------------------------------------------------
@@ -30,7 +31,8 @@ def _tool_link(tool_id: int) -> str:
 
 def listing_hygiene(ctx: JobContext) -> dict[str, Any]:
     """Flag published tools not reviewed for 12 months (and unflag fixed ones), warn suppliers
-    about accreditations expiring within 60 days or expired, and keep tool_flag in step."""
+    about accreditations expiring within 60 days or expired, and keep tool_flag in step.
+    The rules and their boundaries are registry.tools.hygiene's."""
     counts: dict[str, Any] = {"notifications": 0}
     wanted: dict[tuple[int, str], str] = {}
     _stale_pass(ctx, counts, wanted)
@@ -45,15 +47,16 @@ def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int,
     rows = session.execute(
         select(Tool.id, Tool.supplier_id, Tool.name, Tool.last_reviewed, Tool.stale, Tool.status)
     ).all()
+    published_on = publication.first_published(session)
     flag_on: list[int] = []
     flag_off: list[int] = []
     stale_rows = []
     for r in rows:
-        want = r.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(r.last_reviewed, today)
+        first = published_on.get(r.id)
+        want = r.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(r.last_reviewed, first, today)
         if want:
-            stale_rows.append(r)
-            reviewed = r.last_reviewed.isoformat() if r.last_reviewed else "never"
-            wanted[(r.id, "stale")] = f"Last reviewed: {reviewed}"
+            stale_rows.append((r, first))
+            wanted[(r.id, "stale")] = formatting.upper_first(hygiene.checked_text(r.last_reviewed, first))
         if want != bool(r.stale):
             (flag_on if want else flag_off).append(r.id)
     for ids, value in ((flag_on, True), (flag_off, False)):
@@ -73,24 +76,23 @@ def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int,
             )
     if flag_on or flag_off:
         changelog.bump_generation(session)  # search indexes in every process pick the flag up
-    for r in stale_rows:
-        reviewed = r.last_reviewed.strftime("%-d %B %Y") if r.last_reviewed else "never"
+    for r, first in stale_rows:
         msg = Message(
             "listing_stale",
             f"Review your listing: {r.name}",
-            f"{r.name} was last reviewed {'on ' + reviewed if r.last_reviewed else 'never'}, more than "
-            "12 months ago. Buyers see it marked as out of date until you review and resubmit it.",
+            f"{r.name} was {hygiene.checked_text(r.last_reviewed, first)}, more than 12 months ago. "
+            "Buyers see it marked as out of date until you review and resubmit it.",
             _tool_link(r.id),
         )
         counts["notifications"] += notify_supplier(
-            session, r.supplier_id, msg, dedupe_key=f"tool-stale:{r.id}:{r.last_reviewed}"
+            session, r.supplier_id, msg, dedupe_key=f"tool-stale:{r.id}:{hygiene.last_checked(r.last_reviewed, first)}"
         )
     counts.update(tools_checked=len(rows), stale=len(stale_rows), newly_stale=len(flag_on), unflagged=len(flag_off))
 
 
 def _accreditation_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int, str], str]) -> None:
     session, today = ctx.session, ctx.today
-    horizon = periods.add_days(today, hygiene.ACCREDITATION_WARN_DAYS)
+    horizon = hygiene.warning_horizon(today)
     rows = session.execute(
         select(
             Accreditation.id,
@@ -113,7 +115,7 @@ def _accreditation_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tu
     for r in rows:
         state = hygiene.accreditation_state(r.expires_on, today)
         when = periods.days_left_text(hygiene.days_between(today, r.expires_on))
-        on = r.expires_on.strftime("%-d %B %Y")
+        on = formatting.long_date(r.expires_on)
         if state == "expiring":
             expiring += 1
             _add_detail(wanted, (r.tool_id, "accreditation_expiring"), f"{r.name} expires {on}")
@@ -190,8 +192,9 @@ def _sync_flags(session: Session, wanted: dict[tuple[int, str], str]) -> tuple[i
 LISTING_HYGIENE = JobDef(
     "listing_hygiene",
     "Listing hygiene",
-    "Marks listings not reviewed for 12 months as out of date and warns suppliers about "
-    "accreditations expiring within 60 days or expired.",
+    f"Marks listings not reviewed for {hygiene.STALE_AFTER_DAYS} days (counted from first publication "
+    f"when never reviewed) as out of date and warns suppliers about accreditations expiring within "
+    f"{hygiene.ACCREDITATION_WARN_DAYS} days or expired.",
     listing_hygiene,
     hour=2,
     minute=0,

@@ -24,11 +24,11 @@ from registry.shortlists import services as shortlists
 from registry.skills.models import Skill
 from registry.suppliers.pages import _require_supplier, _supplier_read
 from registry.taxonomy.services import tree
-from registry.tools import editor, workflow
+from registry.tools import editor, publication, workflow
 from registry.tools.models import Tool
 from registry.tools.schemas import ToolCreate, ToolUpdate
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.tools.views import FMT, accreditation_views, compare_rows, editor_choices, is_stale
+from registry.tools.views import accreditation_views, compare_rows, editor_choices, is_stale, stale_text
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -110,6 +110,8 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
 
         def build() -> tuple[dict[str, Any], dict[str, Any]]:
             tool = read_one(session, TOOL_SPEC, actor, tool_id)
+            # Cached with the read model: a new version (so a first publication) bumps the generation.
+            tool = {**tool, "first_published": publication.first_published_on(session, tool_id)}
             return tool, _supplier_read(session, tool["supplier_id"])
 
         editor = actor.is_staff or actor.supplier_id is not None
@@ -123,10 +125,10 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
             supplier=supplier,
             accreditations=accreditation_views(tool["accreditations"], now),
             stale=is_stale(tool, now),
+            stale_text=stale_text(tool),
             published=tool["status"] == ToolStatus.PUBLISHED.value,
             in_basket=tool_id in basket(request),
             basket=basket(request),
-            fmt=FMT,
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if _can_shortlist(actor) else [],
         )
@@ -200,7 +202,6 @@ def compare_page(request: Request[Any, Any, Any]) -> Template:
             ready=ready,
             errors={"ids": problem} if problem else {},
             problem=problem,
-            fmt=FMT,
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if ready and _can_shortlist(actor) else [],
             ids=ids,

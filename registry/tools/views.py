@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from registry import formatting
 from registry.enums import (
     DATA_STANDARDS,
     WORKSTREAMS,
@@ -17,75 +18,56 @@ from registry.enums import (
     FourP,
     Hosting,
     PricingModel,
+    SizeBand,
+    VerificationState,
+    workstream_label,
 )
-from registry.tools import editor
+from registry.tools import editor, hygiene
 
-STALE_AFTER = timedelta(days=365)
-EXPIRY_WARNING_DAYS = 60
-
-DEPLOYMENT_LABELS = {"saas": "SaaS", "on-premises": "On-premises", "hybrid": "Hybrid", "air-gapped": "Air-gapped"}
-HOSTING_LABELS = {"uk": "UK", "eea": "EEA", "other": "Outside UK and EEA"}
-PRICING_LABELS = {
-    "per-user-year": "Per user per year",
-    "annual-licence": "Annual licence",
-    "perpetual": "Perpetual licence",
-    "subscription-monthly": "Monthly subscription",
-    "free-open-source": "Free and open source",
-    "bespoke": "Bespoke pricing",
-}
+# registry.search still reads these names; the labels themselves live beside the enums.
+DEPLOYMENT_LABELS = Deployment.labels()
+HOSTING_LABELS = Hosting.labels()
 
 
 class Fmt:
-    """Display helpers handed to templates as `fmt` (labels and money, one place)."""
+    """Display helpers handed to templates as `fmt` (pages that have not moved to the filters
+    in registry.web.templating). Each one only forwards to registry.formatting or an enum label."""
 
     @staticmethod
     def money(value: float | int | None) -> str:
-        if value is None:
-            return ""
-        return f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"
+        return formatting.money(value)
 
     @staticmethod
     def deployment(value: str) -> str:
-        return DEPLOYMENT_LABELS.get(str(value), str(value))
+        return Deployment.label_of(value)
 
     @staticmethod
     def hosting(value: str) -> str:
-        return HOSTING_LABELS.get(str(value), str(value))
+        return Hosting.label_of(value)
 
     @staticmethod
     def pricing(value: str | None) -> str:
-        return PRICING_LABELS.get(str(value), str(value)) if value else ""
+        return PricingModel.label_of(value) if value else "Not given"
 
     @staticmethod
     def classification(value: str | int) -> str:
-        try:
-            return Classification.parse(value).label
-        except (KeyError, ValueError):
-            return str(value)
+        return Classification.label_of(value)
 
     @staticmethod
     def workstream(code: str) -> str:
-        return WORKSTREAMS.get(code, code)
+        return workstream_label(code)
 
     @staticmethod
     def deployments(values: Iterable[str]) -> str:
-        return ", ".join(Fmt.deployment(v) for v in values)
+        return ", ".join(Deployment.label_of(v) for v in values)
 
     @staticmethod
     def workstreams(codes: Iterable[str]) -> str:
-        return "; ".join(Fmt.workstream(c) for c in codes)
-
-    @staticmethod
-    def words(values: Iterable[str]) -> str:
-        return ", ".join(str(v).capitalize() for v in values)
+        return "; ".join(workstream_label(c) for c in codes)
 
     @staticmethod
     def date(value: date | None) -> str:
-        return f"{value.day} {value:%B %Y}" if value else ""
-
-    @staticmethod
-    def title(value: str) -> str:
-        return str(value).replace("-", " ").capitalize()
+        return formatting.long_date(value)
 
 
 FMT = Fmt()
@@ -99,30 +81,30 @@ class AccreditationView:
     name: str
     expires_on: date | None
     mandatory: bool
-    state: str  # "expired" | "soon" | "current"
+    state: hygiene.AccreditationState
     days_left: int | None
 
 
 def accreditation_views(accreditations: Iterable[Mapping[str, Any]], today: date) -> list[AccreditationView]:
-    out = []
-    for a in accreditations:
-        expiry = a.get("expires_on")
-        days = (expiry - today).days if expiry else None
-        if days is None:
-            state = "current"
-        elif days < 0:
-            state = "expired"
-        elif days <= EXPIRY_WARNING_DAYS:
-            state = "soon"
-        else:
-            state = "current"
-        out.append(AccreditationView(a["name"], expiry, bool(a.get("mandatory")), state, days))
-    return out
+    return [
+        AccreditationView(
+            a["name"],
+            a.get("expires_on"),
+            bool(a.get("mandatory")),
+            hygiene.accreditation_state(a.get("expires_on"), today),
+            hygiene.days_left(a.get("expires_on"), today),
+        )
+        for a in accreditations
+    ]
 
 
 def is_stale(tool: Mapping[str, Any], today: date) -> bool:
-    reviewed = tool.get("last_reviewed")
-    return bool(tool.get("stale")) or reviewed is None or today - reviewed > STALE_AFTER
+    """The hygiene rule on a tool read model (``first_published`` is added by the tool page)."""
+    return hygiene.is_stale(tool.get("last_reviewed"), tool.get("first_published"), today)
+
+
+def stale_text(tool: Mapping[str, Any]) -> str:
+    return hygiene.checked_text(tool.get("last_reviewed"), tool.get("first_published"))
 
 
 # --- compare ----------------------------------------------------------------------------------
@@ -155,8 +137,8 @@ def compare_rows(
         out = []
         for a in accreditation_views(t["accreditations"], today):
             suffix = {
-                "expired": f" (expired {FMT.date(a.expires_on)})",
-                "soon": f" (expires {FMT.date(a.expires_on)})",
+                "expired": f" (expired {formatting.long_date(a.expires_on)})",
+                "expiring": f" (expires {formatting.long_date(a.expires_on)})",
             }.get(a.state, "")
             out.append(a.name + suffix)
         return out
@@ -165,24 +147,29 @@ def compare_rows(
         ("Supplier", lambda t: [t["supplier_name"]]),
         ("SME supplier", lambda t: yes(sup(t).get("sme"))),
         ("Verified supplier", lambda t: yes(sup(t).get("verified"))),
-        ("Supplier clearances", lambda t: list(sup(t).get("clearances") or [])),
+        ("Supplier clearances", lambda t: [Clearance.label_of(c) for c in sup(t).get("clearances") or []]),
         ("Category", lambda t: [t["category"]] if t["category"] else []),
-        ("Highest classification", lambda t: [FMT.classification(t["classification"])]),
+        ("Highest classification", lambda t: [Classification.label_of(t["classification"])]),
         ("Technology readiness (TRL)", lambda t: [str(t["trl"])]),
-        ("Deployment", lambda t: [FMT.deployment(d) for d in t["deployments"]]),
-        ("Data hosted in", lambda t: [FMT.hosting(t["hosting"])]),
+        ("Deployment", lambda t: [Deployment.label_of(d) for d in t["deployments"]]),
+        ("Data hosted in", lambda t: [Hosting.label_of(t["hosting"])]),
         ("Data standards", lambda t: list(t["data_standards"])),
-        ("Pricing model", lambda t: [FMT.pricing(t["pricing_model"])] if t["pricing_model"] else []),
-        ("Annual price", lambda t: [FMT.money(t["price_annual"])]),
-        ("One-off price", lambda t: [FMT.money(t["price_capital"])]),
-        ("Capabilities", lambda t: [f"{c['node_path']} ({c['state']})" for c in t["capabilities"]]),
-        ("Workstreams", lambda t: [FMT.workstream(w) for w in t["workstreams"]]),
-        ("4P functions", lambda t: [p.capitalize() for p in t["four_ps"]]),
-        ("5D functions", lambda t: [d.capitalize() for d in t["five_ds"]]),
+        ("Pricing model", lambda t: [PricingModel.label_of(t["pricing_model"])] if t["pricing_model"] else []),
+        ("Annual price", lambda t: [formatting.money(t["price_annual"])]),
+        ("One-off price", lambda t: [formatting.money(t["price_capital"])]),
+        (
+            "Capabilities",
+            lambda t: [
+                f"{c['node_path']} ({VerificationState.label_of(c['state']).lower()})" for c in t["capabilities"]
+            ],
+        ),
+        ("Workstreams", lambda t: [workstream_label(w) for w in t["workstreams"]]),
+        ("4P functions", lambda t: [FourP.label_of(p) for p in t["four_ps"]]),
+        ("5D functions", lambda t: [FiveD.label_of(d) for d in t["five_ds"]]),
         ("Accreditations", accs),
         ("Skills needed", lambda t: [f"{s['skill_name']} (level {s['level']})" for s in t["skills_needed"]]),
         ("Training offered", lambda t: [s["skill_name"] for s in t["training_offered"]]),
-        ("Last reviewed", lambda t: [FMT.date(t["last_reviewed"])] if t["last_reviewed"] else []),
+        ("Last reviewed", lambda t: [formatting.long_date(t["last_reviewed"])] if t["last_reviewed"] else []),
     ]
     return [_row(label, [list(get(t)) for t in tools]) for label, get in spec]
 
@@ -203,34 +190,29 @@ REGIONS = (
 )
 
 
+# Hints beside the size bands: the UK definition an SME checks itself against.
+SIZE_BAND_HINTS = {
+    SizeBand.MICRO: "Fewer than 10 staff",
+    SizeBand.SMALL: "Fewer than 50 staff",
+    SizeBand.MEDIUM: "Fewer than 250 staff",
+    SizeBand.LARGE: "250 staff or more, or turnover over £50m and balance sheet over £43m",
+}
+
+
 def editor_choices() -> dict[str, Any]:
-    """Option lists the templates share (value, text[, hint])."""
+    """Option lists the templates share (value, text[, hint]); the texts are the enums' labels."""
     return {
-        "size_bands": [
-            ("micro", "Micro", "Fewer than 10 staff"),
-            ("small", "Small", "Fewer than 50 staff"),
-            ("medium", "Medium", "Fewer than 250 staff"),
-            ("large", "Large", "250 staff or more, or turnover over £50m and balance sheet over £43m"),
-        ],
-        "clearance_options": [(c.value, c.value) for c in Clearance],
+        "size_bands": [(b.value, b.label, SIZE_BAND_HINTS[b]) for b in SizeBand],
+        "clearance_options": Clearance.choices(),
         "regions": REGIONS,
         "workstream_options": list(WORKSTREAMS.items()),
-        "four_p_options": [(p.value, p.value.capitalize()) for p in FourP],
-        "five_d_options": [(d.value, d.value.capitalize()) for d in FiveD],
-        "classification_options": [(c.name, c.label) for c in Classification],
-        "hosting_options": [
-            (Hosting.UK.value, "United Kingdom"),
-            (Hosting.EEA.value, "European Economic Area"),
-            (Hosting.OTHER.value, "Elsewhere"),
-        ],
-        "deployment_options": [
-            (Deployment.SAAS.value, "Software as a service"),
-            (Deployment.ON_PREMISES.value, "On premises"),
-            (Deployment.HYBRID.value, "Hybrid"),
-            (Deployment.AIR_GAPPED.value, "Air-gapped"),
-        ],
+        "four_p_options": FourP.choices(),
+        "five_d_options": FiveD.choices(),
+        "classification_options": Classification.choices(),
+        "hosting_options": Hosting.choices(),
+        "deployment_options": Deployment.choices(),
         "standard_options": list(DATA_STANDARDS),
-        "pricing_options": [(p.value, p.value.replace("-", " ").capitalize()) for p in PricingModel],
+        "pricing_options": PricingModel.choices(),
         "trl_options": [(str(n), f"TRL {n}") for n in range(1, 10)],
         "level_options": [(str(n), f"Level {n}") for n in range(1, 8)],
         "steps": editor.STEPS,

@@ -1,4 +1,5 @@
-"""Boundaries of the scheduled-job date rules (assessments/jobs/periods.py)."""
+"""Boundaries of the scheduled-job date rules: periods (registry/jobs/periods.py) and licence
+renewals (registry/inventory/renewals.py). Listing hygiene has its own tests (test_hygiene.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from hypothesis import strategies as st
 
 from registry.inventory import renewals
 from registry.jobs import periods
-from registry.tools import hygiene
 
 TODAY = date(2026, 11, 25)
 
@@ -21,41 +21,6 @@ def ago(days: int) -> date:
 
 def ahead(days: int) -> date:
     return TODAY + timedelta(days=days)
-
-
-@pytest.mark.parametrize(("days", "stale"), [(0, False), (364, False), (365, False), (366, True), (800, True)])
-def test_stale_after_more_than_365_days(days: int, stale: bool) -> None:
-    assert hygiene.is_stale(ago(days), TODAY) is stale
-
-
-def test_never_reviewed_counts_as_stale() -> None:
-    assert hygiene.is_stale(None, TODAY) is True
-
-
-def test_stale_across_a_leap_year_counts_calendar_days() -> None:
-    # 2028 is a leap year: 29 Feb 2028 -> 28 Feb 2029 is exactly 365 days, 1 Mar 2029 is 366.
-    assert hygiene.is_stale(date(2028, 2, 29), date(2029, 2, 28)) is False
-    assert hygiene.is_stale(date(2028, 2, 29), date(2029, 3, 1)) is True
-
-
-@pytest.mark.parametrize(
-    ("days_left", "state"),
-    [
-        (61, "current"),
-        (60, "expiring"),
-        (59, "expiring"),
-        (1, "expiring"),
-        (0, "expiring"),  # the expiry day is the last valid day
-        (-1, "expired"),
-        (-400, "expired"),
-    ],
-)
-def test_accreditation_boundaries(days_left: int, state: str) -> None:
-    assert hygiene.accreditation_state(ahead(days_left), TODAY) == state
-
-
-def test_accreditation_without_expiry_is_not_warned() -> None:
-    assert hygiene.accreditation_state(None, TODAY) == "none"
 
 
 @pytest.mark.parametrize(
