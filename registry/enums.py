@@ -1,4 +1,4 @@
-"""Domain vocabulary shared by every layer (see DESIGN.md). Pure: no web or DB imports.
+"""Domain vocabulary shared by every layer (see docs/architecture.md). Pure: no web or DB imports.
 
 Every enum value has exactly one human label, set beside its enum with ``_labels(...)``
 (import fails if a member has none). People see ``member.label`` (or ``Enum.label_of(raw)``
