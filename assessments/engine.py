@@ -46,6 +46,7 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 
 from registry.enums import WORKSTREAMS, FiveC, FiveD, FourP, MoSCoW, VerificationState
+from registry.formatting import long_date
 from registry.search.candidates import CandidateIndex
 from registry.search.documents import RequirementSpec, ToolDoc
 from registry.search.matching import (
@@ -308,7 +309,7 @@ def _cover(
         reasons += _prefixed(item.tool, m.failures)
         if not licensed:
             assert item.licence_end is not None
-            msg = f"Licence ended on {item.licence_end.isoformat()}"
+            msg = f"Licence ended on {long_date(item.licence_end)}"
             reasons += _prefixed(item.tool, [Reason(LICENCE_EXPIRED, msg)])
     return RequirementCoverage(
         **common,

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from registry.formatting import number, pct, pounds, short_date
+
 
 def json_value(value: Any) -> Any:
     """A JSON-ready cell value: dates become ISO strings, everything else is kept."""
@@ -21,15 +23,13 @@ def format_value(value: Any, kind: str) -> str:
     if isinstance(value, str) and kind != "text":
         return value  # already formatted by the builder
     if kind == "int":
-        return f"{int(value):,}"
+        return number(int(value))
     if kind == "money":
-        amount = float(value)
-        sign = "-" if amount < 0 else ""
-        return f"{sign}£{abs(amount):,.0f}"
+        return pounds(float(value))
     if kind == "percent":
-        return f"{float(value):.0f}%"
+        return pct(float(value))
     if kind == "score":
-        return f"{float(value):.1f}"
+        return number(float(value), digits=1)
     if kind == "date" and isinstance(value, date):
-        return f"{value.day} {value:%b %Y}"
+        return short_date(value)
     return str(value)

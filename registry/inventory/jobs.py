@@ -10,6 +10,7 @@ from sqlalchemy import (
 from sqlmodel import col
 
 from registry.enums import Role
+from registry.formatting import long_date
 from registry.inventory import renewals
 from registry.inventory.models import InventoryItem
 from registry.jobs import periods
@@ -43,7 +44,7 @@ def licence_renewals(ctx: JobContext) -> dict[str, Any]:
         band = renewals.licence_threshold(r.licence_end, today)
         if band is None:
             continue
-        on = r.licence_end.strftime("%-d %B %Y")
+        on = long_date(r.licence_end)
         if band == "ended":
             title, body = f"Licence ended: {r.name}", f"Your licence for {r.name} ended on {on}."
         else:

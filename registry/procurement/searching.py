@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from registry.actor import Actor
 from registry.db_types import today
 from registry.errors import Conflict, InvalidInput
+from registry.formatting import pounds
 from registry.locking import claim_version
 from registry.procurement.models import (
     FrozenResult,
@@ -230,7 +231,7 @@ def suggestions_for(
         out.append(
             {
                 "code": "over_budget",
-                "message": f"Indicative first-year cost £{first_year:,.0f} is above the budget £{budget:,.0f}",
+                "message": f"Indicative first-year cost {pounds(first_year)} is above the budget {pounds(budget)}",
             }
         )
     return out

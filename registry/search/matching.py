@@ -34,6 +34,7 @@ import numpy as np
 from rapidfuzz import fuzz, utils
 
 from registry.enums import Hosting, VerificationState
+from registry.formatting import long_date, plural
 from registry.search.documents import RequirementSpec, ToolDoc
 
 # Stable reason codes (the UI and reports key on these).
@@ -161,7 +162,7 @@ def capability_reason(req: RequirementSpec, state: VerificationState | None) -> 
         return Reason(NO_CAPABILITY, f"No capability claimed under {target}")
     if state is VerificationState.CLAIMED:
         return Reason(CLAIM_ONLY, f"Capability under {target} is only claimed, not evidenced")
-    return Reason("capability_ok", f"Capability under {target} is {state.value}")
+    return Reason("capability_ok", f"Capability under {target} is {state.label.lower()}")
 
 
 def _check_classification(req: RequirementSpec, tool: ToolDoc) -> Reason | None:
@@ -176,8 +177,8 @@ def _check_classification(req: RequirementSpec, tool: ToolDoc) -> Reason | None:
 def _check_hosting(req: RequirementSpec, tool: ToolDoc) -> Reason | None:
     if not req.allowed_hosting:
         return None
-    allowed = _join(h.value.upper() for h in req.allowed_hosting)
-    hosted = tool.hosting.value.upper()
+    allowed = _join(h.label for h in req.allowed_hosting)
+    hosted = tool.hosting.label
     if tool.hosting not in req.allowed_hosting:
         return Reason(HOSTING_NOT_ALLOWED, f"Hosting outside {allowed}: hosted in {hosted}")
     return Reason("hosting_ok", f"Hosted in {hosted} (allowed: {allowed})")
@@ -214,11 +215,11 @@ def _check_deployment(req: RequirementSpec, tool: ToolDoc) -> Reason | None:
     if not req.allowed_deployments:
         return None
     offered = [d for d in tool.deployments if d in req.allowed_deployments]
-    allowed = _join(d.value for d in req.allowed_deployments)
+    allowed = _join(d.label for d in req.allowed_deployments)
     if not offered:
-        has = _join(d.value for d in tool.deployments) or "none stated"
-        return Reason(DEPLOYMENT_NOT_ALLOWED, f"Deployment {has} not allowed (allowed: {allowed})")
-    return Reason("deployment_ok", f"Deployable as {_join(d.value for d in offered)}")
+        has = _join(d.label for d in tool.deployments) or "none stated"
+        return Reason(DEPLOYMENT_NOT_ALLOWED, f"Offered as {has}, which is not allowed (allowed: {allowed})")
+    return Reason("deployment_ok", f"Deployable as {_join(d.label for d in offered)}")
 
 
 def _check_accreditations(tool: ToolDoc, today: date) -> Reason | None:
@@ -232,7 +233,7 @@ def _check_accreditations(tool: ToolDoc, today: date) -> Reason | None:
         days = (today - first.expires_on).days
         return Reason(
             MANDATORY_ACCREDITATION_EXPIRED,
-            f"Mandatory accreditation {first.name} expired on {first.expires_on.isoformat()} ({days} days ago)",
+            f"Mandatory accreditation {first.name} expired on {long_date(first.expires_on)} ({plural(days, 'day')} ago)",
         )
     return Reason("accreditations_ok", f"All {len(mandatory)} mandatory accreditations current")
 

@@ -20,7 +20,6 @@ from registry.search.service import service_for
 from registry.search.views import SORT_OPTIONS, facet_view, query_pairs, result_cards, search_url
 from registry.shortlists import services as shortlists
 from registry.tools.pages import basket
-from registry.tools.views import FMT
 from registry.web.context import page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import VARY, is_htmx
@@ -81,7 +80,6 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
                 "clear_url": search_url([("q", query.q)] if query.q else []),
                 "current_url": search_url(pairs),
                 "basket": chosen,
-                "fmt": FMT,
                 "htmx": htmx,
             }
             return request.app.template_engine.get_template("search/_region.html").render(**region)

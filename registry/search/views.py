@@ -18,7 +18,6 @@ from registry.enums import (
 from registry.search.documents import ToolDoc
 from registry.search.engine import Hit, Match
 from registry.search.query import PARAMS, SearchQuery
-from registry.tools.views import DEPLOYMENT_LABELS, HOSTING_LABELS
 
 MAX_EXPLAIN = 4
 FIELD_LABELS = {
@@ -156,12 +155,12 @@ def facet_view(facets: Mapping[str, dict[str, int]], query: SearchQuery, tree: l
             ((str(n), f"TRL {n} or higher") for n in range(1, 10)), cumulative, [str(f.trl_min)] if f.trl_min else []
         ),
         deployment=_options(
-            ((d.value, DEPLOYMENT_LABELS[d.value]) for d in Deployment),
+            ((d.value, d.label) for d in Deployment),
             facets.get("deployment", {}),
             (d.value for d in f.deployments),
         ),
         hosting=_options(
-            ((h.value, HOSTING_LABELS[h.value]) for h in Hosting),
+            ((h.value, h.label) for h in Hosting),
             facets.get("hosting", {}),
             (h.value for h in f.hostings),
         ),

@@ -14,12 +14,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.versions.models import ListingVersion
+from registry.versions.models import BASELINE_ACTOR, ListingVersion
 
-# registry.versions.services.current_tool_versions writes a baseline version, under this actor
-# label, for tools that were published before versions were kept: its date is when someone
-# first froze the tool in a search, not when it was published, so it does not count.
-BASELINE_ACTOR = "system (baseline)"
 _IN_LIST_LIMIT = 1000  # above this, read every tool's date rather than a long IN list
 
 

@@ -24,55 +24,6 @@ from registry.enums import (
 )
 from registry.tools import editor, hygiene
 
-# registry.search still reads these names; the labels themselves live beside the enums.
-DEPLOYMENT_LABELS = Deployment.labels()
-HOSTING_LABELS = Hosting.labels()
-
-
-class Fmt:
-    """Display helpers handed to templates as `fmt` (pages that have not moved to the filters
-    in registry.web.templating). Each one only forwards to registry.formatting or an enum label."""
-
-    @staticmethod
-    def money(value: float | int | None) -> str:
-        return formatting.money(value)
-
-    @staticmethod
-    def deployment(value: str) -> str:
-        return Deployment.label_of(value)
-
-    @staticmethod
-    def hosting(value: str) -> str:
-        return Hosting.label_of(value)
-
-    @staticmethod
-    def pricing(value: str | None) -> str:
-        return PricingModel.label_of(value) if value else "Not given"
-
-    @staticmethod
-    def classification(value: str | int) -> str:
-        return Classification.label_of(value)
-
-    @staticmethod
-    def workstream(code: str) -> str:
-        return workstream_label(code)
-
-    @staticmethod
-    def deployments(values: Iterable[str]) -> str:
-        return ", ".join(Deployment.label_of(v) for v in values)
-
-    @staticmethod
-    def workstreams(codes: Iterable[str]) -> str:
-        return "; ".join(workstream_label(c) for c in codes)
-
-    @staticmethod
-    def date(value: date | None) -> str:
-        return formatting.long_date(value)
-
-
-FMT = Fmt()
-
-
 # --- tool page --------------------------------------------------------------------------------
 
 

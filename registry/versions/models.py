@@ -28,3 +28,9 @@ class ListingVersion(SQLModel, table=True):
     snapshot: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # {field: {"before": old, "after": new}} against the previous version; {} for number 1.
     diff: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+# The actor label of a baseline version: one written for a listing published before versions were
+# kept (seeded or imported data). Its date is when the listing was first frozen in a search, not
+# when it was published (registry/tools/publication.py skips it for that reason).
+BASELINE_ACTOR = "system (baseline)"

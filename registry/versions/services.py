@@ -25,7 +25,7 @@ from registry.changelog.models import AuditEvent
 from registry.enums import ToolStatus
 from registry.errors import NotFound
 from registry.resources import get_visible, spec_for
-from registry.versions.models import ListingVersion
+from registry.versions.models import BASELINE_ACTOR, ListingVersion
 
 ENTITY_TYPES = ("tool", "supplier")
 # A change only to bookkeeping, to what only moderators read, or to review dates is not a new
@@ -118,7 +118,7 @@ def current_versions(
             entity_id,
             snapshot,
             actor_id=SYSTEM.user_id,
-            actor_label="system (baseline)",
+            actor_label=BASELINE_ACTOR,
         )
         for entity_id, snapshot in snapshots.items()
     }

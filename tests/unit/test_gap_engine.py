@@ -127,11 +127,11 @@ def test_coverage_states_and_reasons(result: AssessmentResult) -> None:
     # R2: OpenEye only claims it and is hosted in the EEA → partial, both reasons.
     assert by["R2"].status == "partial"
     assert [r.code for r in by["R2"].reasons] == ["claim_only", "hosting_not_allowed"]
-    assert by["R2"].reasons[1].message == "OpenEye: Hosting outside UK: hosted in EEA"
+    assert by["R2"].reasons[1].message == "OpenEye: Hosting outside UK: hosted in European Economic Area (EEA)"
     # R3: LedgerScan fits and is evidenced but its licence ended yesterday → partial.
     assert by["R3"].status == "partial"
     assert [r.code for r in by["R3"].reasons] == ["licence_expired"]
-    assert "2025-05-31" in by["R3"].reasons[0].message
+    assert "31 May 2025" in by["R3"].reasons[0].message
     # R4 (Won't) targets the whole INT subtree: Graphwise covers it.
     assert by["R4"].status == "full" and by["R4"].weight == 0
     # R5: Graphwise lacks STIX → partial.

@@ -113,7 +113,7 @@ def test_safe_cell_output_never_starts_with_a_trigger(text: str) -> None:
 
 def test_format_value_per_kind() -> None:
     assert format_value(1234567.4, "money") == "£1,234,567"
-    assert format_value(-50, "money") == "-£50"
+    assert format_value(-50, "money") == "−£50"  # a true minus sign, as everywhere (registry/formatting.py)
     assert format_value(66.6, "percent") == "67%"
     assert format_value(12345, "int") == "12,345"
     assert format_value(3.25, "score") == "3.2"
