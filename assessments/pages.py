@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from assessments import services
 from assessments.models import Assessment, AssessmentRun
@@ -172,7 +173,7 @@ def _form_choices(session: Session, actor: Actor) -> dict[str, Any]:
     orgs: list[tuple[str, str]] = []
     if actor.is_admin:
         rows = session.execute(
-            select(Organisation).where(Organisation.kind == OrgKind.BUYER.value).order_by(Organisation.name)
+            select(Organisation).where(col(Organisation.kind) == OrgKind.BUYER.value).order_by(col(Organisation.name))
         ).scalars()
         orgs = [(str(o.id), o.name) for o in rows]
     return {
@@ -196,15 +197,15 @@ def _index(
     status: int = 200,
 ) -> Template:
     rows = list(
-        session.execute(services.scope(actor, select(Assessment)).order_by(Assessment.created_at.desc())).scalars()
-    )  # type: ignore[attr-defined]
+        session.execute(services.scope(actor, select(Assessment)).order_by(col(Assessment.created_at).desc())).scalars()
+    )
     items = services.to_read(session, rows)
     org_names: dict[int, str] = {}
     if actor.is_admin and rows:
         ids = {a.organisation_id for a in rows}
         org_names = {
-            o.id: o.name for o in session.execute(select(Organisation).where(Organisation.id.in_(ids))).scalars()
-        }  # type: ignore[union-attr,misc]
+            o.id: o.name for o in session.execute(select(Organisation).where(col(Organisation.id).in_(ids))).scalars()
+        }
     ctx = page_context(
         request,
         page_title="Gap assessments",

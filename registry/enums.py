@@ -39,7 +39,7 @@ class Labelled:
         if isinstance(value, cls):
             return value.label
         try:
-            return cls.parse(value).label  # type: ignore[attr-defined,no-any-return]
+            return cls.parse(value).label
         except (KeyError, ValueError, TypeError):
             return "" if value is None else str(value)
 

@@ -144,7 +144,7 @@ def _apply_sort(spec: ResourceSpec[Any], stmt: Select[Any], sort: str | None) ->
         )
     col = getattr(spec.model, key)
     primary = col.desc() if descending else col.asc()
-    return stmt.order_by(primary, spec.model.id.asc())  # type: ignore[attr-defined]
+    return stmt.order_by(primary, spec.model.id.asc())
 
 
 def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, params: ListParams) -> PageResult:

@@ -155,7 +155,7 @@ def list_for(session: Session, actor: Actor) -> list[EvaluationSummary]:
         select(Evaluation, func.coalesce(counts.c.n, 0))
         .outerjoin(counts, counts.c.evaluation_id == Evaluation.id)
         .order_by(Evaluation.created_at.desc()),
-    )  # type: ignore[attr-defined]
+    )
     return [EvaluationSummary(e.id, e.name, e.status, int(n), e.created_at) for e, n in session.execute(stmt).all()]
 
 
@@ -185,7 +185,7 @@ def tool_facts(
     tools = list(session.execute(select(Tool).where(Tool.id.in_(list(tool_ids)))).scalars())  # type: ignore[union-attr]
     reads = {r["id"]: r for r in tools_to_read(session, tools)}
     sup_ids = {t.supplier_id for t in tools}
-    suppliers = {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(sup_ids))).scalars()}  # type: ignore[attr-defined]
+    suppliers = {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(sup_ids))).scalars()}
     out = []
     for tid in tool_ids:
         r = reads.get(tid)
@@ -409,7 +409,7 @@ def set_criteria(
         delete(EvaluationScore).where(
             EvaluationScore.evaluation_id == evaluation.id, EvaluationScore.criterion_key.not_in(list(used))
         )
-    )  # type: ignore[attr-defined]
+    )
     session.flush()
     for pos, c in enumerate(crit):
         session.add(

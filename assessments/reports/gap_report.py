@@ -311,7 +311,7 @@ def _recommendation_section(
                         Column("partial", "Partly closed", "int"),
                         Column("which", "Requirements closed"),
                     ],
-                    rows=rows,  # type: ignore[arg-type]
+                    rows=rows,
                     caption="Listed in the optimiser's order; no tool is preferred by name.",
                 )
             ],

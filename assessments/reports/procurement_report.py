@@ -315,7 +315,7 @@ def _scored_sections(data: ProcurementData, result: EvaluationResult) -> list[Se
                     rows=sens_rows,
                 )
             ],
-        ),  # type: ignore[arg-type]
+        ),
     ]
 
 

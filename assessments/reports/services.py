@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, defer
+from sqlmodel import col
 
 from assessments import services as assessment_services
 from assessments.engine import AssessmentResult
@@ -113,8 +114,8 @@ def _check_choice(fmt: str, marking: str) -> None:
 
 
 def _latest_run(session: Session, assessment_id: str) -> AssessmentRun | None:
-    stmt = select(AssessmentRun).where(AssessmentRun.assessment_id == assessment_id)
-    return session.execute(stmt.order_by(AssessmentRun.run_at.desc()).limit(1)).scalar_one_or_none()  # type: ignore[attr-defined]
+    stmt = select(AssessmentRun).where(col(AssessmentRun.assessment_id) == assessment_id)
+    return session.execute(stmt.order_by(col(AssessmentRun.run_at).desc()).limit(1)).scalar_one_or_none()
 
 
 def resolve_source(session: Session, actor: Actor, kind: str, source_id: str) -> Source:
@@ -153,7 +154,7 @@ def _scope(actor: Actor, stmt: Any) -> Any:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
         return stmt.where(False)
-    return stmt.where(StoredReport.organisation_id == actor.organisation_id)
+    return stmt.where(col(StoredReport.organisation_id) == actor.organisation_id)
 
 
 def _expire_lost(session: Session, row: StoredReport) -> None:
@@ -174,8 +175,8 @@ def get_visible(session: Session, actor: Actor, report_id: str) -> StoredReport:
     stmt = _scope(
         actor,
         select(StoredReport)
-        .options(defer(StoredReport.content))  # type: ignore[arg-type]
-        .where(StoredReport.id == report_id),
+        .options(defer(col(StoredReport.content)))  # type: ignore[arg-type]
+        .where(col(StoredReport.id) == report_id),
     )
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
@@ -190,10 +191,10 @@ def library(session: Session, actor: Actor, *, limit: int = 200) -> list[StoredR
     stmt = _scope(
         actor,
         select(StoredReport)
-        .options(defer(StoredReport.content))  # type: ignore[arg-type]
-        .order_by(StoredReport.created_at.desc())
+        .options(defer(col(StoredReport.content)))  # type: ignore[arg-type]
+        .order_by(col(StoredReport.created_at).desc())
         .limit(limit),
-    )  # type: ignore[attr-defined]
+    )
     rows = list(session.execute(stmt).scalars())
     for row in rows:
         _expire_lost(session, row)
@@ -204,7 +205,7 @@ def content_of(session: Session, actor: Actor, report_id: str) -> tuple[StoredRe
     row = get_visible(session, actor, report_id)
     if row.status != "done":
         raise NotFound("This report is not ready yet.")
-    data = session.execute(select(StoredReport.content).where(StoredReport.id == row.id)).scalar_one()
+    data = session.execute(select(col(StoredReport.content)).where(col(StoredReport.id) == row.id)).scalar_one()
     return row, bytes(data or b"")
 
 
@@ -229,9 +230,9 @@ def _gap_data(session: Session, run_id: str) -> GapReportData:
         raise NotFound("The assessment run no longer exists.")
     assessment = session.get(Assessment, run.assessment_id)
     history_rows = session.execute(
-        select(AssessmentRun.id, AssessmentRun.run_at, AssessmentRun.overall_score)
-        .where(AssessmentRun.assessment_id == run.assessment_id, AssessmentRun.run_at <= run.run_at)
-        .order_by(AssessmentRun.run_at)  # type: ignore[arg-type]
+        select(col(AssessmentRun.id), col(AssessmentRun.run_at), col(AssessmentRun.overall_score))
+        .where(col(AssessmentRun.assessment_id) == run.assessment_id, col(AssessmentRun.run_at) <= run.run_at)
+        .order_by(col(AssessmentRun.run_at))
     ).all()
     history = [RunPoint(r.id, r.run_at, r.overall_score) for r in history_rows]
     previous = previous_at = None
@@ -288,9 +289,9 @@ def _shortlist_data(session: Session, shortlist_id: int) -> ProcurementData:
     if shortlist is None:
         raise NotFound("The shortlist no longer exists.")
     items = session.execute(
-        select(ShortlistItem.tool_id, ShortlistItem.tool_version)
-        .where(ShortlistItem.shortlist_id == shortlist_id)
-        .order_by(ShortlistItem.added_at, ShortlistItem.id)
+        select(col(ShortlistItem.tool_id), col(ShortlistItem.tool_version))
+        .where(col(ShortlistItem.shortlist_id) == shortlist_id)
+        .order_by(col(ShortlistItem.added_at), col(ShortlistItem.id))
     ).all()
     facts = evaluations.tool_facts(
         session, [i.tool_id for i in items], chosen_versions={i.tool_id: i.tool_version for i in items}
@@ -436,7 +437,7 @@ def start(engine: Engine, report_id: str) -> Future[None]:
 
 def _set(engine: Engine, report_id: str, **values: Any) -> StoredReport | None:
     with session_scope(engine) as session:
-        row = session.get(StoredReport, report_id, options=[defer(StoredReport.content)])  # type: ignore[arg-type]
+        row = session.get(StoredReport, report_id, options=[defer(col(StoredReport.content))])  # type: ignore[arg-type]
         if row is None:
             return None
         for key, value in values.items():
@@ -498,10 +499,8 @@ def generate(
     if subscription_id and period_key:
         done = session.execute(
             select(StoredReport)
-            .options(defer(StoredReport.content))
-            .where(  # type: ignore[arg-type]
-                StoredReport.subscription_id == subscription_id, StoredReport.period_key == period_key
-            )
+            .options(defer(col(StoredReport.content)))
+            .where(col(StoredReport.subscription_id) == subscription_id, col(StoredReport.period_key) == period_key)
         ).scalar_one_or_none()
         if done is not None:
             return done

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from assessments.reports.models import ReportSubscription
 from registry.actor import Actor
@@ -71,9 +72,9 @@ def create(
 
 def list_for(session: Session, actor: Actor) -> list[ReportSubscription]:
     actor.require_role(Role.CAPABILITY_LEAD, Role.PROCUREMENT_OFFICER)
-    stmt = select(ReportSubscription).order_by(ReportSubscription.created_at.desc())  # type: ignore[attr-defined]
+    stmt = select(ReportSubscription).order_by(col(ReportSubscription.created_at).desc())
     if not actor.is_admin:
-        stmt = stmt.where(ReportSubscription.organisation_id == actor.organisation_id)
+        stmt = stmt.where(col(ReportSubscription.organisation_id) == actor.organisation_id)
     return list(session.execute(stmt).scalars())
 
 

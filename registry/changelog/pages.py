@@ -8,6 +8,7 @@ from litestar import Request, get
 from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import User
 from registry.actor import Actor
@@ -43,7 +44,7 @@ ACTION_LABELS = {
 def _actor_names(session: Session, events: list[AuditEvent], staff: bool) -> dict[int, str]:
     """Who acted, as staff see it (email) or as others see it (a role only)."""
     ids = {e.actor_id for e in events if e.actor_id is not None}
-    users = {u.id: u for u in session.execute(select(User).where(User.id.in_(ids))).scalars()} if ids else {}  # type: ignore[union-attr]
+    users = {u.id: u for u in session.execute(select(User).where(col(User.id).in_(ids))).scalars()} if ids else {}
     out = {}
     for e in events:
         user = users.get(e.actor_id) if e.actor_id is not None else None

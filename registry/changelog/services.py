@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from registry.actor import Actor
 from registry.changelog.models import AuditEvent, RegistryState
@@ -79,21 +79,21 @@ def record(
 def bump_generation(session: Session) -> None:
     """Mark the published listings as changed; search indexes in every process notice."""
     result = session.execute(
-        update(RegistryState).where(RegistryState.id == 1).values(generation=RegistryState.generation + 1)
+        update(RegistryState).where(col(RegistryState.id) == 1).values(generation=col(RegistryState.generation) + 1)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
         session.add(RegistryState(id=1, generation=1))
 
 
 def current_generation(session: Session) -> int:
-    value = session.execute(select(RegistryState.generation).where(RegistryState.id == 1)).scalar()
+    value = session.execute(select(col(RegistryState.generation)).where(col(RegistryState.id) == 1)).scalar()
     return int(value or 0)
 
 
 def history(session: Session, entity_type: str, entity_id: Any) -> list[AuditEvent]:
     stmt = (
         select(AuditEvent)
-        .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id == str(entity_id))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .where(col(AuditEvent.entity_type) == entity_type, col(AuditEvent.entity_id) == str(entity_id))
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
     )
     return list(session.execute(stmt).scalars())

@@ -11,6 +11,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import resources
 from registry.accounts.scope import lead_org, org_name, own_record
@@ -45,8 +46,8 @@ def _licence_state(end: date | None, now: date) -> str:
 def inventory(request: Request[Any, Any, Any], org: str | None = None) -> Template:
     with unit_of_work(request) as (session, actor):
         org_id = lead_org(actor, org)
-        stmt = INVENTORY_SPEC.scope(actor, select(InventoryItem)).where(InventoryItem.organisation_id == org_id)
-        rows = list(session.execute(stmt.order_by(InventoryItem.licence_end, InventoryItem.id)).scalars())
+        stmt = INVENTORY_SPEC.scope(actor, select(InventoryItem)).where(col(InventoryItem.organisation_id) == org_id)
+        rows = list(session.execute(stmt.order_by(col(InventoryItem.licence_end), col(InventoryItem.id))).scalars())
         now = today()
         items = [
             {**item, "state": _licence_state(item["licence_end"], now)}
@@ -72,16 +73,18 @@ def inventory_search(request: Request[Any, Any, Any], q: str | None = None) -> T
         results = []
         if query:
             held = set(
-                session.execute(select(InventoryItem.tool_id).where(InventoryItem.organisation_id == org_id)).scalars()
+                session.execute(
+                    select(col(InventoryItem.tool_id)).where(col(InventoryItem.organisation_id) == org_id)
+                ).scalars()
             )
             stmt = (
                 select(Tool, Supplier)
-                .join(Supplier, Supplier.id == Tool.supplier_id)
+                .join(Supplier, col(Supplier.id) == col(Tool.supplier_id))
                 .where(
-                    Tool.status == ToolStatus.PUBLISHED.value,
-                    func.lower(Tool.name).contains(query.lower(), autoescape=True),
+                    col(Tool.status) == ToolStatus.PUBLISHED.value,
+                    func.lower(col(Tool.name)).contains(query.lower(), autoescape=True),
                 )
-                .order_by(func.length(Tool.name), Tool.id)
+                .order_by(func.length(col(Tool.name)), col(Tool.id))
                 .limit(25)
             )
             results = [{"tool": t, "supplier": s, "held": t.id in held} for t, s in session.execute(stmt)]
@@ -198,7 +201,7 @@ def inventory_edit_form(request: Request[Any, Any, Any], item_id: int) -> Templa
             request,
             session,
             tool=session.get(Tool, item.tool_id),
-            item_id=item_id,  # type: ignore[arg-type]
+            item_id=item_id,
             values=values,
             errors={},
         )
@@ -227,7 +230,7 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
             request,
             session,
             tool=session.get(Tool, item.tool_id),
-            item_id=item_id,  # type: ignore[arg-type]
+            item_id=item_id,
             values=values,
             errors=errors,
             status=400,

@@ -28,7 +28,7 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
         InventoryRead(
             id=r.id,
             organisation_id=r.organisation_id,
-            tool_id=r.tool_id,  # type: ignore[arg-type]
+            tool_id=r.tool_id,
             tool_name=info.get(r.tool_id, ("?", "?"))[0],
             supplier_name=info.get(r.tool_id, ("?", "?"))[1],
             licence_end=r.licence_end,
@@ -40,7 +40,7 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
     ]
 
 
-def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryItem:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryItem:
     org_id = target_org(actor, data.organisation_id, session)
     if session.get(Tool, data.tool_id) is None:
         raise InvalidInput("Unknown tool.", fields={"tool_id": "unknown tool"})
@@ -54,7 +54,7 @@ def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryIt
     return item
 
 
-def _apply(_s: Session, _a: Actor, item: InventoryItem, data: InventoryUpdate) -> None:  # type: ignore[override]
+def _apply(_s: Session, _a: Actor, item: InventoryItem, data: InventoryUpdate) -> None:
     for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(item, key, value)
 
@@ -68,8 +68,8 @@ SPEC: ResourceSpec[InventoryItem] = ResourceSpec(
     create_schema=InventoryCreate,
     update_schema=InventoryUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=_apply,  # type: ignore[arg-type]
+    create=create,
+    apply_update=_apply,
     scope=org_scope(InventoryItem),
     can_write=org_writer,
     retire=None,

@@ -58,7 +58,7 @@ def _page(value: str | None) -> int:
 
 
 def _smtp_url(request: Request[Any, Any, Any]) -> str | None:
-    return request.app.state.settings.smtp_url  # type: ignore[no-any-return]
+    return request.app.state.settings.smtp_url
 
 
 @get("/admin/jobs", sync_to_thread=True, include_in_schema=False)

@@ -9,6 +9,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import User
 from registry.actor import Actor
@@ -157,16 +158,16 @@ def _supplier_page(
     supplier = session.get(Supplier, supplier_id)
     if supplier is None:
         raise NotFound(f"No supplier with id {supplier_id}.")
-    users = session.execute(select(User).where(User.organisation_id == supplier.organisation_id)).scalars().all()
+    users = session.execute(select(User).where(col(User.organisation_id) == supplier.organisation_id)).scalars().all()
     claims = (
         session.execute(
             select(AuditEvent)
             .where(
-                AuditEvent.entity_type == "supplier",
-                AuditEvent.entity_id == str(supplier.id),
-                AuditEvent.action == "claim_request",
+                col(AuditEvent.entity_type) == "supplier",
+                col(AuditEvent.entity_id) == str(supplier.id),
+                col(AuditEvent.action) == "claim_request",
             )
-            .order_by(AuditEvent.at.desc())
+            .order_by(col(AuditEvent.at).desc())
         )
         .scalars()
         .all()

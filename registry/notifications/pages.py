@@ -36,7 +36,7 @@ def notifications_page(request: Request[Any, Any, Any], show: str | None = None,
             session, actor, unread_only=unread_only, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
         )
         unread = notifications.unread_count(session, actor.user_id or 0)
-        request.scope.setdefault("state", {})["notifications_unread"] = unread  # type: ignore[typeddict-item]
+        request.scope.setdefault("state", {})["notifications_unread"] = unread
         pages = max(1, -(-total // PAGE_SIZE))
         base = "/notifications?show=unread&page={page}" if unread_only else "/notifications?page={page}"
         here = base.replace("{page}", str(number))

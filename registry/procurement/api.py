@@ -213,7 +213,7 @@ def export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
     """GET {prefix}/{project_id}/{suffix} answered by ``body(request, project_id)``."""
 
     def export(request: Request[Any, Any, Any], project_id: str = PROJECT_ID) -> Response[Any]:
-        return body(request, project_id)  # type: ignore[no-any-return]
+        return body(request, project_id)
 
     api = prefix.startswith("/api/")
     return get(

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
@@ -68,7 +69,7 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
         )
     if data.decision == "keep":
         reason_code = None
-    decision = session.execute(select(Decision).where(Decision.frozen_result_id == result.id)).scalar_one_or_none()
+    decision = session.execute(select(Decision).where(col(Decision.frozen_result_id) == result.id)).scalar_one_or_none()
     before = _decision_snapshot(decision)
     if decision is None:
         decision = Decision(frozen_result_id=result.id, decision=data.decision, decided_by=actor.user_id)  # type: ignore[arg-type]
@@ -98,17 +99,17 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
 
 def record_outcome(session: Session, actor: Actor, project_id: str, data: OutcomeIn) -> Outcome:
     project = writable_project(session, actor, project_id)
-    results = list(session.execute(select(FrozenResult).where(FrozenResult.project_id == project.id)).scalars())
+    results = list(session.execute(select(FrozenResult).where(col(FrozenResult.project_id) == project.id)).scalars())
     decisions = (
         {
             d.frozen_result_id: d
             for d in session.execute(
-                select(Decision).where(Decision.frozen_result_id.in_([r.id for r in results]))
+                select(Decision).where(col(Decision.frozen_result_id).in_([r.id for r in results]))
             ).scalars()
         }
         if results
         else {}
-    )  # type: ignore[attr-defined]
+    )
     outcome = Outcome(project_id=project.id, kind=data.kind, reason=data.reason, recorded_by=actor.user_id)  # type: ignore[arg-type]
     if data.kind in ("awarded", "none_suitable"):
         if not results:

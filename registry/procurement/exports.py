@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.db_types import utcnow
 from registry.exports import Column, to_csv, to_xlsx
@@ -86,9 +87,9 @@ def ocds_project(session: Session, view: ProjectView) -> OcdsProject:
     nodes = {
         n.id: n
         for n in session.execute(
-            select(CapabilityNode).where(CapabilityNode.id.in_({r.capability_node_id for r in view.requirements}))
+            select(CapabilityNode).where(col(CapabilityNode.id).in_({r.capability_node_id for r in view.requirements}))
         ).scalars()
-    }  # type: ignore[attr-defined]
+    }
     items = tuple(
         OcdsItem(
             id=r.code,

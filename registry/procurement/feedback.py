@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.enums import Role
@@ -43,13 +44,15 @@ def supplier_feedback(session: Session, actor: Actor) -> list[ToolFeedback]:
     from registry.tools.models import Tool
 
     rows = session.execute(
-        select(FrozenResult.tool_id, Decision.decision, Decision.reason_code)
-        .outerjoin(Decision, Decision.frozen_result_id == FrozenResult.id)
-        .where(FrozenResult.supplier_id == actor.supplier_id)
+        select(col(FrozenResult.tool_id), col(Decision.decision), col(Decision.reason_code))
+        .outerjoin(Decision, col(Decision.frozen_result_id) == col(FrozenResult.id))
+        .where(col(FrozenResult.supplier_id) == actor.supplier_id)
     ).all()
     awards = Counter(
         session.execute(
-            select(Outcome.tool_id).where(Outcome.supplier_id == actor.supplier_id, Outcome.kind == "awarded")
+            select(col(Outcome.tool_id)).where(
+                col(Outcome.supplier_id) == actor.supplier_id, col(Outcome.kind) == "awarded"
+            )
         ).scalars()
     )
     tally: dict[int, Counter[str]] = defaultdict(Counter)
@@ -59,7 +62,9 @@ def supplier_feedback(session: Session, actor: Actor) -> list[ToolFeedback]:
         tally[tool_id][decision or "undecided"] += 1
         if decision == "exclude" and reason:
             reasons[tool_id][reason] += 1
-    names = dict(session.execute(select(Tool.id, Tool.name).where(Tool.supplier_id == actor.supplier_id)).all())
+    names = dict(
+        session.execute(select(col(Tool.id), col(Tool.name)).where(col(Tool.supplier_id) == actor.supplier_id)).all()
+    )
     out = [
         ToolFeedback(
             tid,

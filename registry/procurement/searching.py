@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.db_types import today
@@ -133,8 +134,8 @@ def end_search(
     """
     project = writable_project(session, actor, project_id)
     if session.execute(
-        select(SavedSearch.id).where(SavedSearch.project_id == project.id, SavedSearch.frozen.is_(True))
-    ).first():  # type: ignore[attr-defined]
+        select(col(SavedSearch.id)).where(col(SavedSearch.project_id) == project.id, col(SavedSearch.frozen).is_(True))
+    ).first():
         raise Conflict("The search for this project has already ended; its results are frozen.")
     _params, result = run_search(session, engine, project, data, per_page=max(limit, 1))
     if result.total > limit:
@@ -174,7 +175,7 @@ def end_search(
                 project_id=project.id,
                 saved_search_id=saved.id,
                 position=position,
-                tool_id=hit.tool_id,  # type: ignore[arg-type]
+                tool_id=hit.tool_id,
                 tool_version_number=version.number,
                 supplier_id=int(version.snapshot["supplier_id"]),
                 score=hit.score,
@@ -203,7 +204,7 @@ def end_search(
 def _linked_specs(session: Session, project: ProcurementProject) -> list[RequirementSpec]:
     linked = set(
         session.execute(
-            select(ProjectRequirement.requirement_id).where(ProjectRequirement.project_id == project.id)
+            select(col(ProjectRequirement.requirement_id)).where(col(ProjectRequirement.project_id) == project.id)
         ).scalars()
     )
     if not linked:

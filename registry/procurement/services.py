@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import Organisation
 from registry.actor import Actor
@@ -175,8 +176,8 @@ def org_requirements(session: Session, organisation_id: int) -> list[Requirement
     return list(
         session.execute(
             select(Requirement)
-            .where(Requirement.organisation_id == organisation_id, Requirement.retired.is_(False))  # type: ignore[attr-defined]
-            .order_by(Requirement.code)
+            .where(col(Requirement.organisation_id) == organisation_id, col(Requirement.retired).is_(False))
+            .order_by(col(Requirement.code))
         ).scalars()
     )
 
@@ -186,17 +187,17 @@ def list_projects(session: Session, actor: Actor) -> list[ProjectSummary]:
     projects = list(
         session.execute(
             select(ProcurementProject)
-            .where(ProcurementProject.organisation_id == actor.organisation_id)
-            .order_by(ProcurementProject.created_at.desc())
+            .where(col(ProcurementProject.organisation_id) == actor.organisation_id)
+            .order_by(col(ProcurementProject.created_at).desc())
         ).scalars()
-    )  # type: ignore[attr-defined]
+    )
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     if projects:
         rows = session.execute(
-            select(FrozenResult.project_id, Decision.id)
-            .outerjoin(Decision, Decision.frozen_result_id == FrozenResult.id)
-            .where(FrozenResult.project_id.in_([p.id for p in projects]))
-        )  # type: ignore[attr-defined]
+            select(col(FrozenResult.project_id), col(Decision.id))
+            .outerjoin(Decision, col(Decision.frozen_result_id) == col(FrozenResult.id))
+            .where(col(FrozenResult.project_id).in_([p.id for p in projects]))
+        )
         for pid, decision_id in rows:
             counts[pid][0] += 1
             counts[pid][1] += decision_id is not None
@@ -220,7 +221,7 @@ def create_project(session: Session, actor: Actor, data: ProjectCreate) -> Procu
         need_statement=data.need_statement,
         budget=data.budget,
         created_by=actor.user_id,
-    )  # type: ignore[arg-type]
+    )
     session.add(project)
     session.flush()
     for rid in wanted:
@@ -241,9 +242,9 @@ def _requirements(session: Session, project_id: str) -> list[Requirement]:
     return list(
         session.execute(
             select(Requirement)
-            .join(ProjectRequirement, ProjectRequirement.requirement_id == Requirement.id)
-            .where(ProjectRequirement.project_id == project_id)
-            .order_by(Requirement.code)
+            .join(ProjectRequirement, col(ProjectRequirement.requirement_id) == col(Requirement.id))
+            .where(col(ProjectRequirement.project_id) == project_id)
+            .order_by(col(Requirement.code))
         ).scalars()
     )
 
@@ -254,15 +255,17 @@ def project_view(session: Session, actor: Actor, project_id: str, *, with_log: b
     searches = list(
         session.execute(
             select(SavedSearch)
-            .where(SavedSearch.project_id == project.id)
-            .order_by(SavedSearch.created_at, SavedSearch.id)
+            .where(col(SavedSearch.project_id) == project.id)
+            .order_by(col(SavedSearch.created_at), col(SavedSearch.id))
         ).scalars()
     )
     results = _result_views(
         session,
         list(
             session.execute(
-                select(FrozenResult).where(FrozenResult.project_id == project.id).order_by(FrozenResult.position)
+                select(FrozenResult)
+                .where(col(FrozenResult.project_id) == project.id)
+                .order_by(col(FrozenResult.position))
             ).scalars()
         ),
     )
@@ -289,12 +292,14 @@ def _result_views(session: Session, results: Sequence[FrozenResult]) -> list[Res
     ids = [r.id for r in results]
     decisions = {
         d.frozen_result_id: d
-        for d in session.execute(select(Decision).where(Decision.frozen_result_id.in_(ids))).scalars()
-    }  # type: ignore[attr-defined]
+        for d in session.execute(select(Decision).where(col(Decision.frozen_result_id).in_(ids))).scalars()
+    }
     suppliers = {
         s.id: s
-        for s in session.execute(select(Supplier).where(Supplier.id.in_({r.supplier_id for r in results}))).scalars()
-    }  # type: ignore[attr-defined]
+        for s in session.execute(
+            select(Supplier).where(col(Supplier.id).in_({r.supplier_id for r in results}))
+        ).scalars()
+    }
     out = []
     for r in results:
         version = get_version(session, "tool", r.tool_id, r.tool_version_number)
@@ -307,7 +312,7 @@ def _result_views(session: Session, results: Sequence[FrozenResult]) -> list[Res
                 sup.size_band if sup else "",
                 decisions.get(r.id),
             )
-        )  # type: ignore[arg-type]
+        )
     return out
 
 
@@ -406,7 +411,9 @@ def size_is_sme(size_band: str) -> bool:
 def project_has_frozen(session: Session, project_id: str) -> bool:
     return (
         session.execute(
-            select(SavedSearch.id).where(SavedSearch.project_id == project_id, SavedSearch.frozen.is_(True))
+            select(col(SavedSearch.id)).where(
+                col(SavedSearch.project_id) == project_id, col(SavedSearch.frozen).is_(True)
+            )
         ).first()
         is not None
-    )  # type: ignore[attr-defined]
+    )

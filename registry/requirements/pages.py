@@ -12,6 +12,7 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import resources
 from registry.accounts.scope import lead_org, org_name, own_record
@@ -170,10 +171,10 @@ def requirements(
     with unit_of_work(request) as (session, actor):
         org_id = lead_org(actor, org)
         stmt = REQUIREMENT_SPEC.scope(actor, select(Requirement)).where(
-            Requirement.organisation_id == org_id, Requirement.retired.is_(False)
-        )  # type: ignore[attr-defined]
+            col(Requirement.organisation_id) == org_id, col(Requirement.retired).is_(False)
+        )
         stmt = resources._apply_filters(REQUIREMENT_SPEC, stmt, filters)
-        rows = list(session.execute(stmt.order_by(Requirement.code)).scalars())
+        rows = list(session.execute(stmt.order_by(col(Requirement.code))).scalars())
         ctx = page_context(
             request,
             page_title="Requirements",

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.changelog.models import AuditEvent
 from registry.changelog.services import current_generation
@@ -106,7 +107,9 @@ class SearchService:
             return  # the new index will include these changes
         events = list(
             session.execute(
-                select(AuditEvent.entity_type, AuditEvent.entity_id).where(AuditEvent.id > self.audit_cursor)
+                select(col(AuditEvent.entity_type), col(AuditEvent.entity_id)).where(
+                    col(AuditEvent.id) > self.audit_cursor
+                )
             )
         )
         if any(t in FULL_REBUILD_TYPES for t, _ in events):
@@ -115,12 +118,16 @@ class SearchService:
         tool_ids = {int(i) for t, i in events if t == "tool" and i.isdecimal()}
         supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdecimal()]
         if supplier_ids:
-            tool_ids |= set(session.execute(select(Tool.id).where(Tool.supplier_id.in_(supplier_ids))).scalars())
+            tool_ids |= set(
+                session.execute(select(col(Tool.id)).where(col(Tool.supplier_id).in_(supplier_ids))).scalars()
+            )
         if tool_ids:
             fresh = {d.id: d for d in tool_docs(session, status=None, tool_ids=tool_ids)}
             published = set(
                 session.execute(
-                    select(Tool.id).where(Tool.id.in_(tool_ids), Tool.status == ToolStatus.PUBLISHED.value)
+                    select(col(Tool.id)).where(
+                        col(Tool.id).in_(tool_ids), col(Tool.status) == ToolStatus.PUBLISHED.value
+                    )
                 ).scalars()
             )
             for tid in tool_ids:
@@ -132,7 +139,7 @@ class SearchService:
         self.audit_cursor = self._max_audit(session)
 
     def _max_audit(self, session: Session) -> int:
-        return int(session.execute(select(func.coalesce(func.max(AuditEvent.id), 0))).scalar_one())
+        return int(session.execute(select(func.coalesce(func.max(col(AuditEvent.id)), 0))).scalar_one())
 
     def _rebuild(self, session: Session, generation: int) -> None:
         cursor = self._max_audit(session)
@@ -230,9 +237,7 @@ class SearchService:
     def taxonomy_tree(self, session: Session | None = None) -> list[dict[str, Any]]:
         """The capability tree for facet labels, re-read only when the listings change."""
         index = self.current(session)
-        return self._derived_value(  # type: ignore[no-any-return]
-            "tree", (index.serial, index.generation), lambda: self._with_session(session, tree)
-        )
+        return self._derived_value("tree", (index.serial, index.generation), lambda: self._with_session(session, tree))
 
     def docs(self, ids: Sequence[int]) -> list[ToolDoc]:
         index = self.current()

@@ -90,7 +90,7 @@ def list_for(session: Session, actor: Actor) -> list[ShortlistSummary]:
         .where(Shortlist.user_id == actor.user_id)
         .order_by(Shortlist.created_at.desc(), Shortlist.id.desc())  # type: ignore[attr-defined,union-attr]
     ).all()
-    return [ShortlistSummary(s.id, s.name, s.created_at, int(n)) for s, n in rows]  # type: ignore[arg-type]
+    return [ShortlistSummary(s.id, s.name, s.created_at, int(n)) for s, n in rows]
 
 
 def _check_unique_name(session: Session, actor: Actor, name: str, exclude_id: int | None = None) -> None:
@@ -179,7 +179,7 @@ def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence
             ShortlistItem(
                 shortlist_id=shortlist_id,
                 tool_id=tool.id,
-                tool_version=tool.version,  # type: ignore[arg-type]
+                tool_version=tool.version,
                 note=item.note,
             )
         )
@@ -249,7 +249,7 @@ def entries(session: Session, actor: Actor, shortlist_id: int) -> tuple[Shortlis
         for s in session.execute(
             select(Supplier).where(Supplier.id.in_({t.supplier_id for t in tools.values()}))
         ).scalars()
-    }  # type: ignore[attr-defined]
+    }
     out = []
     for item in items:
         read = reads.get(item.tool_id)

@@ -8,6 +8,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import resources
 from registry.accounts.scope import lead_org, org_name, own_record
@@ -33,10 +34,12 @@ def _workforce_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Template:
-    stmt = HOLDING_SPEC.scope(actor, select(SkillHolding)).where(SkillHolding.organisation_id == org_id)
+    stmt = HOLDING_SPEC.scope(actor, select(SkillHolding)).where(col(SkillHolding.organisation_id) == org_id)
     rows = list(session.execute(stmt).scalars())
     items = sorted(HOLDING_SPEC.to_read(session, rows), key=lambda h: (h["skill_name"], h["level"]))
-    skills = session.execute(select(Skill).where(Skill.retired.is_(False)).order_by(Skill.name)).scalars().all()  # type: ignore[attr-defined]
+    skills = (
+        session.execute(select(Skill).where(col(Skill.retired).is_(False)).order_by(col(Skill.name))).scalars().all()
+    )
     ctx = page_context(
         request,
         page_title="Workforce skills",

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import formatting, resources
 from registry.actor import Actor
@@ -152,12 +153,12 @@ def _attention(session: Session, tools: list[Tool]) -> list[dict[str, Any]]:
         accs = session.execute(
             select(Accreditation)
             .where(
-                Accreditation.tool_id.in_(list(by_id)),
-                Accreditation.expires_on.is_not(None),  # type: ignore[attr-defined,union-attr]
-                Accreditation.expires_on <= hygiene.warning_horizon(now),
+                col(Accreditation.tool_id).in_(list(by_id)),
+                col(Accreditation.expires_on).is_not(None),
+                col(Accreditation.expires_on) <= hygiene.warning_horizon(now),
             )
-            .order_by(Accreditation.expires_on)
-        ).scalars()  # type: ignore[operator]
+            .order_by(col(Accreditation.expires_on))
+        ).scalars()
         for a in accs:
             state = hygiene.accreditation_state(a.expires_on, now)
             when = formatting.long_date(a.expires_on)
@@ -173,9 +174,11 @@ def dashboard(request: Request[Any, Any, Any]) -> Template:
         supplier = session.get(Supplier, supplier_id)
         tools = list(
             session.execute(
-                select(Tool).where(Tool.supplier_id == supplier_id).order_by(Tool.updated_at.desc(), Tool.id)
+                select(Tool)
+                .where(col(Tool.supplier_id) == supplier_id)
+                .order_by(col(Tool.updated_at).desc(), col(Tool.id))
             ).scalars()
-        )  # type: ignore[attr-defined]
+        )
         ctx = page_context(
             request,
             page_title="Your listings",
@@ -220,7 +223,7 @@ def organisation_form(request: Request[Any, Any, Any]) -> Template:
             values=_supplier_values(supplier),
             errors={},
             **editor_choices(),
-        )  # type: ignore[arg-type]
+        )
     return Template("suppliers/organisation.html", context=ctx)
 
 

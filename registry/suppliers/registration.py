@@ -216,7 +216,7 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
         role=Role.SUPPLIER,
         organisation_id=org.id,
         password=reg.password,
-    )  # type: ignore[arg-type]
+    )
     changelog.bump_generation(session)
     return supplier, user
 

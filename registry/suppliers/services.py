@@ -60,7 +60,7 @@ def new_supplier(session: Session, data: SupplierCreate, *, organisation_id: int
     return supplier
 
 
-def _create(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:  # type: ignore[override]
+def _create(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:
     """API creation is for staff (self-registration has its own flow that also makes the user)."""
     if not actor.is_staff:
         raise Forbidden("Suppliers register through the registration page; staff create them here.")
@@ -75,7 +75,7 @@ def _create(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:  
     return new_supplier(session, data, organisation_id=org_id, status="active")  # type: ignore[arg-type]
 
 
-def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:  # type: ignore[override]
+def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if STAFF_ONLY_FIELDS & changes.keys() and not actor.is_staff:
         raise Forbidden("Only moderators can verify suppliers or change their status.")
@@ -100,8 +100,8 @@ SPEC: ResourceSpec[Supplier] = ResourceSpec(
     create_schema=SupplierCreate,
     update_schema=SupplierUpdate,
     to_read=to_read,
-    create=_create,  # type: ignore[arg-type]
-    apply_update=_update,  # type: ignore[arg-type]
+    create=_create,
+    apply_update=_update,
     scope=supplier_scope,
     can_write=can_write,
     retire=lambda _s, _a, obj: setattr(obj, "status", "retired"),

@@ -10,6 +10,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import formatting
 from registry.actor import SYSTEM
@@ -45,7 +46,14 @@ def listing_hygiene(ctx: JobContext) -> dict[str, Any]:
 def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int, str], str]) -> None:
     session, today = ctx.session, ctx.today
     rows = session.execute(
-        select(Tool.id, Tool.supplier_id, Tool.name, Tool.last_reviewed, Tool.stale, Tool.status)
+        select(
+            col(Tool.id),
+            col(Tool.supplier_id),
+            col(Tool.name),
+            col(Tool.last_reviewed),
+            col(Tool.stale),
+            col(Tool.status),
+        )
     ).all()
     published_on = publication.first_published(session)
     flag_on: list[int] = []
@@ -62,7 +70,7 @@ def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int,
     for ids, value in ((flag_on, True), (flag_off, False)):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            session.execute(update(Tool).where(Tool.id.in_(chunk)).values(stale=value))  # type: ignore[union-attr]
+            session.execute(update(Tool).where(col(Tool.id).in_(chunk)).values(stale=value))
         for tool_id in ids:
             changelog.record(
                 session,
@@ -95,21 +103,21 @@ def _accreditation_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tu
     horizon = hygiene.warning_horizon(today)
     rows = session.execute(
         select(
-            Accreditation.id,
-            Accreditation.tool_id,
-            Accreditation.name,
-            Accreditation.expires_on,
-            Accreditation.mandatory,
-            Tool.supplier_id,
-            Tool.name.label("tool_name"),
+            col(Accreditation.id),
+            col(Accreditation.tool_id),
+            col(Accreditation.name),
+            col(Accreditation.expires_on),
+            col(Accreditation.mandatory),
+            col(Tool.supplier_id),
+            col(Tool.name).label("tool_name"),
         )
-        .join(Tool, Tool.id == Accreditation.tool_id)
+        .join(Tool, col(Tool.id) == col(Accreditation.tool_id))
         .where(
-            Tool.status == ToolStatus.PUBLISHED.value,
-            Accreditation.expires_on.is_not(None),  # type: ignore[union-attr]
-            Accreditation.expires_on <= horizon,
-        )  # type: ignore[operator]
-        .order_by(Accreditation.id)
+            col(Tool.status) == ToolStatus.PUBLISHED.value,
+            col(Accreditation.expires_on).is_not(None),
+            col(Accreditation.expires_on) <= horizon,
+        )
+        .order_by(col(Accreditation.id))
     ).all()
     expiring = expired = mandatory = 0
     for r in rows:
@@ -156,7 +164,7 @@ def _add_detail(wanted: dict[tuple[int, str], str], key: tuple[int, str], text: 
 def _warn_owning_orgs(session: Session, r: Any, on: str) -> int:
     """Buyers running a tool whose mandatory accreditation lapsed should know too."""
     orgs = session.execute(
-        select(InventoryItem.organisation_id).where(InventoryItem.tool_id == r.tool_id).distinct()
+        select(col(InventoryItem.organisation_id)).where(col(InventoryItem.tool_id) == r.tool_id).distinct()
     ).scalars()
     sent = 0
     for org in orgs:
@@ -176,7 +184,7 @@ def _sync_flags(session: Session, wanted: dict[tuple[int, str], str]) -> tuple[i
     existing = {(f.tool_id, f.flag): f for f in session.execute(select(ToolFlag)).scalars()}
     gone = [f.id for key, f in existing.items() if key not in wanted]
     for start in range(0, len(gone), 500):
-        session.execute(delete(ToolFlag).where(ToolFlag.id.in_(gone[start : start + 500])))  # type: ignore[union-attr]
+        session.execute(delete(ToolFlag).where(col(ToolFlag.id).in_(gone[start : start + 500])))
     added = 0
     for key, detail in wanted.items():
         row = existing.get(key)

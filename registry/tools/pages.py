@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry import resources
 from registry.actor import Actor
@@ -76,7 +77,7 @@ def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
         for raw in _as_list(data.get("remove")):
             tool_id = _int_or_none(raw)
             if tool_id in ids:
-                ids.remove(tool_id)  # type: ignore[arg-type]
+                ids.remove(tool_id)
                 flash(request, "Removed a tool from your compare list.", "info")
         if data.get("clear"):
             ids = []
@@ -170,7 +171,7 @@ def _load_tools(session: Session, actor: Actor, ids: list[int], from_basket: boo
     """
     if not ids:
         return []
-    rows = session.execute(TOOL_SPEC.scope(actor, select(Tool).where(Tool.id.in_(ids)))).scalars().all()  # type: ignore[union-attr]
+    rows = session.execute(TOOL_SPEC.scope(actor, select(Tool).where(col(Tool.id).in_(ids)))).scalars().all()
     by_id = {r["id"]: r for r in TOOL_SPEC.to_read(session, rows)}
     missing = [i for i in ids if i not in by_id]
     if missing and not from_basket:
@@ -242,7 +243,9 @@ def _leaf_groups(session: Session) -> list[dict[str, Any]]:
 
 def _skills(session: Session) -> list[Skill]:
     return list(
-        session.execute(select(Skill).where(Skill.retired.is_(False)).order_by(Skill.category, Skill.name)).scalars()  # type: ignore[attr-defined]
+        session.execute(
+            select(Skill).where(col(Skill.retired).is_(False)).order_by(col(Skill.category), col(Skill.name))
+        ).scalars()
     )
 
 

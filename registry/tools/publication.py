@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.versions.models import BASELINE_ACTOR, ListingVersion
 
@@ -25,12 +26,12 @@ def first_published(session: Session, tool_ids: Iterable[int] | None = None) -> 
     if ids is not None and not ids:
         return {}
     stmt = (
-        select(ListingVersion.entity_id, func.min(ListingVersion.created_at))  # type: ignore[call-overload]
-        .where(ListingVersion.entity_type == "tool", ListingVersion.actor_label != BASELINE_ACTOR)
-        .group_by(ListingVersion.entity_id)
+        select(col(ListingVersion.entity_id), func.min(col(ListingVersion.created_at)))
+        .where(col(ListingVersion.entity_type) == "tool", col(ListingVersion.actor_label) != BASELINE_ACTOR)
+        .group_by(col(ListingVersion.entity_id))
     )
     if ids is not None and len(ids) <= _IN_LIST_LIMIT:
-        stmt = stmt.where(ListingVersion.entity_id.in_(ids))  # type: ignore[attr-defined]
+        stmt = stmt.where(col(ListingVersion.entity_id).in_(ids))
     wanted = None if ids is None else set(ids)
     out: dict[int, date] = {}
     for tool_id, first in session.execute(stmt):

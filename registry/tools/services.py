@@ -70,18 +70,18 @@ def _skills_index(session: Session, children: dict[str, dict[int, list[Any]]]) -
     ids = {r.skill_id for key in ("skills_needed", "training_offered") for rows in children[key].values() for r in rows}
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()}  # type: ignore[attr-defined,misc]
+    return {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()}  # type: ignore[misc]
 
 
 def _suppliers(session: Session, ids: Iterable[int]) -> dict[int, Supplier]:
     ids = set(ids)
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(ids))).scalars()}  # type: ignore[attr-defined,misc]
+    return {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(ids))).scalars()}  # type: ignore[misc]
 
 
 def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
-    ids = [t.id for t in rows]  # type: ignore[misc]
+    ids = [t.id for t in rows]
     children = _load_children(session, ids)  # type: ignore[arg-type]
     nodes = all_nodes(session) if rows else {}
     skills = _skills_index(session, children)
@@ -100,7 +100,7 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
                 "evidence": c.evidence,
             }
             for c in children["capabilities"][t.id]
-            if c.node_id in nodes  # type: ignore[index]
+            if c.node_id in nodes
         ]
         base["accreditations"] = [
             {
@@ -148,7 +148,7 @@ def listing_snapshots(session: Session, tool_ids: Iterable[int]) -> dict[int, di
 def _snapshots(session: Session, tools: Sequence[Tool]) -> dict[int, dict[str, Any]]:
     reads = {r["id"]: r for r in to_read(session, tools)}
     return {
-        t.id: changelog.snapshot(t, {k: reads[t.id][k] for k in TOOL_CHILDREN}) or {}  # type: ignore[index,misc]
+        t.id: changelog.snapshot(t, {k: reads[t.id][k] for k in TOOL_CHILDREN}) or {}  # type: ignore[misc]
         for t in tools
     }
 
@@ -160,7 +160,7 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
         codes = [c["node_code"] for c in claims]
         found = {
             n.code: n for n in session.execute(select(CapabilityNode).where(CapabilityNode.code.in_(codes))).scalars()
-        }  # type: ignore[attr-defined]
+        }
         missing = sorted(set(codes) - set(found))
         if missing:
             raise InvalidInput(
@@ -206,7 +206,7 @@ def _guard_status(actor: Actor, status: str | None) -> None:
         raise Forbidden("Only moderators can publish a listing; submit it for review instead.")
 
 
-def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:
     actor.require_auth()
     values = data.model_dump()
     if actor.is_staff:
@@ -233,7 +233,7 @@ def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:  # type: i
     return tool
 
 
-def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:  # type: ignore[override]
+def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     _guard_status(actor, changes.get("status"))
     _guard_verification(actor, changes.get("capabilities"))
@@ -257,8 +257,8 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
     create_schema=ToolCreate,
     update_schema=ToolUpdate,
     to_read=to_read,
-    create=create,  # type: ignore[arg-type]
-    apply_update=apply_update,  # type: ignore[arg-type]
+    create=create,
+    apply_update=apply_update,
     scope=tool_scope,
     can_write=can_write,
     retire=lambda _s, _a, t: setattr(t, "status", ToolStatus.RETIRED.value),
@@ -348,7 +348,7 @@ def tool_docs(
         hit = shared.get(key)
         if hit is None:
             hit = shared[key] = tuple(cls(v) for v in raw)
-        return hit  # type: ignore[no-any-return]
+        return hit
 
     nodes = all_nodes(session)
     skills = {sid: code for sid, code in session.execute(select(Skill.id, Skill.code))}

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import SYSTEM, Actor
 from registry.changelog.diff import (
@@ -48,10 +49,10 @@ def is_live(entity_type: str, snapshot: dict[str, Any]) -> bool:
 def latest(session: Session, entity_type: str, entity_id: int) -> ListingVersion | None:
     stmt = (
         select(ListingVersion)
-        .where(ListingVersion.entity_type == entity_type, ListingVersion.entity_id == entity_id)
-        .order_by(ListingVersion.number.desc())
+        .where(col(ListingVersion.entity_type) == entity_type, col(ListingVersion.entity_id) == entity_id)
+        .order_by(col(ListingVersion.number).desc())
         .limit(1)
-    )  # type: ignore[attr-defined]
+    )
     return session.execute(stmt).scalar_one_or_none()
 
 
@@ -127,9 +128,9 @@ def current_versions(
 def get_version(session: Session, entity_type: str, entity_id: int, number: int) -> ListingVersion | None:
     return session.execute(
         select(ListingVersion).where(
-            ListingVersion.entity_type == entity_type,
-            ListingVersion.entity_id == entity_id,
-            ListingVersion.number == number,
+            col(ListingVersion.entity_type) == entity_type,
+            col(ListingVersion.entity_id) == entity_id,
+            col(ListingVersion.number) == number,
         )
     ).scalar_one_or_none()
 
@@ -147,9 +148,9 @@ def tool_versions(session: Session, actor: Actor, tool_id: int) -> list[ListingV
     visible_tool(session, actor, tool_id)
     stmt = (
         select(ListingVersion)
-        .where(ListingVersion.entity_type == "tool", ListingVersion.entity_id == tool_id)
-        .order_by(ListingVersion.number.desc())
-    )  # type: ignore[attr-defined]
+        .where(col(ListingVersion.entity_type) == "tool", col(ListingVersion.entity_id) == tool_id)
+        .order_by(col(ListingVersion.number).desc())
+    )
     return list(session.execute(stmt).scalars())
 
 

@@ -111,7 +111,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             request: Request,
             page: int = Parameter(default=1, ge=1, le=1_000_000),
             per_page: int = Parameter(default=25, ge=1, le=resources.MAX_PER_PAGE),
-            sort: sort_type | None = Parameter(default=None),  # type: ignore[valid-type]
+            sort: sort_type | None = Parameter(default=None),
         ) -> page_schema:  # type: ignore[valid-type]
             filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
             with unit_of_work(request) as (session, actor):
@@ -119,7 +119,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             return page_schema(
                 items=result.items,
                 total=result.total,
-                page=result.page,  # type: ignore[operator]
+                page=result.page,
                 per_page=result.per_page,
             )
 

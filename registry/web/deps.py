@@ -16,7 +16,7 @@ from registry.web.auth import resolve_actor
 
 
 def engine_of(request: Request[Any, Any, Any]) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 @contextmanager
@@ -24,5 +24,5 @@ def unit_of_work(request: Request[Any, Any, Any]) -> Iterator[tuple[Session, Act
     write = request.method not in ("GET", "HEAD", "OPTIONS")
     with session_scope(engine_of(request), write=write) as session:
         actor = resolve_actor(request, session)
-        request.scope.setdefault("state", {})["actor"] = actor  # type: ignore[typeddict-item]
+        request.scope.setdefault("state", {})["actor"] = actor
         yield session, actor

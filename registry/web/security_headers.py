@@ -25,4 +25,4 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers = list(message.get("headers", []))
         present = {bytes(k).lower() for k, _ in headers}
         headers.extend((k, v) for k, v in HEADERS if k not in present)
-        message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+        message["headers"] = headers
