@@ -20,6 +20,7 @@ from assessments.views import HELPERS, SCHEDULES, requirement_count, results_vie
 from registry import resources
 from registry.accounts.models import Organisation
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.enums import WORKSTREAMS, Classification, OrgKind, Role
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from registry.formatting import date_time, pct
@@ -204,7 +205,8 @@ def _index(
     if actor.is_admin and rows:
         ids = {a.organisation_id for a in rows}
         org_names = {
-            o.id: o.name for o in session.execute(select(Organisation).where(col(Organisation.id).in_(ids))).scalars()
+            require_id(o): o.name
+            for o in session.execute(select(Organisation).where(col(Organisation.id).in_(ids))).scalars()
         }
     ctx = page_context(
         request,

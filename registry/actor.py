@@ -39,6 +39,12 @@ class Actor:
         if not self.is_authenticated:
             raise NotAuthenticated("Sign in to do this.")
 
+    def require_user_id(self) -> int:
+        """The signed-in user's id (for records that name who made them)."""
+        if self.user_id is None:
+            raise NotAuthenticated("Sign in to do this.")
+        return self.user_id
+
     def require_role(self, *roles: Role) -> None:
         self.require_auth()
         if self.role not in roles and not self.is_admin:

@@ -7,7 +7,7 @@ with neither is refused with 428. The pages are in `assessments.evaluations.page
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.params import HeaderParameter, Parameter
@@ -31,7 +31,8 @@ from registry.web.crud import ERRORS_READ, ERRORS_WRITE, etag, parse_if_match
 from registry.web.deps import unit_of_work
 
 ID = Parameter(min_length=1, max_length=64)
-IF_MATCH = HeaderParameter(name="If-Match", default=None, max_length=100)
+# HeaderParameter is a marker for Annotated (the header name differs from the argument name).
+IF_MATCH = HeaderParameter(name="If-Match", max_length=100)
 FIELD_NAMES = (
     "Bad values are named as the pages name them: criteria-<n>-label|kind|weight, criteria, "
     "price-<tool id>, score-<tool id>-<criterion key>, reason-<tool id>-<criterion key>."
@@ -130,7 +131,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: CriteriaIn,
         evaluation_id: str = ID,
-        if_match: str | None = IF_MATCH,
+        if_match: Annotated[str | None, IF_MATCH] = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         items = [services.CriterionInput(c.label, c.kind, c.weight, c.key) for c in data.criteria]
@@ -151,7 +152,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: PricesIn,
         evaluation_id: str = ID,
-        if_match: str | None = IF_MATCH,
+        if_match: Annotated[str | None, IF_MATCH] = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         prices: dict[int, float | None] = {p.tool_id: p.price for p in data.prices}
@@ -172,7 +173,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: ScoresIn,
         evaluation_id: str = ID,
-        if_match: str | None = IF_MATCH,
+        if_match: Annotated[str | None, IF_MATCH] = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         items = [services.ScoreInput(s.tool_id, s.criterion_key, s.score, s.reason) for s in data.scores]
@@ -194,7 +195,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: FinaliseIn,
         evaluation_id: str = ID,
-        if_match: str | None = IF_MATCH,
+        if_match: Annotated[str | None, IF_MATCH] = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         with unit_of_work(request) as (session, actor):

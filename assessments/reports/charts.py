@@ -284,11 +284,13 @@ def line_svg(
 def chart_svg(chart: Chart) -> str:
     """Render a model Chart with its own id, title and alt text."""
     data = chart.data
-    common = {"title": chart.title, "desc": chart.alt_text, "id_prefix": f"chart-{chart.id}"}
+    title, desc, prefix = chart.title, chart.alt_text, f"chart-{chart.id}"
     if isinstance(data, HeatmapData):
-        return heatmap_svg(data.rows, data.cols, data.values, **common)
+        return heatmap_svg(data.rows, data.cols, data.values, title=title, desc=desc, id_prefix=prefix)
     if isinstance(data, BarData):
-        return bar_svg(data.labels, data.values, unit=data.unit, max_value=data.max_value, **common)
+        return bar_svg(
+            data.labels, data.values, unit=data.unit, max_value=data.max_value, title=title, desc=desc, id_prefix=prefix
+        )
     if isinstance(data, LineData):
-        return line_svg(data.points, unit=data.unit, max_value=data.max_value, **common)
+        return line_svg(data.points, unit=data.unit, max_value=data.max_value, title=title, desc=desc, id_prefix=prefix)
     raise TypeError(f"unsupported chart data {type(data).__name__}")

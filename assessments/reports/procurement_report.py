@@ -16,6 +16,7 @@ from assessments.evaluations.scoring import (
     SOCIAL_VALUE_MINIMUM,
     Criterion,
     EvaluationResult,
+    ToolKey,
 )
 from assessments.reports.common import KIND_LABELS, ReportMeta
 from assessments.reports.document import (
@@ -198,8 +199,8 @@ def _suppliers(data: ProcurementData) -> Table:
 
 
 def _scored_sections(data: ProcurementData, result: EvaluationResult) -> list[Section]:
-    names = {t.tool_id: t.name for t in data.tools}
-    suppliers = {t.tool_id: t.supplier_name for t in data.tools}
+    names: dict[ToolKey, str] = {t.tool_id: t.name for t in data.tools}
+    suppliers: dict[ToolKey, str] = {t.tool_id: t.supplier_name for t in data.tools}
     labels = {c.code: c.name for c in data.criteria}
     criteria = Table(
         id="criteria",
@@ -239,7 +240,7 @@ def _scored_sections(data: ProcurementData, result: EvaluationResult) -> list[Se
         }
         row.update({f"c-{i}": r.breakdown[c.code].weighted for i, c in enumerate(data.criteria)})
         ranking_rows.append(row)
-    sens_rows = [
+    sens_rows: list[dict[str, CellValue]] = [
         {
             "criterion": labels.get(p.criterion, p.criterion),
             "move": f"{'+' if p.delta > 0 else '−'}{abs(p.delta):g}",
@@ -332,7 +333,7 @@ def _risk_table(risks: list[dict[str, CellValue]]) -> Table:
 def build_procurement_report(data: ProcurementData, meta: ReportMeta, *, kind: str = "procurement") -> Report:
     """Procurement report from an evaluation (scored) or a shortlist (comparison only)."""
     result = data.result
-    names = {t.tool_id: t.name for t in data.tools}
+    names: dict[ToolKey, str] = {t.tool_id: t.name for t in data.tools}
     prices = [
         t.price if t.price is not None else t.price_capital + data.price_years * t.price_annual for t in data.tools
     ]

@@ -23,10 +23,10 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import QueryableAttribute, Session, defer
 from sqlmodel import col
 
 from assessments import services as assessment_services
@@ -499,7 +499,8 @@ def generate(
     if subscription_id and period_key:
         done = session.execute(
             select(StoredReport)
-            .options(defer(col(StoredReport.content)))
+            # SQLModel types the column as bytes; defer() wants the mapped attribute it really is.
+            .options(defer(cast(QueryableAttribute[Any], StoredReport.content)))
             .where(col(StoredReport.subscription_id) == subscription_id, col(StoredReport.period_key) == period_key)
         ).scalar_one_or_none()
         if done is not None:

@@ -15,6 +15,7 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.diff import STAFF_ONLY_ACTIONS, diff_rows, summary_for
 from registry.changelog.models import AuditEvent
+from registry.db_types import require_id
 from registry.enums import (
     Role,
     ToolStatus,
@@ -45,17 +46,17 @@ def _actor_names(session: Session, events: list[AuditEvent], staff: bool) -> dic
     """Who acted, as staff see it (email) or as others see it (a role only)."""
     ids = {e.actor_id for e in events if e.actor_id is not None}
     users = {u.id: u for u in session.execute(select(User).where(col(User.id).in_(ids))).scalars()} if ids else {}
-    out = {}
+    out: dict[int, str] = {}
     for e in events:
         user = users.get(e.actor_id) if e.actor_id is not None else None
         if staff:
-            out[e.id] = f"{user.name} ({e.actor_label})" if user else e.actor_label
+            out[require_id(e)] = f"{user.name} ({e.actor_label})" if user else e.actor_label
         elif user and user.role in (Role.MODERATOR.value, Role.ADMIN.value):
-            out[e.id] = "A registry moderator"
+            out[require_id(e)] = "A registry moderator"
         elif user and user.role == Role.SUPPLIER.value or e.action == "register":
-            out[e.id] = "The supplier"
+            out[require_id(e)] = "The supplier"
         else:
-            out[e.id] = "The registry"
+            out[require_id(e)] = "The registry"
     return out
 
 
@@ -78,7 +79,7 @@ def _history_page(
     rows = [
         {
             "at": e.at,
-            "who": names[e.id],
+            "who": names[require_id(e)],
             "action": ACTION_LABELS.get(e.action, e.action.replace("_", " ")),
             "summary": summary_for(e.action, e.summary, staff=staff),
             "diff": diff_rows(e.before, e.after, staff=staff),
@@ -109,7 +110,7 @@ def supplier_history(request: Request[Any, Any, Any], supplier_id: int) -> Templ
         if supplier is None:
             raise NotFound("No supplier found.")
         workflow.require_history_access(
-            actor, supplier_id=supplier.id, public=supplier.status == "active", label="supplier"
+            actor, supplier_id=require_id(supplier), public=supplier.status == "active", label="supplier"
         )
         back = f"/suppliers/{supplier_id}" if supplier.status == "active" else "/supplier/dashboard"
         return _history_page(

@@ -140,11 +140,12 @@ def _date_from(data: dict[str, Any], name: str) -> tuple[date | None, dict[str, 
 
 def _inventory_payload(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     end, parts, date_error = _date_from(data, "licence_end")
-    values = {"licence_end": parts, "seats": text(data, "seats"), "notes": text(data, "notes")}
+    seats = text(data, "seats")
+    values: dict[str, Any] = {"licence_end": parts, "seats": seats, "notes": text(data, "notes")}
     errors = {"licence_end": date_error} if date_error else {}
-    if not values["seats"].isdecimal():
+    if not seats.isdecimal():
         errors["seats"] = "Enter the number of seats or users as a whole number"
-    payload = {"licence_end": end, "seats": values["seats"] or "0", "notes": values["notes"]}
+    payload = {"licence_end": end, "seats": seats or "0", "notes": values["notes"]}
     return payload, values, errors
 
 
@@ -200,7 +201,7 @@ def inventory_edit_form(request: Request[Any, Any, Any], item_id: int) -> Templa
         return _inventory_form(
             request,
             session,
-            tool=session.get(Tool, item.tool_id),
+            tool=_listed_tool(session, item.tool_id),
             item_id=item_id,
             values=values,
             errors={},
@@ -229,7 +230,7 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
         return _inventory_form(
             request,
             session,
-            tool=session.get(Tool, item.tool_id),
+            tool=_listed_tool(session, item.tool_id),
             item_id=item_id,
             values=values,
             errors=errors,
@@ -255,3 +256,11 @@ ROUTES: list[Any] = [
     inventory_update,
     inventory_remove,
 ]
+
+
+def _listed_tool(session: Session, tool_id: int) -> Tool:
+    """The tool an inventory item names (kept even if its listing was later retired)."""
+    tool = session.get(Tool, tool_id)
+    if tool is None:
+        raise NotFound("The tool this inventory item names no longer exists.")
+    return tool

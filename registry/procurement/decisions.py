@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import utcnow
+from registry.db_types import require_id, utcnow
 from registry.errors import InvalidInput, NotFound
 from registry.locking import claim_version
 from registry.procurement.models import (
@@ -152,7 +152,7 @@ def _fill_award(outcome: Outcome, data: OutcomeIn, results: list[FrozenResult], 
     chosen = next((r for r in results if r.id == data.frozen_result_id), None)
     if chosen is None:
         errors["frozen_result_id"] = "Choose the tool that won from the kept results"
-    elif decisions[chosen.id].decision != "keep":
+    elif decisions[require_id(chosen)].decision != "keep":
         errors["frozen_result_id"] = "Only a kept result can be awarded"
     if data.value is None:
         errors["value"] = "Enter the contract value"

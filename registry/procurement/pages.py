@@ -115,7 +115,7 @@ def project_index(request: Request[Any, Any, Any]) -> Template:
 
 
 def project_create(request: Request[Any, Any, Any], data: dict[str, Any]) -> Template | Redirect:
-    values = {
+    values: dict[str, Any] = {
         "name": one(data, "name"),
         "need_statement": one(data, "need_statement"),
         "budget": one(data, "budget"),

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry.actor import Actor
-from registry.db_types import today
+from registry.db_types import require_id, today
 from registry.errors import Conflict, InvalidInput
 from registry.formatting import pounds
 from registry.locking import claim_version
@@ -173,7 +173,7 @@ def end_search(
         frozen.append(
             FrozenResult(
                 project_id=project.id,
-                saved_search_id=saved.id,
+                saved_search_id=require_id(saved),
                 position=position,
                 tool_id=hit.tool_id,
                 tool_version_number=version.number,

@@ -27,6 +27,7 @@ from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
+from registry.db_types import require_id
 from registry.enums import Role, SizeBand
 from registry.errors import DomainError, Forbidden, InvalidInput, NotFound
 from registry.procurement.models import (
@@ -220,7 +221,7 @@ def create_project(session: Session, actor: Actor, data: ProjectCreate) -> Procu
         name=data.name,
         need_statement=data.need_statement,
         budget=data.budget,
-        created_by=actor.user_id,
+        created_by=actor.require_user_id(),
     )
     session.add(project)
     session.flush()
@@ -310,7 +311,7 @@ def _result_views(session: Session, results: Sequence[FrozenResult]) -> list[Res
                 dict(version.snapshot) if version else {},
                 sup.name if sup else "",
                 sup.size_band if sup else "",
-                decisions.get(r.id),
+                decisions.get(require_id(r)),
             )
         )
     return out

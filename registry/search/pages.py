@@ -82,7 +82,9 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
                 "basket": chosen,
                 "htmx": htmx,
             }
-            return request.app.template_engine.get_template("search/_region.html").render(**region)
+            engine = request.app.template_engine
+            assert engine is not None  # create_app always configures templates
+            return engine.get_template("search/_region.html").render(**region)
 
         # Everything the region shows follows from these (the template reads nothing else).
         key = (index.serial, index.generation, index.today, query_string, tuple(chosen), htmx)

@@ -118,9 +118,8 @@ class SearchService:
         tool_ids = {int(i) for t, i in events if t == "tool" and i.isdecimal()}
         supplier_ids = [int(i) for t, i in events if t == "supplier" and i.isdecimal()]
         if supplier_ids:
-            tool_ids |= set(
-                session.execute(select(col(Tool.id)).where(col(Tool.supplier_id).in_(supplier_ids))).scalars()
-            )
+            owned = session.execute(select(col(Tool.id)).where(col(Tool.supplier_id).in_(supplier_ids))).scalars()
+            tool_ids |= {i for i in owned if i is not None}  # primary keys: never None once stored
         if tool_ids:
             fresh = {d.id: d for d in tool_docs(session, status=None, tool_ids=tool_ids)}
             published = set(
@@ -139,7 +138,7 @@ class SearchService:
         self.audit_cursor = self._max_audit(session)
 
     def _max_audit(self, session: Session) -> int:
-        return int(session.execute(select(func.coalesce(func.max(col(AuditEvent.id)), 0))).scalar_one())
+        return int(session.execute(select(func.coalesce(func.max(col(AuditEvent.id)), 0))).scalar_one() or 0)
 
     def _rebuild(self, session: Session, generation: int) -> None:
         cursor = self._max_audit(session)

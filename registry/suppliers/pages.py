@@ -20,7 +20,7 @@ from registry.enums import (
     Role,
     ToolStatus,
 )
-from registry.errors import Conflict, Forbidden, InvalidInput
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.resources import ListParams, list_resources, read_one
 from registry.suppliers import registration
 from registry.suppliers.models import Supplier
@@ -216,6 +216,8 @@ def _supplier_values(s: Supplier) -> dict[str, Any]:
 def organisation_form(request: Request[Any, Any, Any]) -> Template:
     with unit_of_work(request) as (session, actor):
         supplier = session.get(Supplier, _require_supplier(actor))
+        if supplier is None:
+            raise NotFound("Your supplier record no longer exists.")
         ctx = page_context(
             request,
             page_title="Your organisation's details",
@@ -229,7 +231,9 @@ def organisation_form(request: Request[Any, Any, Any]) -> Template:
 
 def _supplier_update(data: dict[str, Any]) -> SupplierUpdate:
     clearances = data.get("clearances") or []
-    payload = {k: str(data.get(k) or "").strip() for k in ("name", "address", "region", "size_band", "contact_name")}
+    payload: dict[str, Any] = {
+        k: str(data.get(k) or "").strip() for k in ("name", "address", "region", "size_band", "contact_name")
+    }
     payload.update(
         website=str(data.get("website") or "").strip() or None,
         contact_email=str(data.get("contact_email") or "").strip() or None,

@@ -223,7 +223,9 @@ def _parse_date(parts: dict[str, str]) -> date | None:
 
 
 def _accreditations(form: Mapping[str, Any], r: StepResult) -> None:
-    rows, payload, index = [], [], {}
+    rows: list[dict[str, Any]] = []
+    payload: list[dict[str, Any]] = []
+    index: dict[int, int] = {}
     for i in _rows(form, "acc"):
         parts = {p: _get(form, f"acc-{i}-expires-{p}") for p in ("day", "month", "year")}
         row = {
@@ -250,7 +252,8 @@ def _accreditations(form: Mapping[str, Any], r: StepResult) -> None:
 
 
 def _skills(form: Mapping[str, Any], r: StepResult) -> None:
-    rows, payload = [], []
+    rows: list[dict[str, Any]] = []
+    payload: list[dict[str, Any]] = []
     for i in _rows(form, "skill"):
         row = {"code": _get(form, f"skill-{i}-code"), "level": _get(form, f"skill-{i}-level")}
         if not row["code"] and not row["level"]:

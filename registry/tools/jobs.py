@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -101,7 +102,7 @@ def _stale_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int,
 def _accreditation_pass(ctx: JobContext, counts: dict[str, Any], wanted: dict[tuple[int, str], str]) -> None:
     session, today = ctx.session, ctx.today
     horizon = hygiene.warning_horizon(today)
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(
             col(Accreditation.id),
             col(Accreditation.tool_id),
