@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from assessments.evaluations import services
-from assessments.reports.common import KIND_LABELS
+from assessments.evaluations.scoring import KIND_LABELS
 from assessments.reports.procurement_report import sensitivity_sentences
 from registry.actor import Actor
 from registry.errors import Conflict, InvalidInput

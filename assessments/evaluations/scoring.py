@@ -26,6 +26,7 @@ from typing import Any, Literal
 from registry.search.matching import tie_key, tie_salt
 
 Kind = Literal["quality", "price", "social_value"]
+KIND_LABELS: dict[str, str] = {"quality": "Quality", "price": "Price", "social_value": "Social value"}
 ToolKey = int | str
 SOCIAL_VALUE_MINIMUM = 10.0
 SENSITIVITY_STEP = 10.0

@@ -18,7 +18,6 @@ from registry.enums import workstream_label
 REASONS_PER_GAP = 2  # reasons printed per gap; the JSON and the engine keep them all
 
 STATUS_LABELS = {"full": "Met", "partial": "Partly met", "none": "Not met"}
-KIND_LABELS = {"quality": "Quality", "price": "Price", "social_value": "Social value"}
 # Why a requirement is not met, in a few words (the engine's stable reason codes).
 REASON_LABELS = {
     "no_capability": "No capability",

@@ -207,6 +207,16 @@ class Section:
         }
 
 
+# What each kind of report is called, wherever people read it (library, status page, the report's
+# own cover, CSV and XLSX headers).
+REPORT_KINDS: dict[str, str] = {
+    "capability_gap": "Capability gap report",
+    "procurement": "Procurement report",
+    "evaluation": "Evaluation report",
+    "project_record": "Project record",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
     kind: ReportKind

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from assessments.evaluations.scoring import (
+    KIND_LABELS,
     PRICE_METHOD,
     SENSITIVITY_STEP,
     SOCIAL_VALUE_MINIMUM,
@@ -18,7 +19,7 @@ from assessments.evaluations.scoring import (
     EvaluationResult,
     ToolKey,
 )
-from assessments.reports.common import KIND_LABELS, ReportMeta
+from assessments.reports.common import ReportMeta
 from assessments.reports.document import (
     CellValue,
     Column,

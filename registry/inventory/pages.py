@@ -24,12 +24,11 @@ from registry.inventory import renewals
 from registry.inventory.models import InventoryItem
 from registry.inventory.schemas import InventoryCreate, InventoryUpdate
 from registry.inventory.services import SPEC as INVENTORY_SPEC
-from registry.requirements.pages import CONFLICT
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import FORM, form_version, text, validate_form
+from registry.web.forms import EDIT_CONFLICT, FORM, form_version, text, validate_form
 
 # --- inventory --------------------------------------------------------------------------------
 
@@ -220,13 +219,13 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
         except InvalidInput as exc:
             errors = exc.fields or {"seats": exc.detail}
         except Conflict:
-            errors = {"seats": CONFLICT}
+            errors = {"seats": EDIT_CONFLICT}
     if not errors:
         flash(request, "Inventory saved.")
         return Redirect(path="/inventory")
     with unit_of_work(request) as (session, actor):
         item = own_record(session, actor, INVENTORY_SPEC, item_id)
-        values["version"] = item.version if errors.get("seats") == CONFLICT else form_version(data)
+        values["version"] = item.version if errors.get("seats") == EDIT_CONFLICT else form_version(data)
         return _inventory_form(
             request,
             session,

@@ -34,10 +34,8 @@ from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.taxonomy.services import all_nodes, path_of
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import FORM, UPLOAD, form_version, text, validate_form
+from registry.web.forms import EDIT_CONFLICT, FORM, UPLOAD, form_version, text, validate_form
 from registry.web.forms import many as _many
-
-CONFLICT = "Someone else changed this record while you were editing it. Check the values and save again."
 
 
 def lead_choices(session: Session) -> dict[str, Any]:
@@ -237,14 +235,14 @@ def requirement_update(
     except InvalidInput as exc:
         errors = exc.fields or {"title": exc.detail}
     except Conflict:
-        errors = {"title": CONFLICT}
+        errors = {"title": EDIT_CONFLICT}
     if not errors:
         flash(request, "Requirement saved.")
         return Redirect(path="/requirements")
     with unit_of_work(request) as (session, actor):
         req = own_record(session, actor, REQUIREMENT_SPEC, req_id)
         shown = {**_requirement_values(REQUIREMENT_SPEC.to_read(session, [req])[0]), **values}
-        shown["version"] = req.version if errors.get("title") == CONFLICT else form_version(data)
+        shown["version"] = req.version if errors.get("title") == EDIT_CONFLICT else form_version(data)
         return _requirement_form(request, session, req_id=req_id, values=shown, errors=errors, status=400)
 
 

@@ -14,13 +14,12 @@ from registry import resources
 from registry.accounts.scope import lead_org, org_name, own_record
 from registry.actor import Actor
 from registry.errors import Conflict, InvalidInput
-from registry.requirements.pages import CONFLICT
 from registry.skills.models import Skill, SkillHolding
 from registry.skills.schemas import HoldingCreate, HoldingUpdate
 from registry.skills.services import HOLDING_SPEC
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import FORM, form_version, text, validate_form
+from registry.web.forms import EDIT_CONFLICT, FORM, form_version, text, validate_form
 
 # --- workforce --------------------------------------------------------------------------------
 
@@ -133,13 +132,13 @@ def workforce_update(
     except InvalidInput as exc:
         errors = exc.fields or {"people": exc.detail}
     except Conflict:
-        errors = {"people": CONFLICT}
+        errors = {"people": EDIT_CONFLICT}
     if not errors:
         flash(request, "Skill saved.")
         return Redirect(path="/workforce")
     with unit_of_work(request) as (session, actor):
         row = own_record(session, actor, HOLDING_SPEC, holding_id)
-        values["version"] = row.version if errors.get("people") == CONFLICT else form_version(data)
+        values["version"] = row.version if errors.get("people") == EDIT_CONFLICT else form_version(data)
         return _holding_form(request, session, row, values, errors, 400)
 
 

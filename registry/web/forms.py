@@ -33,6 +33,10 @@ FORM = Body(media_type=RequestEncodingType.URL_ENCODED)  # every HTML form posts
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)  # file uploads
 
 
+# A page form saved over someone else's newer change (the optimistic lock said 409).
+EDIT_CONFLICT = "Someone else changed this record while you were editing it. Check the values and save again."
+
+
 # --- field errors -----------------------------------------------------------------------------
 
 
