@@ -28,6 +28,14 @@ ColumnKind = Literal["text", "int", "money", "percent", "date", "score"]
 ChartKind = Literal["heatmap", "bar", "line"]
 
 REPORT_KINDS: tuple[str, ...] = ("capability_gap", "procurement", "evaluation", "project_record")
+# What each kind of report is called, wherever people read it (library, status page, the report's
+# own cover, CSV and XLSX headers).
+REPORT_KIND_LABELS: dict[str, str] = {
+    "capability_gap": "Capability gap report",
+    "procurement": "Procurement report",
+    "evaluation": "Evaluation report",
+    "project_record": "Project record",
+}
 COLUMN_KINDS: tuple[str, ...] = ("text", "int", "money", "percent", "date", "score")
 CHART_KINDS: tuple[str, ...] = ("heatmap", "bar", "line")
 # Government Security Classifications as printed on a document.
@@ -205,16 +213,6 @@ class Section:
             "charts": [c.to_dict() for c in self.charts],
             "subsections": [s.to_dict() for s in self.subsections],
         }
-
-
-# What each kind of report is called, wherever people read it (library, status page, the report's
-# own cover, CSV and XLSX headers).
-REPORT_KINDS: dict[str, str] = {
-    "capability_gap": "Capability gap report",
-    "procurement": "Procurement report",
-    "evaluation": "Evaluation report",
-    "project_record": "Project record",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import zipfile
 from datetime import UTC
 
 from assessments.reports.cells import json_value
-from assessments.reports.document import REPORT_KINDS, Report, Table
+from assessments.reports.document import REPORT_KIND_LABELS, Report, Table
 from registry.exports import safe_cell
 
 BOM = "\ufeff"
@@ -47,7 +47,7 @@ def _readme(report: Report, files: list[tuple[str, Table]]) -> str:
         f"{report.marking}",
         "",
         f"{report.title}",
-        f"{REPORT_KINDS.get(report.kind, report.kind)} for {report.organisation}",
+        f"{REPORT_KIND_LABELS.get(report.kind, report.kind)} for {report.organisation}",
         f"Generated {report.generated_at.isoformat(timespec='minutes')} by {report.generated_by}",
         f"Protective marking: {report.marking}. Handle every file in this archive accordingly.",
         "",

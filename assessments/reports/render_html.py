@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
-from assessments.reports.document import REPORT_KINDS, Chart, Report, Section, Table, column_widths
+from assessments.reports.document import REPORT_KIND_LABELS, Chart, Report, Section, Table, column_widths
 from registry.formatting import date_time
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
@@ -153,14 +153,14 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["kind_labels"] = REPORT_KINDS
+    env.globals["kind_labels"] = REPORT_KIND_LABELS
     return env
 
 
 def _context(report: Report, print_mode: bool) -> dict[str, object]:
     return {
         "report": report,
-        "kind_label": REPORT_KINDS.get(report.kind, report.kind),
+        "kind_label": REPORT_KIND_LABELS.get(report.kind, report.kind),
         "generated": f"{date_time(report.generated_at)} UK time",
         "sections": [section_view(s, 2, print_mode) for s in report.sections],
         "print_mode": print_mode,

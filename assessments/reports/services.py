@@ -34,7 +34,7 @@ from assessments.engine import AssessmentResult
 from assessments.evaluations import services as evaluations
 from assessments.models import Assessment, AssessmentRun
 from assessments.reports.common import ReportMeta
-from assessments.reports.document import MARKINGS, REPORT_KINDS, Report
+from assessments.reports.document import MARKINGS, REPORT_KIND_LABELS, Report
 from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from assessments.reports.models import StoredReport
 from assessments.reports.procurement_report import ProcurementData, ToolFacts, build_procurement_report
@@ -56,7 +56,7 @@ READ_ROLES = (Role.CAPABILITY_LEAD, Role.PROCUREMENT_OFFICER)
 KINDS = ("capability_gap", "procurement", "evaluation")
 KIND_ALIASES = {"gap_assessment": "capability_gap", "gap": "capability_gap"}
 # The kinds a person can request (the project record is built on the project page).
-KIND_LABELS = {k: v for k, v in REPORT_KINDS.items() if k != "project_record"}
+KIND_LABELS = {k: v for k, v in REPORT_KIND_LABELS.items() if k != "project_record"}
 # format -> (content type, file extension)
 FORMATS: dict[str, tuple[str, str]] = {
     "pdf": ("application/pdf", "pdf"),
