@@ -287,8 +287,9 @@ def _import_suppliers(
     for i, data in valid:
         if data.companies_house_number in existing:
             report.errors.append(RowError(i, "companies_house_number", "already registered"))
-    if not confirm_duplicates and not report.errors:
-        for i, matches in find_batch_duplicates(session, dict(valid)).items():
+    if not confirm_duplicates:  # every problem in one report: rows already in error are left out
+        in_error = {e.row for e in report.errors}
+        for i, matches in find_batch_duplicates(session, {i: d for i, d in valid if i not in in_error}).items():
             names = "; ".join(f"{m.label}: {', '.join(m.reasons) or 'similar'}" for m in matches)
             report.errors.append(
                 RowError(i, "name", f"looks like {names} (check, then import with duplicates confirmed)")

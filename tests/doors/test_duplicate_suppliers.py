@@ -101,12 +101,14 @@ def test_rows_of_one_import_that_look_alike_are_reported(db: DBHandle, cli: Any,
             {"name": "Nimbus Forensics Ltd", "companies_house_number": "NI445566", "size_band": "micro"},
             {"name": "Nimbus Forensics Limited", "companies_house_number": "NI445567", "size_band": "micro"},
             {"name": "Quillon Data Ltd", "companies_house_number": "NI445568", "size_band": "micro"},
+            {"name": "Badnumber Ltd", "companies_house_number": "XX1", "size_band": "micro"},
         ),
         encoding="utf-8",
     )
     result = cli("import", "suppliers", path)
     assert result.exit_code == 1, result.output
     assert "row 2: name: looks like row 1 (Nimbus Forensics Ltd)" in result.output
+    assert "row 4: companies_house_number:" in result.output  # every problem in the one report
     assert "row 1:" not in result.output and "row 3:" not in result.output
     assert _suppliers_named(db, "Nimbus") == [] and _suppliers_named(db, "Quillon") == []
 
