@@ -43,7 +43,9 @@ import registry.search.api
 import registry.search.pages
 import registry.shortlists.pages
 import registry.skills.pages
+import registry.suppliers.api
 import registry.suppliers.pages
+import registry.tools.api
 import registry.tools.jobs
 import registry.tools.pages
 import registry.transfer.api
@@ -98,7 +100,9 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.search.pages,
     registry.search.api,
     registry.tools.pages,
+    registry.tools.api,
     registry.suppliers.pages,
+    registry.suppliers.api,
     registry.moderation.pages,
     registry.changelog.pages,
     registry.versions.pages,

@@ -145,6 +145,9 @@ def import_(
     kind: Annotated[str, typer.Argument(help="suppliers or tools")],
     path: Path,
     fmt: Annotated[str | None, typer.Option("--format", "-f")] = None,
+    confirm_duplicates: Annotated[
+        bool, typer.Option("--confirm-duplicates", help="Import supplier rows that look like registered ones anyway")
+    ] = False,
 ) -> None:
     """Import suppliers or tools; all-or-nothing, with a per-row error report."""
     from registry.actor import SYSTEM
@@ -159,7 +162,7 @@ def import_(
     try:
         with session_scope(_engine(), write=True) as session:
             rows = parse(path.read_bytes(), kind, fmt)  # type: ignore[arg-type]
-            report = import_rows(session, SYSTEM, kind, rows)  # type: ignore[arg-type]
+            report = import_rows(session, SYSTEM, kind, rows, confirm_duplicates=confirm_duplicates)  # type: ignore[arg-type]
     except ImportFailed as exc:
         typer.echo(f"Nothing was imported: {len(exc.report.errors)} problem(s).", err=True)
         for err in exc.report.errors:

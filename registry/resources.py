@@ -8,7 +8,7 @@ recording an audit event and honouring optimistic concurrency through the `versi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -80,6 +80,11 @@ class ResourceSpec(Generic[M]):
     child_snapshot: Callable[[Session, M], dict[str, Any]] | None = None
     label: str = ""
     id_type: type = int  # int ids for registry records; str (UUID hex) where ids must be unguessable
+    # What one actor may see of one serialised row (list and get); None: the whole row.
+    view: Callable[[Actor, dict[str, Any]], dict[str, Any]] | None = None
+    # Fields only a workflow changes (field -> where to go instead; "{id}" is the record's id):
+    # the generic update refuses them, so every door runs the workflow's checks.
+    workflow_fields: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _SPECS[self.entity_type] = self
@@ -158,7 +163,11 @@ def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, para
     stmt = _apply_sort(spec, stmt, params.sort)
     stmt = stmt.offset((params.page - 1) * params.per_page).limit(params.per_page)
     rows = list(session.execute(stmt).scalars())
-    return PageResult(spec.to_read(session, rows), total, params.page, params.per_page)
+    return PageResult(_viewed(spec, actor, spec.to_read(session, rows)), total, params.page, params.per_page)
+
+
+def _viewed(spec: ResourceSpec[Any], actor: Actor, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [spec.view(actor, item) for item in items] if spec.view else items
 
 
 def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> M:
@@ -171,7 +180,15 @@ def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: A
 
 
 def read_one(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> dict[str, Any]:
-    return spec.to_read(session, [get_visible(session, spec, actor, obj_id)])[0]
+    return _viewed(spec, actor, spec.to_read(session, [get_visible(session, spec, actor, obj_id)]))[0]
+
+
+def refuse_workflow_fields(spec: ResourceSpec[Any], obj_id: Any, sent: Iterable[str]) -> None:
+    """409 naming each workflow-only field sent to a generic update, and where to go instead."""
+    refused = {f: spec.workflow_fields[f].replace("{id}", str(obj_id)) for f in sent if f in spec.workflow_fields}
+    if refused:
+        where = "; ".join(f"{f}: {w}" for f, w in refused.items())
+        raise Conflict(f"These fields change only through the {spec.title} workflow. {where}.", fields=refused)
 
 
 def _snapshot(session: Session, spec: ResourceSpec[M], obj: M) -> dict[str, Any] | None:

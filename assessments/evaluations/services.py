@@ -34,12 +34,11 @@ from registry.db_types import today, utcnow
 from registry.enums import Role, SizeBand
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.locking import check_version, claim_version
-from registry.resources import get_visible as get_visible_resource
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
-from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.services import to_read as tools_to_read
+from registry.tools.services import visible_tool
 
 ENTITY = "evaluation"
 READ_ROLES = (Role.PROCUREMENT_OFFICER, Role.CAPABILITY_LEAD)
@@ -272,6 +271,23 @@ def _shortlist_tools(session: Session, actor: Actor, shortlist_id: int) -> list[
     return [(tid, ver) for tid, ver in session.execute(stmt).all()]
 
 
+def _require_visible(session: Session, actor: Actor, tool_ids: Sequence[int]) -> None:
+    """A shortlist keeps tools unpublished since they were added; an evaluation takes only
+    listings the evaluator may still see (the one visibility rule, visible_tool)."""
+    gone = []
+    for tid in tool_ids:
+        try:
+            visible_tool(session, actor, tid)
+        except NotFound:
+            gone.append(tid)
+    if gone:
+        names = ", ".join(n for (n,) in session.execute(select(Tool.name).where(Tool.id.in_(gone))).all())  # type: ignore[union-attr]
+        raise InvalidInput(
+            f"Some tools on this shortlist are no longer published: {names}. Remove them from the shortlist first.",
+            fields={"shortlist_id": f"Remove the tools no longer published from the shortlist first: {names}"},
+        )
+
+
 def create(
     session: Session,
     actor: Actor,
@@ -297,10 +313,11 @@ def create(
         raise InvalidInput("Check the evaluation details.", fields=errors)
     if shortlist_id is not None:
         chosen = _shortlist_tools(session, actor, shortlist_id)
+        _require_visible(session, actor, [tid for tid, _ in chosen])
     else:
         chosen = []
         for tid in dict.fromkeys(tool_ids):
-            tool = get_visible_resource(session, TOOL_SPEC, actor, tid)
+            tool = visible_tool(session, actor, tid, "tool_ids")  # 404 alike for missing and unpublished
             chosen.append((tid, tool.version))
     if not MIN_TOOLS <= len(chosen) <= MAX_TOOLS:
         field_name = "shortlist_id" if shortlist_id is not None else "tool_ids"

@@ -16,6 +16,7 @@ from registry.resources import FilterSpec, ResourceSpec
 from registry.skills.services import org_scope, org_writer, target_org
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
+from registry.tools.services import visible_tool
 
 
 def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, Any]]:
@@ -42,8 +43,7 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
 
 def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryItem:
     org_id = target_org(actor, data.organisation_id, session)
-    if session.get(Tool, data.tool_id) is None:
-        raise InvalidInput("Unknown tool.", fields={"tool_id": "unknown tool"})
+    visible_tool(session, actor, data.tool_id)  # 404 alike for a missing id and another supplier's draft
     dup = session.execute(
         select(InventoryItem.id).where(InventoryItem.organisation_id == org_id, InventoryItem.tool_id == data.tool_id)
     ).first()

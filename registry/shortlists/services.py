@@ -21,13 +21,12 @@ from registry.enums import WORKSTREAMS, Classification, Role, SizeBand
 from registry.errors import InvalidInput, NotFound
 from registry.exports import Column, to_csv, to_xlsx
 from registry.locking import claim_version
-from registry.resources import get_visible
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
-from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.services import to_read as tools_to_read
+from registry.tools.services import tool_view, visible_tool
 
 ENTITY = "shortlist"
 MAX_ITEMS = 200
@@ -172,7 +171,7 @@ def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence
     for item in items:
         if item.tool_id in present:
             continue
-        tool = get_visible(session, TOOL_SPEC, actor, item.tool_id)  # 404 for drafts of others
+        tool = visible_tool(session, actor, item.tool_id)  # 404 for drafts of others, as for missing ids
         if len(present) >= MAX_ITEMS:
             raise InvalidInput(f"A shortlist can hold at most {MAX_ITEMS} tools.")
         session.add(
@@ -243,7 +242,7 @@ def entries(session: Session, actor: Actor, shortlist_id: int) -> tuple[Shortlis
         ).scalars()
     )
     tools = {t.id: t for t in session.execute(select(Tool).where(Tool.id.in_([i.tool_id for i in items]))).scalars()}  # type: ignore[union-attr]
-    reads = {r["id"]: r for r in tools_to_read(session, list(tools.values()))}
+    reads = {r["id"]: tool_view(actor, r) for r in tools_to_read(session, list(tools.values()))}
     suppliers = {
         s.id: s
         for s in session.execute(

@@ -1,8 +1,15 @@
-"""SME self-registration: validate the form, warn about likely duplicates, then create the
-organisation, its (pending) supplier record and the first user in one transaction, audited."""
+"""How suppliers join the registry, and the one home of the duplicate rule.
+
+Self-registration validates the form, warns about likely duplicates, then creates the
+organisation, its (pending) supplier record and the first user in one transaction, audited.
+Staff creation (POST /api/v1/suppliers) and the bulk import get the same duplicate check
+(find_duplicates / find_batch_duplicates over registry/search/dedupe.py): likely duplicates
+are refused unless the caller confirms they are different organisations.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +23,16 @@ from registry.accounts.services import add_user
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.enums import Clearance, OrgKind, Role
-from registry.errors import InvalidInput
-from registry.search.dedupe import SupplierKey, domain_of, find_duplicate_suppliers
+from registry.errors import Conflict, Forbidden, InvalidInput
+from registry.search.dedupe import (
+    DuplicateMatch,
+    SupplierKey,
+    domain_of,
+    duplicate_report,
+    find_duplicate_suppliers,
+)
 from registry.suppliers.models import Supplier
-from registry.suppliers.schemas import SupplierCreate
-from registry.suppliers.services import new_supplier
+from registry.suppliers.schemas import StaffSupplierCreate, SupplierCreate
 from registry.suppliers.validation import check_ch_number
 
 MIN_PASSWORD = 12
@@ -56,19 +68,44 @@ class Registration:
 
 @dataclass(frozen=True, slots=True)
 class PossibleDuplicate:
-    supplier_id: int
+    supplier_id: int  # 0 for an earlier row of the same import
     name: str
     website: str
     companies_house_number: str
     reasons: tuple[str, ...]
+    row: int | None = None  # the earlier row of the same import it looks like
+
+    @property
+    def label(self) -> str:
+        return f"row {self.row} ({self.name})" if self.row is not None else f"{self.name} (id {self.supplier_id})"
 
 
-class PossibleDuplicates(Exception):
-    """Raised instead of creating when existing suppliers look like the applicant."""
+class PossibleDuplicates(Conflict):
+    """Raised instead of creating when existing suppliers look like the new one: a 409 problem
+    whose ``duplicates`` member lists them (the registration page shows its own page instead)."""
 
-    def __init__(self, matches: Sequence[PossibleDuplicate]) -> None:
-        super().__init__(f"{len(matches)} possible duplicate(s)")
+    title = "Possible duplicate"
+
+    def __init__(self, matches: Sequence[PossibleDuplicate], confirm: str = "confirm it is a different one") -> None:
         self.matches = list(matches)
+        names = ", ".join(m.label for m in self.matches)
+        super().__init__(
+            f"This looks like {len(self.matches)} supplier(s) already registered: {names}. "
+            f"Check them; to create it anyway, {confirm}.",
+            fields={"name": f"Looks like {names}"},
+        )
+        self.extensions = {
+            "duplicates": [
+                {
+                    "id": m.supplier_id,
+                    "name": m.name,
+                    "companies_house_number": m.companies_house_number,
+                    "website": m.website,
+                    "why": list(m.reasons),
+                }
+                for m in self.matches
+            ]
+        }
 
 
 def _text(form: Mapping[str, Any], key: str) -> str:
@@ -147,24 +184,114 @@ def _reasons(same_number: bool, same_domain: bool, name_score: float, domain: st
     return tuple(out)
 
 
+def _comparable(session: Session) -> list[Supplier]:
+    """Suppliers a newcomer may duplicate: any status but rejected."""
+    return list(session.execute(select(Supplier).where(Supplier.status != "rejected")).scalars())
+
+
+def _candidate_key(key_id: int, supplier: SupplierCreate) -> SupplierKey:
+    website = str(supplier.website) if supplier.website else None
+    return SupplierKey(key_id, supplier.name, supplier.companies_house_number, website)
+
+
+def _existing(s: Supplier, match: DuplicateMatch, domain: str) -> PossibleDuplicate:
+    reasons = _reasons(match.same_number, match.same_domain, match.name_score, domain)
+    return PossibleDuplicate(s.id, s.name, s.website, s.companies_house_number, reasons)  # type: ignore[arg-type]
+
+
 def find_duplicates(session: Session, supplier: SupplierCreate) -> list[PossibleDuplicate]:
     """Existing suppliers (any status) that look like this applicant, strongest first."""
-    rows = list(session.execute(select(Supplier).where(Supplier.status != "rejected")).scalars())
-    website = str(supplier.website) if supplier.website else None
-    candidate = SupplierKey(0, supplier.name, supplier.companies_house_number, website)
+    rows = _comparable(session)
+    candidate = _candidate_key(0, supplier)
     existing = [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in rows]  # type: ignore[arg-type]
     by_id = {s.id: s for s in rows}
-    domain = domain_of(website)
-    return [
-        PossibleDuplicate(
-            m.id,
-            by_id[m.id].name,
-            by_id[m.id].website,
-            by_id[m.id].companies_house_number,
-            _reasons(m.same_number, m.same_domain, m.name_score, domain),
+    domain = domain_of(candidate.website)
+    return [_existing(by_id[m.id], m, domain) for m in find_duplicate_suppliers(candidate, existing)]
+
+
+def find_batch_duplicates(
+    session: Session, candidates: Mapping[int, SupplierCreate]
+) -> dict[int, list[PossibleDuplicate]]:
+    """For an import: each row (keyed by its row number, 1 or more) that looks like an existing
+    supplier or an earlier row of the same batch, with what it looks like, strongest first.
+
+    One blocked pass of the registry-wide duplicate report over the registry and the batch
+    together, so a large import does not compare every row with every supplier."""
+    rows = _comparable(session)
+    by_id = {s.id: s for s in rows}
+    # Batch rows get negative ids so they never collide with real supplier ids.
+    keys = [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in rows]  # type: ignore[arg-type]
+    keys += [_candidate_key(-row, c) for row, c in candidates.items()]
+    found: dict[int, list[tuple[float, PossibleDuplicate]]] = defaultdict(list)
+    for group in duplicate_report(keys):
+        for a, match in group.pairs:
+            b = match.id
+            if a > 0 and b > 0:
+                continue  # two existing suppliers: the moderators' duplicates report, not this import
+            if a < 0 and b < 0:  # two rows of the batch: the later row is the duplicate
+                row, other = max(-a, -b), min(-a, -b)
+                earlier = candidates[other]
+                website = str(earlier.website) if earlier.website else ""
+                domain = domain_of(str(candidates[row].website or ""))
+                reasons = _reasons(match.same_number, match.same_domain, match.name_score, domain)
+                dup = PossibleDuplicate(0, earlier.name, website, earlier.companies_house_number, reasons, other)
+            else:
+                row, existing_id = (-a, b) if a < 0 else (-b, a)
+                dup = _existing(by_id[existing_id], match, domain_of(str(candidates[row].website or "")))
+            found[row].append((match.score, dup))
+    return {row: [d for _s, d in sorted(pairs, key=lambda p: -p[0])] for row, pairs in sorted(found.items())}
+
+
+def require_distinct(
+    session: Session, supplier: SupplierCreate, *, confirmed: bool, confirm: str = "confirm it is a different one"
+) -> None:
+    """Raise PossibleDuplicates when the supplier looks like one already registered, unless the
+    caller has confirmed it is a different organisation."""
+    if confirmed:
+        return
+    matches = find_duplicates(session, supplier)
+    if matches:
+        raise PossibleDuplicates(matches, confirm)
+
+
+def _check_unique_number(session: Session, number: str, exclude_id: int | None = None) -> None:
+    stmt = select(Supplier.id).where(Supplier.companies_house_number == number)
+    if exclude_id is not None:
+        stmt = stmt.where(Supplier.id != exclude_id)
+    if session.execute(stmt).first():
+        raise InvalidInput(
+            f"A supplier with Companies House number {number} is already registered.",
+            fields={"companies_house_number": "already registered"},
         )
-        for m in find_duplicate_suppliers(candidate, existing)
-    ]
+
+
+def new_supplier(session: Session, data: SupplierCreate, *, organisation_id: int, status: str) -> Supplier:
+    """The supplier row itself (callers have made the duplicate check their door needs)."""
+    _check_unique_number(session, data.companies_house_number)
+    values = data.model_dump(include=set(SupplierCreate.model_fields) - {"organisation_id"})
+    values["website"] = str(data.website) if data.website else ""
+    values["contact_email"] = str(data.contact_email or "")
+    supplier = Supplier(**values, organisation_id=organisation_id, status=status)
+    session.add(supplier)
+    return supplier
+
+
+def create_by_staff(session: Session, actor: Actor, data: StaffSupplierCreate) -> Supplier:
+    """POST /api/v1/suppliers: staff add an (active) supplier, with the registration's duplicate
+    check (self-registration has its own flow that also makes the first user)."""
+    if not actor.is_staff:
+        raise Forbidden("Suppliers register through the registration page; staff create them here.")
+    _check_unique_number(session, data.companies_house_number)
+    require_distinct(session, data, confirmed=data.confirm_duplicate, confirm='send "confirm_duplicate": true')
+    org_id = data.organisation_id
+    if org_id is None:
+        org = Organisation(name=data.name, kind=OrgKind.SUPPLIER.value)
+        session.add(org)
+        session.flush()
+        org_id = org.id
+    elif session.get(Organisation, org_id) is None:
+        raise InvalidInput("Unknown organisation.", fields={"organisation_id": "unknown organisation"})
+    return new_supplier(session, data, organisation_id=org_id, status="active")  # type: ignore[arg-type]
 
 
 def _check_unique(session: Session, reg: Registration) -> None:
@@ -185,10 +312,7 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
     """Create organisation + pending supplier + supplier user. Raises PossibleDuplicates unless
     the applicant has confirmed they are a different organisation."""
     _check_unique(session, reg)
-    if not confirmed_distinct:
-        matches = find_duplicates(session, reg.supplier)
-        if matches:
-            raise PossibleDuplicates(matches)
+    require_distinct(session, reg.supplier, confirmed=confirmed_distinct)
     org = Organisation(name=reg.supplier.name, kind=OrgKind.SUPPLIER.value)
     session.add(org)
     session.flush()

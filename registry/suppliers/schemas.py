@@ -19,23 +19,29 @@ Website = Annotated[
 ]
 
 
+_NOT_PUBLIC = "null unless you are staff or the supplier itself (the public supplier page does not show it)"
+_SIGNED_IN = "null unless you are signed in (the public supplier page shows it to signed-in users only)"
+
+
 class SupplierRead(BaseModel):
+    """A supplier as the reader may see it: see registry/suppliers/services.py::supplier_view."""
+
     id: int
     organisation_id: int
     name: str
     companies_house_number: str
-    address: str
+    address: str | None = Field(description=_NOT_PUBLIC)
     region: str
     website: str
     size_band: str
     sme: bool
-    employees: int | None
-    turnover_gbp: float | None
+    employees: int | None = Field(description=_NOT_PUBLIC)
+    turnover_gbp: float | None = Field(description=_NOT_PUBLIC)
     clearances: list[str]
     verified: bool
     status: str
-    contact_name: str
-    contact_email: str
+    contact_name: str | None = Field(description=_SIGNED_IN)
+    contact_email: str | None = Field(description=_SIGNED_IN)
     created_at: datetime
     updated_at: datetime
     version: int
@@ -56,6 +62,16 @@ class SupplierCreate(StrictModel):
     organisation_id: int | None = None  # staff only: attach to an existing organisation
 
 
+class StaffSupplierCreate(SupplierCreate):
+    """POST /api/v1/suppliers (staff): refused with 409 and the likely duplicates unless confirmed."""
+
+    confirm_duplicate: bool = Field(
+        default=False,
+        description="Send true to create the supplier although the 409 answer listed likely duplicates "
+        "(a similar name, the same website domain): you have checked it is a different organisation.",
+    )
+
+
 class SupplierUpdate(StrictModel):
     name: Name | None = None
     address: str | None = Field(default=None, max_length=500)
@@ -67,6 +83,11 @@ class SupplierUpdate(StrictModel):
     clearances: list[Clearance] | None = Field(default=None, max_length=3)
     contact_name: str | None = Field(default=None, max_length=200)
     contact_email: EmailStr | None = None
-    verified: bool | None = None  # moderators only
-    status: str | None = Field(default=None, pattern=r"^(pending|active|rejected|retired)$")  # moderators only
+    # Workflow-only: sending them is a 409 naming POST /api/v1/suppliers/{id}/approve|reject|verify.
+    verified: bool | None = Field(default=None, description="Read-only here: POST /api/v1/suppliers/{id}/verify")
+    status: str | None = Field(
+        default=None,
+        pattern=r"^(pending|active|rejected|retired)$",
+        description="Read-only here: POST /api/v1/suppliers/{id}/approve or /reject; DELETE retires",
+    )
     version: int | None = None

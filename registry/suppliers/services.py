@@ -1,24 +1,64 @@
-"""Suppliers: self-registration, editing by their own users, verification by moderators."""
+"""Suppliers: the resource spec (API reads and edits), and the one definition of what each
+reader may see of a supplier (the public page, the API and the export all use supplier_view)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.db_types import utcnow
-from registry.enums import OrgKind, Role, SizeBand
-from registry.errors import Forbidden, InvalidInput
-from registry.resources import FilterSpec, ResourceSpec
+from registry.enums import Role, SizeBand
+from registry.errors import Forbidden
+from registry.resources import FilterSpec, ResourceSpec, refuse_workflow_fields
+from registry.suppliers import registration
 from registry.suppliers.models import Supplier
-from registry.suppliers.schemas import SupplierCreate, SupplierRead, SupplierUpdate
+from registry.suppliers.schemas import StaffSupplierCreate, SupplierRead, SupplierUpdate
+from registry.tools import workflow
 
 STAFF_ONLY_FIELDS = {"verified", "status"}
+
+# What the public supplier page shows (templates/suppliers/public.html), and so all that anonymous
+# API reads and the public export show.
+PUBLIC_FIELDS = frozenset(
+    {
+        "id",
+        "organisation_id",
+        "name",
+        "companies_house_number",
+        "region",
+        "website",
+        "size_band",
+        "sme",
+        "clearances",
+        "verified",
+        "status",
+        "created_at",
+        "updated_at",
+        "version",
+    }
+)
+# The page's contact line, shown to anyone signed in.
+CONTACT_FIELDS = frozenset({"contact_name", "contact_email"})
+# Everything else (address, employees, turnover) only staff and the supplier's own users see.
+ALL_FIELDS = frozenset(SupplierRead.model_fields)
+
+
+def hidden_fields(actor: Actor, supplier_id: int | None) -> frozenset[str]:
+    """The supplier fields this actor may not see (blanked to null wherever a supplier is read)."""
+    if actor.is_staff or (actor.supplier_id is not None and actor.supplier_id == supplier_id):
+        return frozenset()
+    shown = (PUBLIC_FIELDS | CONTACT_FIELDS) if actor.is_authenticated else PUBLIC_FIELDS
+    return ALL_FIELDS - shown
+
+
+def supplier_view(actor: Actor, read: dict[str, Any]) -> dict[str, Any]:
+    hidden = hidden_fields(actor, read["id"])
+    return {k: (None if k in hidden else v) for k, v in read.items()} if hidden else read
 
 
 def supplier_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
@@ -39,46 +79,11 @@ def to_read(_s: Session, rows: Sequence[Supplier]) -> list[dict[str, Any]]:
     return out
 
 
-def _check_unique_number(session: Session, number: str, exclude_id: int | None = None) -> None:
-    stmt = select(Supplier.id).where(Supplier.companies_house_number == number)
-    if exclude_id is not None:
-        stmt = stmt.where(Supplier.id != exclude_id)
-    if session.execute(stmt).first():
-        raise InvalidInput(
-            f"A supplier with Companies House number {number} is already registered.",
-            fields={"companies_house_number": "already registered"},
-        )
-
-
-def new_supplier(session: Session, data: SupplierCreate, *, organisation_id: int, status: str) -> Supplier:
-    _check_unique_number(session, data.companies_house_number)
-    values = data.model_dump(exclude={"organisation_id"})
-    values["website"] = str(data.website) if data.website else ""
-    values["contact_email"] = str(data.contact_email or "")
-    supplier = Supplier(**values, organisation_id=organisation_id, status=status)
-    session.add(supplier)
-    return supplier
-
-
-def _create(session: Session, actor: Actor, data: SupplierCreate) -> Supplier:
-    """API creation is for staff (self-registration has its own flow that also makes the user)."""
-    if not actor.is_staff:
-        raise Forbidden("Suppliers register through the registration page; staff create them here.")
-    org_id = data.organisation_id
-    if org_id is None:
-        org = Organisation(name=data.name, kind=OrgKind.SUPPLIER.value)
-        session.add(org)
-        session.flush()
-        org_id = org.id
-    elif session.get(Organisation, org_id) is None:
-        raise InvalidInput("Unknown organisation.", fields={"organisation_id": "unknown organisation"})
-    return new_supplier(session, data, organisation_id=org_id, status="active")  # type: ignore[arg-type]
-
-
-def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:
+def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:  # type: ignore[override]
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if STAFF_ONLY_FIELDS & changes.keys() and not actor.is_staff:
         raise Forbidden("Only moderators can verify suppliers or change their status.")
+    refuse_workflow_fields(SPEC, supplier.id, changes)  # the API refuses earlier; this guards other callers
     if "website" in changes:
         changes["website"] = str(changes["website"] or "")
     if "contact_email" in changes:
@@ -97,14 +102,20 @@ SPEC: ResourceSpec[Supplier] = ResourceSpec(
     entity_type="supplier",
     model=Supplier,
     read_schema=SupplierRead,
-    create_schema=SupplierCreate,
+    create_schema=StaffSupplierCreate,
     update_schema=SupplierUpdate,
     to_read=to_read,
-    create=_create,
-    apply_update=_update,
+    create=registration.create_by_staff,  # type: ignore[arg-type]
+    apply_update=_update,  # type: ignore[arg-type]
     scope=supplier_scope,
     can_write=can_write,
-    retire=lambda _s, _a, obj: setattr(obj, "status", "retired"),
+    retire=workflow.retire_supplier,
+    view=supplier_view,
+    workflow_fields={
+        "status": "POST /api/v1/suppliers/{id}/approve or /reject (moderators); DELETE /api/v1/suppliers/{id} "
+        "retires it",
+        "verified": "POST /api/v1/suppliers/{id}/verify (moderators)",
+    },
     filters={
         "size_band": FilterSpec("size_band", "eq"),
         "region": FilterSpec("region", "eq"),

@@ -25,18 +25,22 @@ from registry.enums import (
     ToolStatus,
     VerificationState,
 )
-from registry.errors import Forbidden, InvalidInput
-from registry.resources import FilterSpec, ResourceSpec
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.resources import FilterSpec, ResourceSpec, get_visible, refuse_workflow_fields
 from registry.search.documents import AccreditationDoc, CapabilityClaimDoc, SkillNeed, ToolDoc
 from registry.skills.models import Skill
 from registry.skills.services import skills_by_codes
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode
 from registry.taxonomy.services import all_nodes, path_of
+from registry.tools import workflow
 from registry.tools.models import TOOL_CHILDREN, Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
 from registry.tools.schemas import ToolCreate, ToolRead, ToolUpdate
 
-SUPPLIER_STATUSES = {ToolStatus.DRAFT.value, ToolStatus.SUBMITTED.value, ToolStatus.RETIRED.value}
+# Where each status change happens instead of the generic update (registry/tools/api.py).
+STATUS_DOORS = (
+    "POST /api/v1/tools/{id}/submit (its supplier), /approve, /reject or /request-changes (moderators), or /retire"
+)
 
 
 def tool_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
@@ -50,6 +54,24 @@ def tool_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
 
 def can_write(_s: Session, actor: Actor, tool: Tool) -> bool:
     return actor.is_staff or (actor.role is Role.SUPPLIER and actor.supplier_id == tool.supplier_id)
+
+
+def visible_tool(session: Session, actor: Actor, tool_id: int, field: str = "tool_id") -> Tool:
+    """The listing ``tool_id`` if this actor may see it. The one check for anything that refers
+    to a listing (inventory, shortlists, evaluations): a draft, rejected or retired listing of
+    another supplier gets the same 404 as an id that does not exist, so ids reveal nothing."""
+    try:
+        return get_visible(session, SPEC, actor, tool_id)
+    except NotFound:
+        raise NotFound(f"No tool with id {tool_id}.", fields={field: "No such tool"}) from None
+
+
+def tool_view(actor: Actor, read: dict[str, Any]) -> dict[str, Any]:
+    """What this actor sees of a listing: moderator feedback is between the moderators and the
+    supplier (the tool page shows it only to them), so everyone else reads it as empty."""
+    if actor.is_staff or (actor.role is Role.SUPPLIER and actor.supplier_id == read["supplier_id"]):
+        return read
+    return {**read, "moderator_feedback": ""}
 
 
 # --- children ---------------------------------------------------------------------------------
@@ -201,14 +223,8 @@ def _guard_verification(actor: Actor, claims: list[dict[str, Any]] | None) -> No
         raise Forbidden("Only moderators can mark a capability claim as verified.")
 
 
-def _guard_status(actor: Actor, status: str | None) -> None:
-    if status is not None and not actor.is_staff and status not in SUPPLIER_STATUSES:
-        raise Forbidden("Only moderators can publish a listing; submit it for review instead.")
-
-
-def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:
+def _supplier_for(session: Session, actor: Actor, data: ToolCreate) -> int:
     actor.require_auth()
-    values = data.model_dump()
     if actor.is_staff:
         if data.supplier_id is None:
             raise InvalidInput("supplier_id is required.", fields={"supplier_id": "required"})
@@ -221,7 +237,11 @@ def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:
         raise Forbidden("Only suppliers and moderators can add tools.")
     if session.get(Supplier, supplier_id) is None:
         raise InvalidInput("Unknown supplier.", fields={"supplier_id": "unknown supplier"})
-    _guard_status(actor, values["status"])
+    return supplier_id
+
+
+def _new_tool(session: Session, actor: Actor, data: ToolCreate, supplier_id: int) -> Tool:
+    values = data.model_dump()
     _guard_verification(actor, values["capabilities"])
     children = {k: values.pop(k) for k in TOOL_CHILDREN}
     values["supplier_id"] = supplier_id
@@ -233,9 +253,39 @@ def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:
     return tool
 
 
-def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:
-    changes = data.model_dump(exclude_unset=True, exclude={"version"})
-    _guard_status(actor, changes.get("status"))
+def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:  # type: ignore[override]
+    """A new listing (API and the listing editor): always a draft, which its supplier submits."""
+    supplier_id = _supplier_for(session, actor, data)
+    if data.status != ToolStatus.DRAFT.value:
+        raise Conflict(
+            "New listings start as drafts: create it without a status, then use " + STATUS_DOORS + ".",
+            fields={"status": "must be draft (the default)"},
+        )
+    return _new_tool(session, actor, data, supplier_id)
+
+
+def create_imported(session: Session, actor: Actor, data: ToolCreate) -> Tool:
+    """An imported listing arrives in its recorded status, but only where the workflow would have
+    let it get there (complete, and published only for an approved supplier)."""
+    supplier_id = _supplier_for(session, actor, data)
+    problems = workflow.arrival_problems(
+        data.status,
+        summary=data.summary,
+        description=data.description,
+        capability_count=len(data.capabilities),
+        supplier=session.get(Supplier, supplier_id),
+    )
+    if problems:
+        raise InvalidInput(f"A {data.status} listing needs: " + "; ".join(problems.values()) + ".", fields=problems)
+    return _new_tool(session, actor, data, supplier_id)
+
+
+def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:  # type: ignore[override]
+    # The fields sent, with their nested defaults (a claim sent without "state" is "claimed", as
+    # on create): exclude_unset would drop those defaults too and break the child rows.
+    full = data.model_dump(exclude={"version"})
+    changes = {k: full[k] for k in data.model_fields_set if k != "version"}
+    refuse_workflow_fields(SPEC, tool.id, changes)  # the API refuses earlier; this guards other callers
     _guard_verification(actor, changes.get("capabilities"))
     if "moderator_feedback" in changes and not actor.is_staff:
         raise Forbidden("Only moderators can write moderator feedback.")
@@ -261,7 +311,9 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
     apply_update=apply_update,
     scope=tool_scope,
     can_write=can_write,
-    retire=lambda _s, _a, t: setattr(t, "status", ToolStatus.RETIRED.value),
+    retire=workflow.retire_listing,
+    view=tool_view,
+    workflow_fields={"status": STATUS_DOORS},
     filters={
         "supplier_id": FilterSpec("supplier_id", "eq"),
         "status": FilterSpec("status", "eq"),

@@ -1,7 +1,10 @@
-"""Listing and supplier moderation: submit, approve, reject, request changes, verify.
+"""Listing and supplier moderation: submit, approve, reject, request changes, retire, verify.
 
-Each decision checks the status transition, bumps the record's version (so two moderators
-cannot both decide on the same version), and writes an audit event naming the decision.
+The only home of status changes: the supplier's review page, the moderation pages, the JSON API
+(registry/tools/api.py, registry/suppliers/api.py, and the generic DELETE through the resource
+specs' retire hooks) and the import all call these functions, so every door applies the same
+checks. Each decision checks the status transition, bumps the record's version (so two
+moderators cannot both decide on the same version), and writes an audit event naming it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
 from registry.db_types import today, utcnow
 from registry.enums import Role, ToolStatus
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.locking import claim_version
 from registry.search.dedupe import DuplicateGroup, SupplierKey, ToolKey, duplicate_report
 from registry.suppliers.models import Supplier
@@ -25,6 +28,12 @@ from registry.tools.models import CapabilityClaim, Tool
 from registry.tools.services import listing_snapshot
 
 MAX_REASON = 4000
+LIVE_STATUSES = frozenset({ToolStatus.SUBMITTED.value, ToolStatus.PUBLISHED.value})
+RETIRABLE = frozenset({ToolStatus.DRAFT.value, *LIVE_STATUSES})
+
+
+class StaleDecision(Conflict):
+    """The decision was made on a version of the record that is no longer current."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +66,25 @@ def _get(session: Session, model: Any, obj_id: int, label: str) -> Any:
 
 
 def _bump(session: Session, model: Any, obj: Any, version: int | None) -> None:
-    # The decision form sends the version it showed; without one the guarded bump still stops
-    # two moderators deciding at once.
-    claim_version(session, obj, version=version, label="listing" if model is Tool else "supplier")
+    # The decision form (or the API body / If-Match) sends the version it showed; without one the
+    # guarded bump still stops two moderators deciding at once. The API turns a stale If-Match
+    # into 412 (registry/tools/api.py), so the staleness is named here.
+    try:
+        claim_version(session, obj, version=version, label="listing" if model is Tool else "supplier")
+    except Conflict as exc:
+        raise StaleDecision(exc.detail) from exc
+
+
+def _owned_tool(session: Session, actor: Actor, tool_id: int) -> Tool:
+    """A listing its own supplier (or a moderator) acts on; others get 404 where they could not
+    see it anyway, 403 where they can (a published listing)."""
+    tool = session.get(Tool, tool_id)
+    owner = tool is not None and actor.role is Role.SUPPLIER and actor.supplier_id == tool.supplier_id
+    if tool is None or not (owner or actor.is_staff or tool.status == ToolStatus.PUBLISHED.value):
+        raise NotFound(f"No listing with id {tool_id}.")
+    if not (owner or actor.is_staff):
+        raise Forbidden("Only the supplier that owns this listing, or a moderator, can do this.")
+    return tool
 
 
 def _tool_decision(
@@ -79,26 +104,49 @@ def _expect_status(tool: Tool, allowed: set[str], doing: str) -> None:
         raise Conflict(f"This listing is {tool.status}, so it cannot be {doing}.")
 
 
-def submission_problems(session: Session, tool: Tool) -> dict[str, str]:
-    """What a listing still needs before a moderator can review it (field -> message)."""
+def listing_problems(summary: str, description: str, capability_count: int) -> dict[str, str]:
+    """What a listing still needs before a moderator can review it (field -> message). Pure."""
     problems: dict[str, str] = {}
-    if not tool.summary.strip():
+    if not summary.strip():
         problems["summary"] = "Add a short summary of the tool"
-    if not tool.description.strip():
+    if not description.strip():
         problems["description"] = "Add a description of the tool"
-    claims = session.execute(
-        select(func.count()).select_from(CapabilityClaim).where(CapabilityClaim.tool_id == tool.id)
-    ).scalar_one()
-    if not claims:
+    if not capability_count:
         problems["capabilities"] = "Choose at least one capability the tool provides"
     return problems
 
 
+def submission_problems(session: Session, tool: Tool) -> dict[str, str]:
+    """What this listing still needs before a moderator can review it (field -> message)."""
+    claims = session.execute(
+        select(func.count()).select_from(CapabilityClaim).where(CapabilityClaim.tool_id == tool.id)
+    ).scalar_one()
+    return listing_problems(tool.summary, tool.description, int(claims))
+
+
+def supplier_problems(supplier: Supplier | None) -> dict[str, str]:
+    """Why this supplier's listings cannot be published yet (a listing never outlives its supplier)."""
+    if supplier is None:
+        return {"supplier": "The listing has no supplier"}
+    if supplier.status != "active":
+        return {"supplier": f"{supplier.name} is {supplier.status}: approve the supplier before its listings"}
+    return {}
+
+
+def arrival_problems(
+    status: str, *, summary: str, description: str, capability_count: int, supplier: Supplier | None
+) -> dict[str, str]:
+    """Why a listing cannot arrive already in ``status`` (an import): the checks the workflow
+    would have made on its way there. Drafts and retired listings need nothing."""
+    if status == ToolStatus.SUBMITTED.value:
+        return listing_problems(summary, description, capability_count)
+    if status == ToolStatus.PUBLISHED.value:
+        return {**supplier_problems(supplier), **listing_problems(summary, description, capability_count)}
+    return {}
+
+
 def submit(session: Session, actor: Actor, tool_id: int, version: int | None = None) -> Tool:
-    tool = _get(session, Tool, tool_id, "listing")
-    owner = actor.role is Role.SUPPLIER and actor.supplier_id == tool.supplier_id
-    if not (owner or actor.is_staff):
-        raise NotFound(f"No listing with id {tool_id}.")
+    tool = _owned_tool(session, actor, tool_id)
     _expect_status(tool, {ToolStatus.DRAFT.value}, "submitted")
     problems = submission_problems(session, tool)
     if problems:
@@ -115,9 +163,12 @@ def approve(session: Session, actor: Actor, tool_id: int, version: int | None = 
     _require_staff(actor)
     tool = _get(session, Tool, tool_id, "listing")
     _expect_status(tool, {ToolStatus.SUBMITTED.value}, "approved")
-    supplier = _get(session, Supplier, tool.supplier_id, "supplier")
-    if supplier.status != "active":
-        raise Conflict(f"{supplier.name} is {supplier.status}: approve the supplier before its listings.")
+    blocked = supplier_problems(session.get(Supplier, tool.supplier_id))
+    if blocked:
+        raise Conflict(blocked["supplier"] + ".", fields=blocked)
+    problems = submission_problems(session, tool)  # it may have been edited since it was submitted
+    if problems:
+        raise InvalidInput("The listing is not complete enough to publish.", fields=problems)
     before = listing_snapshot(session, tool)
     _bump(session, Tool, tool, version)
     tool.status = ToolStatus.PUBLISHED.value
@@ -154,6 +205,24 @@ def request_changes(session: Session, actor: Actor, tool_id: int, reasons: str, 
     tool.status = ToolStatus.DRAFT.value
     tool.moderator_feedback = text
     _tool_decision(session, actor, tool, "request_changes", f"Requested changes to {tool.name}: {text[:500]}", before)
+    return tool
+
+
+def retire_listing(_session: Session, _actor: Actor, tool: Tool) -> None:
+    """The change itself: shared by retire() and the generic DELETE (which audits it itself)."""
+    _expect_status(tool, set(RETIRABLE), "retired")
+    tool.status = ToolStatus.RETIRED.value
+    tool.updated_at = utcnow()
+
+
+def retire(session: Session, actor: Actor, tool_id: int, version: int | None = None, reason: str = "") -> Tool:
+    """Take a listing off the registry for good (its supplier withdraws it, or a moderator does)."""
+    tool = _owned_tool(session, actor, tool_id)
+    before = listing_snapshot(session, tool)
+    _bump(session, Tool, tool, version)
+    retire_listing(session, actor, tool)
+    summary = f"Retired {tool.name}" + (f": {reason.strip()[:500]}" if reason.strip() else "")
+    _tool_decision(session, actor, tool, "retire", summary, before)
     return tool
 
 
@@ -215,6 +284,25 @@ def reject_supplier(
     supplier.status = "rejected"
     _supplier_decision(session, actor, supplier, "reject", f"Rejected supplier {supplier.name}: {text[:500]}", before)
     return supplier
+
+
+def retire_supplier(session: Session, _actor: Actor, supplier: Supplier) -> None:
+    """The generic DELETE's change: refused while the supplier still has live listings, so no
+    published listing is left behind a supplier page that answers 404."""
+    if supplier.status == "retired":
+        raise Conflict(f"{supplier.name} is already retired.")
+    live = session.execute(
+        select(func.count())
+        .select_from(Tool)
+        .where(Tool.supplier_id == supplier.id, Tool.status.in_(sorted(LIVE_STATUSES)))  # type: ignore[attr-defined]
+    ).scalar_one()
+    if live:
+        raise Conflict(
+            f"{supplier.name} still has {live} submitted or published listing(s): retire them first.",
+            fields={"status": "retire the supplier's live listings first"},
+        )
+    supplier.status = "retired"
+    supplier.updated_at = utcnow()
 
 
 def review_queue(session: Session, actor: Actor, claims_limit: int = 50) -> ReviewQueue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from litestar import MediaType, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from pydantic import BaseModel
 
 from registry.errors import InvalidInput
@@ -27,12 +27,17 @@ class ImportResult(BaseModel):
     tags=["import/export"],
     summary="Import suppliers or tools (all-or-nothing)",
     description="Body: the file itself, `Content-Type: text/csv` or `application/json` (same shapes as the "
-    "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row.",
+    "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row. A supplier "
+    "row that looks like a registered supplier (or an earlier row) is a bad row unless `confirm_duplicates=true`.",
     responses={**ERRORS_WRITE, 413: _problem("File too large"), 415: _problem("Not CSV or JSON")},
     status_code=201,
 )
 async def import_file(
-    request: Request[Any, Any, Any], kind: Literal["suppliers", "tools"] = Parameter()
+    request: Request[Any, Any, Any],
+    kind: Literal["suppliers", "tools"] = Parameter(),
+    confirm_duplicates: bool = QueryParameter(
+        default=False, description="Import supplier rows that look like registered suppliers anyway (checked by you)"
+    ),
 ) -> ImportResult:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = CONTENT_TYPES.get(ctype)
@@ -44,17 +49,19 @@ async def import_file(
     body = await request.body()
     if len(body) > MAX_IMPORT_BYTES:
         raise _TooLarge()
-    return await _run_import(request, kind, fmt, body)
+    return await _run_import(request, kind, fmt, body, confirm_duplicates)
 
 
-async def _run_import(request: Request[Any, Any, Any], kind: str, fmt: str, body: bytes) -> ImportResult:
+async def _run_import(
+    request: Request[Any, Any, Any], kind: str, fmt: str, body: bytes, confirm_duplicates: bool
+) -> ImportResult:
     from litestar.concurrency import sync_to_thread
 
     def work() -> ImportResult:
         with unit_of_work(request) as (session, actor):
             actor.require_auth()
             rows = parse(body, kind, fmt)  # type: ignore[arg-type]
-            report = import_rows(session, actor, kind, rows)  # type: ignore[arg-type]
+            report = import_rows(session, actor, kind, rows, confirm_duplicates=confirm_duplicates)  # type: ignore[arg-type]
             return ImportResult(kind=kind, created=report.created)
 
     return await sync_to_thread(work)

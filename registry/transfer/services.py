@@ -25,8 +25,9 @@ from registry.changelog import services as changelog
 from registry.errors import DomainError, InvalidInput
 from registry.exports import safe_cell, unescape_cell
 from registry.suppliers.models import Supplier
+from registry.suppliers.registration import find_batch_duplicates, new_supplier
 from registry.suppliers.schemas import SupplierCreate
-from registry.suppliers.services import new_supplier
+from registry.suppliers.services import hidden_fields as hidden_supplier_fields
 from registry.tools import services as tool_services
 from registry.tools.models import Tool
 from registry.tools.schemas import ToolCreate
@@ -109,7 +110,11 @@ def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, An
         stmt = select(Supplier).order_by(Supplier.id)
         if not actor.is_staff:
             stmt = stmt.where(Supplier.status == "active")
-        return [{f: getattr(s, f) for f in SUPPLIER_FIELDS} for s in session.execute(stmt).scalars()]
+        rows = []
+        for s in session.execute(stmt).scalars():
+            hidden = hidden_supplier_fields(actor, s.id)  # the same view as the supplier page and API
+            rows.append({f: None if f in hidden else getattr(s, f) for f in SUPPLIER_FIELDS})
+        return rows
     stmt = tool_services.tool_scope(actor, select(Tool)).order_by(Tool.id)
     tools = list(session.execute(stmt).scalars())
     numbers = {s.id: s.companies_house_number for s in session.execute(select(Supplier)).scalars()}
@@ -233,8 +238,13 @@ def _validation_errors(row_no: int, exc: ValidationError) -> list[RowError]:
     return [RowError(row_no, ".".join(str(p) for p in err["loc"]) or "row", err["msg"]) for err in exc.errors()]
 
 
-def import_rows(session: Session, actor: Actor, kind: Kind, rows: list[dict[str, Any]]) -> ImportReport:
-    """Validate every row, then write them all in the caller's transaction; or write nothing."""
+def import_rows(
+    session: Session, actor: Actor, kind: Kind, rows: list[dict[str, Any]], *, confirm_duplicates: bool = False
+) -> ImportReport:
+    """Validate every row, then write them all in the caller's transaction; or write nothing.
+
+    Supplier rows that look like a registered supplier (or an earlier row) are errors unless
+    ``confirm_duplicates``: the same duplicate rule as registration and staff creation."""
     if not actor.is_staff:
         from registry.errors import Forbidden
 
@@ -244,7 +254,7 @@ def import_rows(session: Session, actor: Actor, kind: Kind, rows: list[dict[str,
         report.errors.append(RowError(MAX_ROWS + 1, "file", f"more than {MAX_ROWS} rows"))
         raise ImportFailed(report)
     if kind == "suppliers":
-        _import_suppliers(session, actor, rows, report)
+        _import_suppliers(session, actor, rows, report, confirm_duplicates)
     else:
         _import_tools(session, actor, rows, report)
     if report.errors:
@@ -255,13 +265,15 @@ def import_rows(session: Session, actor: Actor, kind: Kind, rows: list[dict[str,
         "import",
         kind,
         "-",
-        after={"created": report.created},
-        summary=f"Imported {report.created} {kind}",
+        after={"created": report.created, "confirmed_duplicates": confirm_duplicates},
+        summary=f"Imported {report.created} {kind}" + (" (likely duplicates confirmed)" if confirm_duplicates else ""),
     )
     return report
 
 
-def _import_suppliers(session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport) -> None:
+def _import_suppliers(
+    session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport, confirm_duplicates: bool
+) -> None:
     from registry.accounts.models import Organisation
 
     seen: dict[str, int] = {}
@@ -282,6 +294,13 @@ def _import_suppliers(session: Session, actor: Actor, rows: list[dict[str, Any]]
     for i, data in valid:
         if data.companies_house_number in existing:
             report.errors.append(RowError(i, "companies_house_number", "already registered"))
+    if not confirm_duplicates:  # every problem in one report: rows already in error are left out
+        in_error = {e.row for e in report.errors}
+        for i, matches in find_batch_duplicates(session, {i: d for i, d in valid if i not in in_error}).items():
+            names = "; ".join(f"{m.label}: {', '.join(m.reasons) or 'similar'}" for m in matches)
+            report.errors.append(
+                RowError(i, "name", f"looks like {names} (check, then import with duplicates confirmed)")
+            )
     if report.errors:
         return
     for _i, data in valid:
@@ -320,11 +339,13 @@ def _import_tools(session: Session, actor: Actor, rows: list[dict[str, Any]], re
     for i, data in valid:
         try:
             with session.begin_nested():
-                tool_services.create(session, actor, data)
+                tool_services.create_imported(session, actor, data)  # its status, if the workflow allows it
                 session.flush()
         except DomainError as exc:
-            field_name = next(iter(exc.fields), "row")
-            report.errors.append(RowError(i, field_name, exc.detail))
-    report.created = len(valid) - len(report.errors)
+            if len(exc.fields) > 1:  # several named problems (a listing not ready for its status)
+                report.errors += [RowError(i, f, m) for f, m in exc.fields.items()]
+            else:
+                report.errors.append(RowError(i, next(iter(exc.fields), "row"), exc.detail))
+    report.created = len(valid) - len({e.row for e in report.errors})
     if not report.errors:
         changelog.bump_generation(session)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
-from pydantic import BaseModel, create_model
+from pydantic import BaseModel, Field, create_model
 
 from registry import resources
 from registry.resources import ListParams, ResourceSpec
@@ -28,6 +28,11 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[dict[str, str]] | None = None
+    duplicates: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="409 from POST /api/v1/suppliers: the likely duplicates (id, name, companies_house_number, "
+        "website, why); send confirm_duplicate: true to create it anyway",
+    )
 
 
 def _problem(description: str) -> ResponseSpec:
@@ -46,7 +51,10 @@ ERRORS_WRITE = {
     401: _problem("Bearer token missing or invalid"),
     403: _problem("Your role or organisation may not do this"),
     404: _problem("Not found (or not visible to you)"),
-    409: _problem("Version in the body is stale"),
+    409: _problem(
+        "Version in the body is stale, a workflow-only field (such as status) was sent (the detail names "
+        "the workflow endpoint), or the record conflicts with another (a likely duplicate)"
+    ),
     412: _problem("If-Match does not match the current ETag"),
     422: _problem("Input is well-formed but not acceptable"),
     428: _problem("Neither If-Match nor version was sent"),
@@ -87,6 +95,16 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
 
     sort_values = tuple(v for key in spec.sorts for v in (key, f"-{key}"))
     sort_type = Literal[sort_values]  # type: ignore[valid-type]
+
+    workflow_doc = (
+        " Workflow-only fields ("
+        + ", ".join(f"`{f}`" for f in spec.workflow_fields)
+        + ") are refused with 409: "
+        + "; ".join(f"`{f}`: {w}" for f, w in spec.workflow_fields.items())
+        + "."
+        if spec.workflow_fields
+        else ""
+    )
 
     def id_param() -> Any:
         if id_type is int:
@@ -155,7 +173,8 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
         @patch(
             f"/{id_path}",
             summary=f"Update a {spec.title}",
-            description='Send `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).',
+            description='Send `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).'
+            + workflow_doc,
             responses=ERRORS_WRITE,
             operation_id=f"update_{spec.name}",
             sync_to_thread=True,
@@ -170,6 +189,8 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             expected = parse_if_match(if_match)
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
+                # Before the version check: no version makes a workflow-only change acceptable here.
+                resources.refuse_workflow_fields(spec, item_id, data.model_fields_set)
                 item = resources.update_resource(session, spec, actor, item_id, data, if_match=expected)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
 

@@ -38,6 +38,7 @@ def problem(
     detail: str,
     fields: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Response[Any]:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -48,6 +49,8 @@ def problem(
     }
     if fields:
         body["errors"] = [{"field": k, "message": v} for k, v in fields.items()]
+    # RFC 9457 extension members (e.g. the likely duplicates), never replacing a core member.
+    body.update({k: v for k, v in (extensions or {}).items() if k not in body})
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
@@ -75,7 +78,9 @@ def _page(
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem(request, exc.status, exc.title, exc.detail, exc.fields, headers)
+        return problem(
+            request, exc.status, exc.title, exc.detail, exc.fields, headers, getattr(exc, "extensions", None)
+        )
     if isinstance(exc, NotAuthenticated):
         return Redirect(path=f"/login?next={request.url.path}")
     return _page(request, exc.status, exc.title, exc.detail)

@@ -88,19 +88,17 @@ def test_create_update_and_retire_tool_as_supplier(client: Any, auth: Any, db: A
     missing = client.patch(f"/api/v1/tools/{tool['id']}", json={"summary": "X"}, headers=h)
     assert missing.status_code == 428
     assert client.get(f"/api/v1/tools/{tool['id']}", headers=h).json()["summary"] == "New"
-    # Suppliers cannot publish their own listing; they can submit it.
-    assert (
-        client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 2}, headers=h).status_code
-        == 403
+    # Status changes go through the workflow endpoints (tests/doors covers every door of each rule).
+    refused = client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "submitted", "version": 2}, headers=h)
+    assert refused.status_code == 409 and f"/api/v1/tools/{tool['id']}/submit" in refused.json()["detail"]
+    described = client.patch(
+        f"/api/v1/tools/{tool['id']}", json={"description": "Flags vessels that go dark.", "version": 2}, headers=h
     )
-    assert (
-        client.patch(f"/api/v1/tools/{tool['id']}", json={"status": "submitted", "version": 2}, headers=h).status_code
-        == 200
-    )
-    published = client.patch(
-        f"/api/v1/tools/{tool['id']}", json={"status": "published", "version": 3}, headers=auth("moderator")
-    )
-    assert published.status_code == 200
+    assert described.status_code == 200
+    assert client.post(f"/api/v1/tools/{tool['id']}/approve", headers=h).status_code == 403
+    assert client.post(f"/api/v1/tools/{tool['id']}/submit", json={"version": 3}, headers=h).status_code == 200
+    published = client.post(f"/api/v1/tools/{tool['id']}/approve", json={"version": 4}, headers=auth("moderator"))
+    assert published.status_code == 200 and published.json()["status"] == "published"
     assert client.get(f"/api/v1/tools/{tool['id']}").status_code == 200  # now public
     assert client.delete(f"/api/v1/tools/{tool['id']}", headers=h).status_code == 204
     assert client.get(f"/api/v1/tools/{tool['id']}", headers=auth("moderator")).json()["status"] == "retired"
@@ -111,7 +109,8 @@ def test_create_update_and_retire_tool_as_supplier(client: Any, auth: Any, db: A
                 select(AuditEvent).where(AuditEvent.entity_type == "tool", AuditEvent.entity_id == str(tool["id"]))
             ).scalars()
         ]
-    assert actions.count("update") == 3 and "create" in actions and "retire" in actions
+    assert actions.count("update") == 2 and "create" in actions and "retire" in actions
+    assert "submit" in actions and "approve" in actions
 
 
 def test_bad_bodies_give_problem_details_and_change_nothing(client: Any, auth: Any, db: Any) -> None:
@@ -182,7 +181,7 @@ def test_taxonomy_skill_and_supplier_crud_by_staff(client: Any, auth: Any) -> No
         headers=h,
     )
     assert again.status_code == 422
-    verified = client.patch(f"/api/v1/suppliers/{sup.json()['id']}", json={"verified": True, "version": 1}, headers=h)
+    verified = client.post(f"/api/v1/suppliers/{sup.json()['id']}/verify", json={"version": 1}, headers=h)
     assert verified.json()["verified"] is True
 
 

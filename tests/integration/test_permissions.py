@@ -49,6 +49,7 @@ def test_create_matrix(client: Any, auth: Any, resource: str) -> None:
             body["code"] = f"{body['code']}-{role.upper().replace('_', '')}"
         if resource == "suppliers":
             body["companies_house_number"] = f"NI76{ROLES.index(role):04d}"
+            body["name"] = f"Perm {role.title()} Supplies Ltd"  # one name twice would be a likely duplicate (409)
         if resource == "requirements":
             body["code"] = f"IM-P{ROLES.index(role)}"
         if resource == "workforce":
@@ -111,7 +112,8 @@ def test_supplier_cannot_verify_itself(client: Any, auth: Any) -> None:
     resp = client.patch(
         f"/api/v1/suppliers/{sup['id']}", json={"verified": True, "version": sup["version"]}, headers=auth("supplier_a")
     )
-    assert resp.status_code == 403
+    assert resp.status_code == 409 and f"/api/v1/suppliers/{sup['id']}/verify" in resp.json()["detail"]
+    assert client.post(f"/api/v1/suppliers/{sup['id']}/verify", headers=auth("supplier_a")).status_code == 403
     ok = client.patch(
         f"/api/v1/suppliers/{sup['id']}",
         json={"region": "Wales", "version": sup["version"]},

@@ -265,6 +265,17 @@ def test_review_limit_is_configurable(db: Any, tmp_path: Path, auth: Any) -> Non
 # --- fairness ---------------------------------------------------------------------------------
 
 
+def publish_tool(client: Any, moderator: dict[str, str], body: dict[str, Any]) -> int:
+    """A new published listing, through the workflow as every door does (a draft, then submit, approve)."""
+    complete = {"description": "Follows the money.", "capabilities": [{"node_code": "INT.NET"}], **body}
+    resp = client.post("/api/v1/tools", json=complete, headers=moderator)
+    assert resp.status_code == 201, resp.text
+    tool_id = int(resp.json()["id"])
+    for step in ("submit", "approve"):
+        assert client.post(f"/api/v1/tools/{tool_id}/{step}", headers=moderator).status_code == 200
+    return tool_id
+
+
 def ten_identical_tools(client: Any, auth: Any, name: str = "Zephyrquill ledger tracer") -> list[int]:
     moderator = auth("moderator")
     suppliers = client.get("/api/v1/suppliers", params={"per_page": 10, "sort": "id"}, headers=moderator).json()[
@@ -275,14 +286,11 @@ def ten_identical_tools(client: Any, auth: Any, name: str = "Zephyrquill ledger 
         body = {
             "name": name,
             "supplier_id": s["id"],
-            "status": "published",
             "summary": "Follows ledgers.",
             "trl": 7,
             "workstreams": ["ECON"],
         }
-        resp = client.post("/api/v1/tools", json=body, headers=moderator)
-        assert resp.status_code == 201, resp.text
-        ids.append(resp.json()["id"])
+        ids.append(publish_tool(client, moderator, body))
     assert len(ids) == 10
     return ids
 
@@ -459,17 +467,11 @@ def test_page_journey_with_form_errors(client: Any, auth: Any) -> None:
 
 def test_exports_escape_formulas(client: Any, auth: Any) -> None:
     moderator = auth("moderator")
-    resp = client.post(
-        "/api/v1/tools",
-        headers=moderator,
-        json={
-            "name": '=HYPERLINK("http://evil.example") quokkavault',
-            "supplier_id": 2,
-            "status": "published",
-            "summary": "quokkavault",
-        },
+    publish_tool(
+        client,
+        moderator,
+        {"name": '=HYPERLINK("http://evil.example") quokkavault', "supplier_id": 2, "summary": "quokkavault"},
     )
-    assert resp.status_code == 201, resp.text
     buyer = auth("buyer_a")
     pid = new_project(client, buyer, requirement_ids=[])["id"]
     frozen = client.post(f"/api/v1/projects/{pid}/end-search", json={"q": "quokkavault"}, headers=buyer).json()

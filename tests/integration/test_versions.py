@@ -29,6 +29,14 @@ def _patch(client: Any, headers: dict[str, str], tool_id: int, **changes: Any) -
     return resp.json()  # type: ignore[no-any-return]
 
 
+def _publish(client: Any, supplier: dict[str, str], moderator: dict[str, str], tool_id: int) -> None:
+    """Through the workflow, as every door does: complete the draft, submit it, approve it."""
+    _patch(client, supplier, tool_id, description="What it does.", capabilities=[{"node_code": "INT.NET"}])
+    for who, step in ((supplier, "submit"), (moderator, "approve")):
+        resp = client.post(f"/api/v1/tools/{tool_id}/{step}", headers=who)
+        assert resp.status_code == 200, resp.text
+
+
 def test_publish_and_edits_create_numbered_versions_with_diffs(client: Any, auth: Any, db: Any) -> None:
     supplier, moderator = auth("supplier_a"), auth("moderator")
     made = client.post(
@@ -39,7 +47,7 @@ def test_publish_and_edits_create_numbered_versions_with_diffs(client: Any, auth
     _patch(client, supplier, tid, summary="Draft edit")
     assert _versions(db, "tool", tid) == []  # drafts are not versioned
 
-    _patch(client, moderator, tid, status="published")
+    _publish(client, supplier, moderator, tid)
     first = _versions(db, "tool", tid)
     assert [v.number for v in first] == [1] and first[0].diff == {}
     assert first[0].snapshot["summary"] == "Draft edit" and first[0].snapshot["status"] == "published"
@@ -62,7 +70,7 @@ def test_versions_api_and_visibility(client: Any, auth: Any) -> None:
     tid = client.post("/api/v1/tools", json={"name": "Visible Widget", "summary": "v1"}, headers=supplier).json()["id"]
     assert client.get(f"/api/v1/tools/{tid}/versions").status_code == 404  # a draft is not visible to the public
     assert client.get(f"/api/v1/tools/{tid}/versions", headers=supplier).json() == []
-    _patch(client, moderator, tid, status="published")
+    _publish(client, supplier, moderator, tid)
     _patch(client, supplier, tid, summary="v2")
     public = client.get(f"/api/v1/tools/{tid}/versions").json()
     assert [v["number"] for v in public] == [2, 1]  # newest first
@@ -102,6 +110,7 @@ def test_moderator_approval_records_the_whole_listing(client: Any, auth: Any, db
     body = {
         "name": "Moderated Widget",
         "summary": "Ready",
+        "description": "Complete enough to publish.",
         "trl": 6,
         "capabilities": [{"node_code": "INT.NET", "state": "claimed", "evidence": ""}],
     }

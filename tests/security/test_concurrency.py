@@ -96,6 +96,7 @@ def _tool_rows(n: int, supplier_number: str) -> list[dict[str, Any]]:
             "supplier_number": supplier_number,
             "name": f"Bulk Import Tool {i:05d}",
             "summary": "bulk",
+            "description": "A bulk-imported listing.",  # published rows must be complete, as the workflow demands
             "trl": 5,
             "status": "published",
             "capabilities": [{"node_code": "INT.NET"}],

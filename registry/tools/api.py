@@ -1,0 +1,176 @@
+"""The listing workflow over the JSON API: submit, approve, reject, request changes, retire.
+
+Each endpoint calls the same function of registry/tools/workflow.py as the supplier's review page
+and the moderation pages, so the API makes the same checks (a complete listing to submit, an
+approved supplier to publish, reasons to reject) and writes the same audit events. The generic
+PATCH /api/v1/tools/{id} refuses `status` and points here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar import Request, Response, post
+from litestar.params import HeaderParameter, Parameter
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from registry.actor import Actor
+from registry.errors import PreconditionFailed
+from registry.schema_types import StrictModel
+from registry.tools import workflow
+from registry.tools.models import Tool
+from registry.tools.schemas import ToolRead
+from registry.tools.services import SPEC as TOOL_SPEC
+from registry.web.crud import ERRORS_WRITE, etag, parse_if_match
+from registry.web.deps import unit_of_work
+
+TOOL_ID = Parameter(ge=1, le=2**31 - 1)
+IF_MATCH = HeaderParameter(name="If-Match", default=None, max_length=100)
+VERSION_DOC = (
+    'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body '
+    "(409 when stale). A decision on a listing that has already moved on is a 409 either way."
+)
+
+
+class DecisionIn(StrictModel):
+    version: int | None = Field(default=None, ge=1, description="The version you decided on (409 when stale)")
+
+
+class ApproveIn(DecisionIn):
+    note: str = Field(default="", max_length=workflow.MAX_REASON, description="Optional note for the audit trail")
+
+
+class ReasonsIn(DecisionIn):
+    # Not required by the schema, so a missing or blank reason gets the workflow's own 422 naming it.
+    reasons: str = Field(
+        default="", max_length=workflow.MAX_REASON + 1000, description="Required: why (the supplier sees this)"
+    )
+
+
+class RetireIn(DecisionIn):
+    reason: str = Field(default="", max_length=workflow.MAX_REASON, description="Optional, for the audit trail")
+
+
+Decide = Callable[[Session, Actor, int | None], Tool]
+
+
+def _decide(
+    request: Request[Any, Any, Any], version: int | None, if_match: str | None, decide: Decide
+) -> Response[ToolRead]:
+    header_version = parse_if_match(if_match)
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        try:
+            tool = decide(session, actor, header_version if header_version is not None else version)
+        except workflow.StaleDecision as exc:
+            if header_version is not None:  # a stale If-Match is a failed precondition, as on PATCH
+                raise PreconditionFailed(exc.detail) from exc
+            raise
+        read = TOOL_SPEC.to_read(session, [tool])[0]
+    return Response(ToolRead(**read), headers={"ETag": etag(read["version"])})
+
+
+@post(
+    "/api/v1/tools/{tool_id:int}/submit",
+    tags=["tools"],
+    summary="Submit a draft listing for moderation (its supplier)",
+    description="422 names each missing part (summary, description, capabilities); the listing stays a draft. "
+    + VERSION_DOC,
+    responses=ERRORS_WRITE,
+    status_code=200,
+    operation_id="submit_tool",
+    sync_to_thread=True,
+)
+def submit_tool(
+    request: Request[Any, Any, Any],
+    data: DecisionIn | None = None,
+    tool_id: int = TOOL_ID,
+    if_match: str | None = IF_MATCH,
+) -> Response[ToolRead]:
+    body = data or DecisionIn()
+    return _decide(request, body.version, if_match, lambda s, a, v: workflow.submit(s, a, tool_id, v))
+
+
+@post(
+    "/api/v1/tools/{tool_id:int}/approve",
+    tags=["tools"],
+    summary="Approve and publish a submitted listing (moderators)",
+    description="409 while the supplier is not yet approved; 422 names what the listing still lacks. " + VERSION_DOC,
+    responses=ERRORS_WRITE,
+    status_code=200,
+    operation_id="approve_tool",
+    sync_to_thread=True,
+)
+def approve_tool(
+    request: Request[Any, Any, Any],
+    data: ApproveIn | None = None,
+    tool_id: int = TOOL_ID,
+    if_match: str | None = IF_MATCH,
+) -> Response[ToolRead]:
+    body = data or ApproveIn()
+    return _decide(request, body.version, if_match, lambda s, a, v: workflow.approve(s, a, tool_id, v, note=body.note))
+
+
+@post(
+    "/api/v1/tools/{tool_id:int}/reject",
+    tags=["tools"],
+    summary="Reject a submitted listing for good: it is retired (moderators)",
+    description="`reasons` is required (422 otherwise). " + VERSION_DOC,
+    responses=ERRORS_WRITE,
+    status_code=200,
+    operation_id="reject_tool",
+    sync_to_thread=True,
+)
+def reject_tool(
+    request: Request[Any, Any, Any],
+    data: ReasonsIn,
+    tool_id: int = TOOL_ID,
+    if_match: str | None = IF_MATCH,
+) -> Response[ToolRead]:
+    return _decide(request, data.version, if_match, lambda s, a, v: workflow.reject(s, a, tool_id, data.reasons, v))
+
+
+@post(
+    "/api/v1/tools/{tool_id:int}/request-changes",
+    tags=["tools"],
+    summary="Send a submitted or published listing back to its supplier as a draft (moderators)",
+    description="`reasons` is required (422 otherwise): the supplier sees them. " + VERSION_DOC,
+    responses=ERRORS_WRITE,
+    status_code=200,
+    operation_id="request_tool_changes",
+    sync_to_thread=True,
+)
+def request_changes(
+    request: Request[Any, Any, Any],
+    data: ReasonsIn,
+    tool_id: int = TOOL_ID,
+    if_match: str | None = IF_MATCH,
+) -> Response[ToolRead]:
+    return _decide(
+        request, data.version, if_match, lambda s, a, v: workflow.request_changes(s, a, tool_id, data.reasons, v)
+    )
+
+
+@post(
+    "/api/v1/tools/{tool_id:int}/retire",
+    tags=["tools"],
+    summary="Retire a listing (its supplier or a moderator)",
+    description="Same as DELETE /api/v1/tools/{id}, with an optional reason for the audit trail. " + VERSION_DOC,
+    responses=ERRORS_WRITE,
+    status_code=200,
+    operation_id="retire_tool",
+    sync_to_thread=True,
+)
+def retire_tool(
+    request: Request[Any, Any, Any],
+    data: RetireIn | None = None,
+    tool_id: int = TOOL_ID,
+    if_match: str | None = IF_MATCH,
+) -> Response[ToolRead]:
+    body = data or RetireIn()
+    return _decide(request, body.version, if_match, lambda s, a, v: workflow.retire(s, a, tool_id, v, body.reason))
+
+
+ROUTES: list[Any] = [submit_tool, approve_tool, reject_tool, request_changes, retire_tool]
