@@ -226,6 +226,8 @@ _labels(
         ToolStatus.RETIRED: "Retired",
     },
 )
+# A listing a supplier cannot walk away from: it is in review or public.
+LIVE_TOOL_STATUSES = frozenset({ToolStatus.SUBMITTED.value, ToolStatus.PUBLISHED.value})
 
 
 class PricingModel(Labelled, StrEnum):

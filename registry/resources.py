@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.errors import Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.locking import claim_version
 
 M = TypeVar("M", bound=SQLModel)

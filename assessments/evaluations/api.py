@@ -7,10 +7,10 @@ with neither is refused with 428. The pages are in `assessments.evaluations.page
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import Parameter
 from sqlalchemy.orm import Session
 
 from assessments.evaluations import services
@@ -27,12 +27,10 @@ from assessments.evaluations.schemas import (
     ScoresIn,
 )
 from registry.actor import Actor
-from registry.web.crud import ERRORS_READ, ERRORS_WRITE, etag, parse_if_match
+from registry.web.crud import ERRORS_READ, ERRORS_WRITE, IfMatch, etag, parse_if_match
 from registry.web.deps import unit_of_work
 
 ID = Parameter(min_length=1, max_length=64)
-# HeaderParameter is a marker for Annotated (the header name differs from the argument name).
-IF_MATCH = HeaderParameter(name="If-Match", max_length=100)
 FIELD_NAMES = (
     "Bad values are named as the pages name them: criteria-<n>-label|kind|weight, criteria, "
     "price-<tool id>, score-<tool id>-<criterion key>, reason-<tool id>-<criterion key>."
@@ -131,7 +129,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: CriteriaIn,
         evaluation_id: str = ID,
-        if_match: Annotated[str | None, IF_MATCH] = None,
+        if_match: IfMatch = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         items = [services.CriterionInput(c.label, c.kind, c.weight, c.key) for c in data.criteria]
@@ -152,7 +150,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: PricesIn,
         evaluation_id: str = ID,
-        if_match: Annotated[str | None, IF_MATCH] = None,
+        if_match: IfMatch = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         prices: dict[int, float | None] = {p.tool_id: p.price for p in data.prices}
@@ -173,7 +171,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: ScoresIn,
         evaluation_id: str = ID,
-        if_match: Annotated[str | None, IF_MATCH] = None,
+        if_match: IfMatch = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         items = [services.ScoreInput(s.tool_id, s.criterion_key, s.score, s.reason) for s in data.scores]
@@ -195,7 +193,7 @@ class EvaluationsController(Controller):
         request: Request[Any, Any, Any],
         data: FinaliseIn,
         evaluation_id: str = ID,
-        if_match: Annotated[str | None, IF_MATCH] = None,
+        if_match: IfMatch = None,
     ) -> Response[EvaluationRead]:
         expected = parse_if_match(if_match)
         with unit_of_work(request) as (session, actor):

@@ -12,11 +12,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from assessments.evaluations.models import Evaluation, EvaluationCriterion, EvaluationScore, EvaluationTool
 from assessments.evaluations.scoring import (
@@ -24,6 +25,7 @@ from assessments.evaluations.scoring import (
     EvaluationError,
     EvaluationResult,
     Score,
+    ToolKey,
     evaluate,
     validate_criteria,
 )
@@ -40,6 +42,7 @@ from registry.tools.models import Tool
 from registry.tools.services import to_read as tools_to_read
 from registry.tools.services import visible_tool
 
+SelectT = TypeVar("SelectT", bound=Select)  # any Select, whatever its columns
 ENTITY = "evaluation"
 READ_ROLES = (Role.PROCUREMENT_OFFICER, Role.CAPABILITY_LEAD)
 WRITE_ROLES = (Role.PROCUREMENT_OFFICER,)
@@ -101,12 +104,12 @@ class EvaluationDetail:
 # ---------------------------------------------------------------- permissions
 
 
-def scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
+def scope(actor: Actor, stmt: SelectT) -> SelectT:
     if actor.is_admin:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
         return stmt.where(False)  # type: ignore[arg-type]
-    return stmt.where(Evaluation.organisation_id == actor.organisation_id)
+    return stmt.where(col(Evaluation.organisation_id) == actor.organisation_id)
 
 
 def can_write(actor: Actor, evaluation: Evaluation) -> bool:
@@ -115,7 +118,9 @@ def can_write(actor: Actor, evaluation: Evaluation) -> bool:
 
 def get_visible(session: Session, actor: Actor, evaluation_id: str) -> Evaluation:
     actor.require_auth()
-    row = session.execute(scope(actor, select(Evaluation).where(Evaluation.id == evaluation_id))).scalar_one_or_none()
+    row = session.execute(
+        scope(actor, select(Evaluation).where(col(Evaluation.id) == evaluation_id))
+    ).scalar_one_or_none()
     if row is None:  # same answer for missing and not visible
         raise NotFound("No such evaluation.")
     return row
@@ -147,29 +152,37 @@ def _touch(session: Session, evaluation: Evaluation, version: int | None, if_mat
 def list_for(session: Session, actor: Actor) -> list[EvaluationSummary]:
     actor.require_auth()
     counts = (
-        select(EvaluationTool.evaluation_id, func.count().label("n")).group_by(EvaluationTool.evaluation_id).subquery()
+        select(col(EvaluationTool.evaluation_id), func.count().label("n"))
+        .group_by(col(EvaluationTool.evaluation_id))
+        .subquery()
     )
     stmt = scope(
         actor,
         select(Evaluation, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.evaluation_id == Evaluation.id)
-        .order_by(Evaluation.created_at.desc()),
+        .outerjoin(counts, counts.c.evaluation_id == col(Evaluation.id))
+        .order_by(col(Evaluation.created_at).desc()),
     )
     return [EvaluationSummary(e.id, e.name, e.status, int(n), e.created_at) for e, n in session.execute(stmt).all()]
 
 
 def criteria_rows(session: Session, evaluation_id: str) -> list[EvaluationCriterion]:
-    stmt = select(EvaluationCriterion).where(EvaluationCriterion.evaluation_id == evaluation_id)
-    return list(session.execute(stmt.order_by(EvaluationCriterion.position, EvaluationCriterion.id)).scalars())
+    stmt = select(EvaluationCriterion).where(col(EvaluationCriterion.evaluation_id) == evaluation_id)
+    return list(
+        session.execute(stmt.order_by(col(EvaluationCriterion.position), col(EvaluationCriterion.id))).scalars()
+    )
 
 
 def tool_rows(session: Session, evaluation_id: str) -> list[EvaluationTool]:
-    stmt = select(EvaluationTool).where(EvaluationTool.evaluation_id == evaluation_id).order_by(EvaluationTool.id)
+    stmt = (
+        select(EvaluationTool)
+        .where(col(EvaluationTool.evaluation_id) == evaluation_id)
+        .order_by(col(EvaluationTool.id))
+    )
     return list(session.execute(stmt).scalars())
 
 
 def score_rows(session: Session, evaluation_id: str) -> list[EvaluationScore]:
-    stmt = select(EvaluationScore).where(EvaluationScore.evaluation_id == evaluation_id)
+    stmt = select(EvaluationScore).where(col(EvaluationScore.evaluation_id) == evaluation_id)
     return list(session.execute(stmt).scalars())
 
 
@@ -181,10 +194,10 @@ def tool_facts(
     prices: Mapping[int, float] | None = None,
 ) -> list[ToolFacts]:
     """Report-ready facts about tools and their suppliers, in the order of ``tool_ids``."""
-    tools = list(session.execute(select(Tool).where(Tool.id.in_(list(tool_ids)))).scalars())  # type: ignore[union-attr]
+    tools = list(session.execute(select(Tool).where(col(Tool.id).in_(list(tool_ids)))).scalars())
     reads = {r["id"]: r for r in tools_to_read(session, tools)}
     sup_ids = {t.supplier_id for t in tools}
-    suppliers = {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(sup_ids))).scalars()}
+    suppliers = {s.id: s for s in session.execute(select(Supplier).where(col(Supplier.id).in_(sup_ids))).scalars()}
     out = []
     for tid in tool_ids:
         r = reads.get(tid)
@@ -224,7 +237,7 @@ def criteria_of(rows: Sequence[EvaluationCriterion]) -> list[Criterion]:
 def compute(session: Session, evaluation: Evaluation) -> Outcome:
     """Run the scoring maths; problems (e.g. missing scores) instead of a result when incomplete."""
     crit = criteria_of(criteria_rows(session, evaluation.id))
-    prices = {t.tool_id: t.price for t in tool_rows(session, evaluation.id)}
+    prices: dict[ToolKey, float] = {t.tool_id: t.price for t in tool_rows(session, evaluation.id)}
     scores = [
         Score(s.tool_id, s.criterion_key, s.score, s.reason)
         for s in score_rows(session, evaluation.id)
@@ -264,9 +277,9 @@ def _shortlist_tools(session: Session, actor: Actor, shortlist_id: int) -> list[
     if shortlist is None or shortlist.user_id != actor.user_id:  # shortlists are private to their owner
         raise InvalidInput("Choose one of your shortlists.", fields={"shortlist_id": "Choose one of your shortlists"})
     stmt = (
-        select(ShortlistItem.tool_id, ShortlistItem.tool_version)
-        .where(ShortlistItem.shortlist_id == shortlist_id)
-        .order_by(ShortlistItem.added_at, ShortlistItem.id)
+        select(col(ShortlistItem.tool_id), col(ShortlistItem.tool_version))
+        .where(col(ShortlistItem.shortlist_id) == shortlist_id)
+        .order_by(col(ShortlistItem.added_at), col(ShortlistItem.id))
     )
     return [(tid, ver) for tid, ver in session.execute(stmt).all()]
 
@@ -281,7 +294,7 @@ def _require_visible(session: Session, actor: Actor, tool_ids: Sequence[int]) ->
         except NotFound:
             gone.append(tid)
     if gone:
-        names = ", ".join(n for (n,) in session.execute(select(Tool.name).where(Tool.id.in_(gone))).all())  # type: ignore[union-attr]
+        names = ", ".join(n for (n,) in session.execute(select(col(Tool.name)).where(col(Tool.id).in_(gone))).all())
         raise InvalidInput(
             f"Some tools on this shortlist are no longer published: {names}. Remove them from the shortlist first.",
             fields={"shortlist_id": f"Remove the tools no longer published from the shortlist first: {names}"},
@@ -335,7 +348,9 @@ def create(
     )
     session.add(evaluation)
     session.flush()
-    tools = {t.id: t for t in session.execute(select(Tool).where(Tool.id.in_([tid for tid, _ in chosen]))).scalars()}  # type: ignore[union-attr]
+    tools = {
+        t.id: t for t in session.execute(select(Tool).where(col(Tool.id).in_([tid for tid, _ in chosen]))).scalars()
+    }
     for tid, version in chosen:
         t = tools[tid]
         session.add(
@@ -421,10 +436,10 @@ def set_criteria(
         {"key": c.key, "label": c.label, "kind": c.kind, "weight": c.weight}
         for c in criteria_rows(session, evaluation.id)
     ]
-    session.execute(delete(EvaluationCriterion).where(EvaluationCriterion.evaluation_id == evaluation.id))
+    session.execute(delete(EvaluationCriterion).where(col(EvaluationCriterion.evaluation_id) == evaluation.id))
     session.execute(
         delete(EvaluationScore).where(
-            EvaluationScore.evaluation_id == evaluation.id, EvaluationScore.criterion_key.not_in(list(used))
+            col(EvaluationScore.evaluation_id) == evaluation.id, col(EvaluationScore.criterion_key).not_in(list(used))
         )
     )
     session.flush()

@@ -497,7 +497,7 @@ def generate(
         done = session.execute(
             select(StoredReport)
             # SQLModel types the column as bytes; defer() wants the mapped attribute it really is.
-            .options(defer(cast(QueryableAttribute[Any], StoredReport.content)))
+            .options(defer(cast(QueryableAttribute[Any], col(StoredReport.content))))
             .where(col(StoredReport.subscription_id) == subscription_id, col(StoredReport.period_key) == period_key)
         ).scalar_one_or_none()
         if done is not None:

@@ -37,7 +37,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-AuditListener = Callable[[Session, AuditEvent], None]
+AuditListener = Callable[[Session, AuditEvent], object]  # what a listener returns is ignored
 _LISTENERS: list[AuditListener] = []
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.errors import InvalidInput
 from registry.inventory.models import InventoryItem
 from registry.inventory.schemas import InventoryCreate, InventoryRead, InventoryUpdate
@@ -23,11 +25,13 @@ def to_read(session: Session, rows: Sequence[InventoryItem]) -> list[dict[str, A
     ids = {r.tool_id for r in rows}
     info = {}
     if ids:
-        q = select(Tool.id, Tool.name, Supplier.name).join(Supplier, Supplier.id == Tool.supplier_id)
-        info = {tid: (tn, sn) for tid, tn, sn in session.execute(q.where(Tool.id.in_(ids)))}  # type: ignore[union-attr]
+        q = select(col(Tool.id), col(Tool.name), col(Supplier.name)).join(
+            Supplier, col(Supplier.id) == col(Tool.supplier_id)
+        )
+        info = {tid: (tn, sn) for tid, tn, sn in session.execute(q.where(col(Tool.id).in_(ids)))}
     return [
         InventoryRead(
-            id=r.id,
+            id=require_id(r),
             organisation_id=r.organisation_id,
             tool_id=r.tool_id,
             tool_name=info.get(r.tool_id, ("?", "?"))[0],
@@ -45,7 +49,9 @@ def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryIt
     org_id = target_org(actor, data.organisation_id, session)
     visible_tool(session, actor, data.tool_id)  # 404 alike for a missing id and another supplier's draft
     dup = session.execute(
-        select(InventoryItem.id).where(InventoryItem.organisation_id == org_id, InventoryItem.tool_id == data.tool_id)
+        select(col(InventoryItem.id)).where(
+            col(InventoryItem.organisation_id) == org_id, col(InventoryItem.tool_id) == data.tool_id
+        )
     ).first()
     if dup:
         raise InvalidInput("This tool is already in the inventory.", fields={"tool_id": "already in inventory"})

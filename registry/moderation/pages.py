@@ -18,6 +18,7 @@ from registry.enums import (
     Role,
 )
 from registry.errors import Conflict, InvalidInput, NotFound
+from registry.suppliers import workflow as supplier_workflow
 from registry.suppliers.models import Supplier
 from registry.tools import workflow
 from registry.tools.models import Tool
@@ -134,9 +135,9 @@ TOOL_ACTIONS: dict[str, tuple[Decide, str]] = {
     ),
 }
 SUPPLIER_ACTIONS: dict[str, tuple[Decide, str]] = {
-    "approve": (lambda s, a, i, v, r: workflow.approve_supplier(s, a, i, v), "{name} is approved."),
-    "reject": (lambda s, a, i, v, r: workflow.reject_supplier(s, a, i, r, v), "{name} is rejected."),
-    "verify": (lambda s, a, i, v, r: workflow.verify_supplier(s, a, i, v), "{name} is verified."),
+    "approve": (lambda s, a, i, v, r: supplier_workflow.approve_supplier(s, a, i, v), "{name} is approved."),
+    "reject": (lambda s, a, i, v, r: supplier_workflow.reject_supplier(s, a, i, r, v), "{name} is rejected."),
+    "verify": (lambda s, a, i, v, r: supplier_workflow.verify_supplier(s, a, i, v), "{name} is verified."),
 }
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import today
+from registry.db_types import require_id, today
 from registry.enums import WORKSTREAMS, Classification, Role, SizeBand
 from registry.errors import InvalidInput, NotFound
 from registry.exports import Column, to_csv, to_xlsx
@@ -68,7 +69,9 @@ def _snapshot(shortlist: Shortlist, tool_ids: Iterable[int] | None = None) -> di
 
 def _tool_ids(session: Session, shortlist_id: int) -> list[int]:
     return list(
-        session.execute(select(ShortlistItem.tool_id).where(ShortlistItem.shortlist_id == shortlist_id)).scalars()
+        session.execute(
+            select(col(ShortlistItem.tool_id)).where(col(ShortlistItem.shortlist_id) == shortlist_id)
+        ).scalars()
     )
 
 
@@ -82,20 +85,26 @@ def get_owned(session: Session, actor: Actor, shortlist_id: int) -> Shortlist:
 
 def list_for(session: Session, actor: Actor) -> list[ShortlistSummary]:
     require_user(actor)
-    counts = select(ShortlistItem.shortlist_id, func.count().label("n")).group_by(ShortlistItem.shortlist_id).subquery()
+    counts = (
+        select(col(ShortlistItem.shortlist_id), func.count().label("n"))
+        .group_by(col(ShortlistItem.shortlist_id))
+        .subquery()
+    )
     rows = session.execute(
         select(Shortlist, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.shortlist_id == Shortlist.id)
-        .where(Shortlist.user_id == actor.user_id)
-        .order_by(Shortlist.created_at.desc(), Shortlist.id.desc())  # type: ignore[attr-defined,union-attr]
+        .outerjoin(counts, counts.c.shortlist_id == col(Shortlist.id))
+        .where(col(Shortlist.user_id) == actor.user_id)
+        .order_by(col(Shortlist.created_at).desc(), col(Shortlist.id).desc())
     ).all()
     return [ShortlistSummary(s.id, s.name, s.created_at, int(n)) for s, n in rows]
 
 
 def _check_unique_name(session: Session, actor: Actor, name: str, exclude_id: int | None = None) -> None:
-    stmt = select(Shortlist.id).where(Shortlist.user_id == actor.user_id, func.lower(Shortlist.name) == name.lower())
+    stmt = select(col(Shortlist.id)).where(
+        col(Shortlist.user_id) == actor.user_id, func.lower(col(Shortlist.name)) == name.lower()
+    )
     if exclude_id is not None:
-        stmt = stmt.where(Shortlist.id != exclude_id)
+        stmt = stmt.where(col(Shortlist.id) != exclude_id)
     if session.execute(stmt).first():
         raise InvalidInput(
             f"You already have a shortlist called “{name}”.",
@@ -148,7 +157,7 @@ def rename(session: Session, actor: Actor, shortlist_id: int, data: ShortlistRen
 def remove(session: Session, actor: Actor, shortlist_id: int) -> None:
     shortlist = get_owned(session, actor, shortlist_id)
     before = _snapshot(shortlist, _tool_ids(session, shortlist_id))
-    session.execute(delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id))
+    session.execute(delete(ShortlistItem).where(col(ShortlistItem.shortlist_id) == shortlist_id))
     session.delete(shortlist)
     session.flush()
     changelog.record(
@@ -177,7 +186,7 @@ def add_tools(session: Session, actor: Actor, shortlist_id: int, items: Sequence
         session.add(
             ShortlistItem(
                 shortlist_id=shortlist_id,
-                tool_id=tool.id,
+                tool_id=require_id(tool),
                 tool_version=tool.version,
                 note=item.note,
             )
@@ -208,7 +217,9 @@ def remove_tool(session: Session, actor: Actor, shortlist_id: int, tool_id: int)
     if tool_id not in present:
         return False
     session.execute(
-        delete(ShortlistItem).where(ShortlistItem.shortlist_id == shortlist_id, ShortlistItem.tool_id == tool_id)
+        delete(ShortlistItem).where(
+            col(ShortlistItem.shortlist_id) == shortlist_id, col(ShortlistItem.tool_id) == tool_id
+        )
     )
     before = _snapshot(shortlist, present)
     claim_version(session, shortlist, label="shortlist")
@@ -237,16 +248,18 @@ def entries(session: Session, actor: Actor, shortlist_id: int) -> tuple[Shortlis
     items = list(
         session.execute(
             select(ShortlistItem)
-            .where(ShortlistItem.shortlist_id == shortlist_id)
-            .order_by(ShortlistItem.added_at, ShortlistItem.id)
+            .where(col(ShortlistItem.shortlist_id) == shortlist_id)
+            .order_by(col(ShortlistItem.added_at), col(ShortlistItem.id))
         ).scalars()
     )
-    tools = {t.id: t for t in session.execute(select(Tool).where(Tool.id.in_([i.tool_id for i in items]))).scalars()}  # type: ignore[union-attr]
+    tools = {
+        t.id: t for t in session.execute(select(Tool).where(col(Tool.id).in_([i.tool_id for i in items]))).scalars()
+    }
     reads = {r["id"]: tool_view(actor, r) for r in tools_to_read(session, list(tools.values()))}
     suppliers = {
         s.id: s
         for s in session.execute(
-            select(Supplier).where(Supplier.id.in_({t.supplier_id for t in tools.values()}))
+            select(Supplier).where(col(Supplier.id).in_({t.supplier_id for t in tools.values()}))
         ).scalars()
     }
     out = []

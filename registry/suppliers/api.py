@@ -1,6 +1,6 @@
 """The supplier workflow over the JSON API: approve, reject and verify (moderators).
 
-The same functions of registry/tools/workflow.py as the moderation pages, so the same checks
+The same functions of registry/suppliers/workflow.py as the moderation pages, so the same checks
 (only a pending supplier is approved or rejected, only an active one verified). The generic
 PATCH /api/v1/suppliers/{id} refuses `status` and `verified` and points here.
 """
@@ -11,22 +11,21 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import Parameter
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.errors import PreconditionFailed
 from registry.schema_types import StrictModel
+from registry.suppliers import workflow
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierRead
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
-from registry.tools import workflow
-from registry.web.crud import ERRORS_WRITE, etag, parse_if_match
+from registry.web.crud import ERRORS_WRITE, IfMatch, etag, parse_if_match
 from registry.web.deps import unit_of_work
 
 SUPPLIER_ID = Parameter(ge=1, le=2**31 - 1)
-IF_MATCH = HeaderParameter(name="If-Match", default=None, max_length=100)
 VERSION_DOC = (
     'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).'
 )
@@ -74,7 +73,7 @@ def approve_supplier(
     request: Request[Any, Any, Any],
     data: SupplierDecisionIn | None = None,
     supplier_id: int = SUPPLIER_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[SupplierRead]:
     body = data or SupplierDecisionIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.approve_supplier(s, a, supplier_id, v))
@@ -94,7 +93,7 @@ def reject_supplier(
     request: Request[Any, Any, Any],
     data: SupplierRejectIn,
     supplier_id: int = SUPPLIER_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[SupplierRead]:
     return _decide(
         request, data.version, if_match, lambda s, a, v: workflow.reject_supplier(s, a, supplier_id, data.reasons, v)
@@ -115,7 +114,7 @@ def verify_supplier(
     request: Request[Any, Any, Any],
     data: SupplierDecisionIn | None = None,
     supplier_id: int = SUPPLIER_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[SupplierRead]:
     body = data or SupplierDecisionIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.verify_supplier(s, a, supplier_id, v))

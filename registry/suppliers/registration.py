@@ -17,11 +17,13 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.accounts.models import Organisation, User
 from registry.accounts.services import add_user
 from registry.actor import Actor
 from registry.changelog import services as changelog
+from registry.db_types import require_id
 from registry.enums import Clearance, OrgKind, Role
 from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.search.dedupe import (
@@ -186,7 +188,7 @@ def _reasons(same_number: bool, same_domain: bool, name_score: float, domain: st
 
 def _comparable(session: Session) -> list[Supplier]:
     """Suppliers a newcomer may duplicate: any status but rejected."""
-    return list(session.execute(select(Supplier).where(Supplier.status != "rejected")).scalars())
+    return list(session.execute(select(Supplier).where(col(Supplier.status) != "rejected")).scalars())
 
 
 def _candidate_key(key_id: int, supplier: SupplierCreate) -> SupplierKey:
@@ -255,9 +257,9 @@ def require_distinct(
 
 
 def _check_unique_number(session: Session, number: str, exclude_id: int | None = None) -> None:
-    stmt = select(Supplier.id).where(Supplier.companies_house_number == number)
+    stmt = select(col(Supplier.id)).where(col(Supplier.companies_house_number) == number)
     if exclude_id is not None:
-        stmt = stmt.where(Supplier.id != exclude_id)
+        stmt = stmt.where(col(Supplier.id) != exclude_id)
     if session.execute(stmt).first():
         raise InvalidInput(
             f"A supplier with Companies House number {number} is already registered.",
@@ -297,12 +299,12 @@ def create_by_staff(session: Session, actor: Actor, data: StaffSupplierCreate) -
 def _check_unique(session: Session, reg: Registration) -> None:
     errors: dict[str, str] = {}
     number = reg.supplier.companies_house_number
-    if session.execute(select(Supplier.id).where(Supplier.companies_house_number == number)).first():
+    if session.execute(select(col(Supplier.id)).where(col(Supplier.companies_house_number) == number)).first():
         errors["companies_house_number"] = (
             f"Companies House number {number} is already registered. If this is your organisation, "
             "ask a colleague with an account to add you, or contact the registry team"
         )
-    if session.execute(select(User.id).where(User.email == reg.email)).first():
+    if session.execute(select(col(User.id)).where(col(User.email) == reg.email)).first():
         errors["email"] = "An account with this email address already exists. Sign in instead"
     if errors:
         raise InvalidInput("Check the registration details.", fields=errors)
@@ -338,7 +340,7 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
         email=reg.email,
         name=reg.user_name,
         role=Role.SUPPLIER,
-        organisation_id=org.id,
+        organisation_id=require_id(org),
         password=reg.password,
     )
     changelog.bump_generation(session)

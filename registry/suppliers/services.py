@@ -9,16 +9,16 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.db_types import utcnow
 from registry.enums import Role, SizeBand
 from registry.errors import Forbidden
 from registry.resources import FilterSpec, ResourceSpec, refuse_workflow_fields
-from registry.suppliers import registration
+from registry.suppliers import registration, workflow
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import StaffSupplierCreate, SupplierRead, SupplierUpdate
-from registry.tools import workflow
 
 STAFF_ONLY_FIELDS = {"verified", "status"}
 
@@ -64,9 +64,9 @@ def supplier_view(actor: Actor, read: dict[str, Any]) -> dict[str, Any]:
 def supplier_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_staff:
         return stmt
-    visible = Supplier.status == "active"
+    visible = col(Supplier.status) == "active"
     if actor.supplier_id is not None:
-        return stmt.where(or_(visible, Supplier.id == actor.supplier_id))
+        return stmt.where(or_(visible, col(Supplier.id) == actor.supplier_id))
     return stmt.where(visible)
 
 
@@ -79,7 +79,7 @@ def to_read(_s: Session, rows: Sequence[Supplier]) -> list[dict[str, Any]]:
     return out
 
 
-def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:  # type: ignore[override]
+def _update(session: Session, actor: Actor, supplier: Supplier, data: SupplierUpdate) -> None:
     changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if STAFF_ONLY_FIELDS & changes.keys() and not actor.is_staff:
         raise Forbidden("Only moderators can verify suppliers or change their status.")
@@ -105,8 +105,8 @@ SPEC: ResourceSpec[Supplier] = ResourceSpec(
     create_schema=StaffSupplierCreate,
     update_schema=SupplierUpdate,
     to_read=to_read,
-    create=registration.create_by_staff,  # type: ignore[arg-type]
-    apply_update=_update,  # type: ignore[arg-type]
+    create=registration.create_by_staff,
+    apply_update=_update,
     scope=supplier_scope,
     can_write=can_write,
     retire=workflow.retire_supplier,

@@ -12,22 +12,22 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import Parameter
 from pydantic import Field
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.errors import PreconditionFailed
 from registry.schema_types import StrictModel
+from registry.suppliers.workflow import MAX_REASON, StaleDecision
 from registry.tools import workflow
 from registry.tools.models import Tool
 from registry.tools.schemas import ToolRead
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.web.crud import ERRORS_WRITE, etag, parse_if_match
+from registry.web.crud import ERRORS_WRITE, IfMatch, etag, parse_if_match
 from registry.web.deps import unit_of_work
 
 TOOL_ID = Parameter(ge=1, le=2**31 - 1)
-IF_MATCH = HeaderParameter(name="If-Match", default=None, max_length=100)
 VERSION_DOC = (
     'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body '
     "(409 when stale). A decision on a listing that has already moved on is a 409 either way."
@@ -39,18 +39,16 @@ class DecisionIn(StrictModel):
 
 
 class ApproveIn(DecisionIn):
-    note: str = Field(default="", max_length=workflow.MAX_REASON, description="Optional note for the audit trail")
+    note: str = Field(default="", max_length=MAX_REASON, description="Optional note for the audit trail")
 
 
 class ReasonsIn(DecisionIn):
     # Not required by the schema, so a missing or blank reason gets the workflow's own 422 naming it.
-    reasons: str = Field(
-        default="", max_length=workflow.MAX_REASON + 1000, description="Required: why (the supplier sees this)"
-    )
+    reasons: str = Field(default="", max_length=MAX_REASON + 1000, description="Required: why (the supplier sees this)")
 
 
 class RetireIn(DecisionIn):
-    reason: str = Field(default="", max_length=workflow.MAX_REASON, description="Optional, for the audit trail")
+    reason: str = Field(default="", max_length=MAX_REASON, description="Optional, for the audit trail")
 
 
 Decide = Callable[[Session, Actor, int | None], Tool]
@@ -64,7 +62,7 @@ def _decide(
         actor.require_auth()
         try:
             tool = decide(session, actor, header_version if header_version is not None else version)
-        except workflow.StaleDecision as exc:
+        except StaleDecision as exc:
             if header_version is not None:  # a stale If-Match is a failed precondition, as on PATCH
                 raise PreconditionFailed(exc.detail) from exc
             raise
@@ -87,7 +85,7 @@ def submit_tool(
     request: Request[Any, Any, Any],
     data: DecisionIn | None = None,
     tool_id: int = TOOL_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[ToolRead]:
     body = data or DecisionIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.submit(s, a, tool_id, v))
@@ -107,7 +105,7 @@ def approve_tool(
     request: Request[Any, Any, Any],
     data: ApproveIn | None = None,
     tool_id: int = TOOL_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[ToolRead]:
     body = data or ApproveIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.approve(s, a, tool_id, v, note=body.note))
@@ -127,7 +125,7 @@ def reject_tool(
     request: Request[Any, Any, Any],
     data: ReasonsIn,
     tool_id: int = TOOL_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[ToolRead]:
     return _decide(request, data.version, if_match, lambda s, a, v: workflow.reject(s, a, tool_id, data.reasons, v))
 
@@ -146,7 +144,7 @@ def request_changes(
     request: Request[Any, Any, Any],
     data: ReasonsIn,
     tool_id: int = TOOL_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[ToolRead]:
     return _decide(
         request, data.version, if_match, lambda s, a, v: workflow.request_changes(s, a, tool_id, data.reasons, v)
@@ -167,7 +165,7 @@ def retire_tool(
     request: Request[Any, Any, Any],
     data: RetireIn | None = None,
     tool_id: int = TOOL_ID,
-    if_match: str | None = IF_MATCH,
+    if_match: IfMatch = None,
 ) -> Response[ToolRead]:
     body = data or RetireIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.retire(s, a, tool_id, v, body.reason))

@@ -9,10 +9,11 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import today, utcnow
+from registry.db_types import require_id, today, utcnow
 from registry.enums import (
     Classification,
     Deployment,
@@ -33,7 +34,7 @@ from registry.skills.services import skills_by_codes
 from registry.suppliers.models import Supplier
 from registry.taxonomy.models import CapabilityNode
 from registry.taxonomy.services import all_nodes, path_of
-from registry.tools import workflow
+from registry.tools import rules
 from registry.tools.models import TOOL_CHILDREN, Accreditation, CapabilityClaim, Tool, ToolSkill, ToolTraining
 from registry.tools.schemas import ToolCreate, ToolRead, ToolUpdate
 
@@ -46,9 +47,9 @@ STATUS_DOORS = (
 def tool_scope(actor: Actor, stmt: Select[Any]) -> Select[Any]:
     if actor.is_staff:
         return stmt
-    published = Tool.status == ToolStatus.PUBLISHED.value
+    published = col(Tool.status) == ToolStatus.PUBLISHED.value
     if actor.supplier_id is not None:
-        return stmt.where(or_(published, Tool.supplier_id == actor.supplier_id))
+        return stmt.where(or_(published, col(Tool.supplier_id) == actor.supplier_id))
     return stmt.where(published)
 
 
@@ -81,8 +82,10 @@ def _load_children(session: Session, tool_ids: list[int]) -> dict[str, dict[int,
     out: dict[str, dict[int, list[Any]]] = {k: defaultdict(list) for k in TOOL_CHILDREN}
     if not tool_ids:
         return out
-    for key, model in TOOL_CHILDREN.items():
-        rows = session.execute(select(model).where(model.tool_id.in_(tool_ids)).order_by(model.id))  # type: ignore[attr-defined]
+    for key, table in TOOL_CHILDREN.items():
+        # Every TOOL_CHILDREN model has tool_id and id; the dict's value type (SQLModel) cannot say so.
+        model: Any = table
+        rows = session.execute(select(model).where(model.tool_id.in_(tool_ids)).order_by(model.id))
         for row in rows.scalars():
             out[key][row.tool_id].append(row)
     return out
@@ -92,14 +95,14 @@ def _skills_index(session: Session, children: dict[str, dict[int, list[Any]]]) -
     ids = {r.skill_id for key in ("skills_needed", "training_offered") for rows in children[key].values() for r in rows}
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Skill).where(Skill.id.in_(ids))).scalars()}  # type: ignore[misc]
+    return {s.id: s for s in session.execute(select(Skill).where(col(Skill.id).in_(ids))).scalars()}  # type: ignore[misc]
 
 
 def _suppliers(session: Session, ids: Iterable[int]) -> dict[int, Supplier]:
     ids = set(ids)
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Supplier).where(Supplier.id.in_(ids))).scalars()}  # type: ignore[misc]
+    return {s.id: s for s in session.execute(select(Supplier).where(col(Supplier.id).in_(ids))).scalars()}  # type: ignore[misc]
 
 
 def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
@@ -121,7 +124,7 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
                 "state": c.state,
                 "evidence": c.evidence,
             }
-            for c in children["capabilities"][t.id]
+            for c in children["capabilities"][require_id(t)]
             if c.node_id in nodes
         ]
         base["accreditations"] = [
@@ -163,7 +166,9 @@ def listing_snapshot(session: Session, tool: Tool) -> dict[str, Any]:
 def listing_snapshots(session: Session, tool_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """`listing_snapshot` of each existing tool in `tool_ids`, in a few queries."""
     ids = list(tool_ids)
-    tools = list(session.execute(select(Tool).where(Tool.id.in_(ids)).order_by(Tool.id)).scalars()) if ids else []  # type: ignore[union-attr]
+    tools = (
+        list(session.execute(select(Tool).where(col(Tool.id).in_(ids)).order_by(col(Tool.id))).scalars()) if ids else []
+    )
     return _snapshots(session, tools)
 
 
@@ -176,12 +181,13 @@ def _snapshots(session: Session, tools: Sequence[Tool]) -> dict[int, dict[str, A
 
 
 def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> None:
-    tool_id = tool.id
+    tool_id = require_id(tool)
     if "capabilities" in data:
         claims = data["capabilities"]
         codes = [c["node_code"] for c in claims]
         found = {
-            n.code: n for n in session.execute(select(CapabilityNode).where(CapabilityNode.code.in_(codes))).scalars()
+            n.code: n
+            for n in session.execute(select(CapabilityNode).where(col(CapabilityNode.code).in_(codes))).scalars()
         }
         missing = sorted(set(codes) - set(found))
         if missing:
@@ -190,7 +196,7 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
             )
         if len(set(codes)) != len(codes):
             raise InvalidInput("A capability is claimed twice.", fields={"capabilities": "duplicate"})
-        session.execute(delete(CapabilityClaim).where(CapabilityClaim.tool_id == tool_id))
+        session.execute(delete(CapabilityClaim).where(col(CapabilityClaim.tool_id) == tool_id))
         for c in claims:
             session.add(
                 CapabilityClaim(
@@ -201,19 +207,19 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
                 )
             )
     if "accreditations" in data:
-        session.execute(delete(Accreditation).where(Accreditation.tool_id == tool_id))
+        session.execute(delete(Accreditation).where(col(Accreditation.tool_id) == tool_id))
         for a in data["accreditations"]:
-            session.add(Accreditation(tool_id=tool_id, **a))  # type: ignore[arg-type]
+            session.add(Accreditation(tool_id=tool_id, **a))
     if "skills_needed" in data:
         needs = data["skills_needed"]
         skills = skills_by_codes(session, [s["skill_code"] for s in needs], "skills_needed")
-        session.execute(delete(ToolSkill).where(ToolSkill.tool_id == tool_id))
+        session.execute(delete(ToolSkill).where(col(ToolSkill.tool_id) == tool_id))
         for s in needs:
             session.add(ToolSkill(tool_id=tool_id, skill_id=skills[s["skill_code"]].id, level=s["level"]))  # type: ignore[arg-type]
     if "training_offered" in data:
         codes = list(dict.fromkeys(data["training_offered"]))
         skills = skills_by_codes(session, codes, "training_offered")
-        session.execute(delete(ToolTraining).where(ToolTraining.tool_id == tool_id))
+        session.execute(delete(ToolTraining).where(col(ToolTraining.tool_id) == tool_id))
         for code in codes:
             session.add(ToolTraining(tool_id=tool_id, skill_id=skills[code].id))  # type: ignore[arg-type]
 
@@ -253,7 +259,7 @@ def _new_tool(session: Session, actor: Actor, data: ToolCreate, supplier_id: int
     return tool
 
 
-def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:  # type: ignore[override]
+def create(session: Session, actor: Actor, data: ToolCreate) -> Tool:
     """A new listing (API and the listing editor): always a draft, which its supplier submits."""
     supplier_id = _supplier_for(session, actor, data)
     if data.status != ToolStatus.DRAFT.value:
@@ -268,7 +274,7 @@ def create_imported(session: Session, actor: Actor, data: ToolCreate) -> Tool:
     """An imported listing arrives in its recorded status, but only where the workflow would have
     let it get there (complete, and published only for an approved supplier)."""
     supplier_id = _supplier_for(session, actor, data)
-    problems = workflow.arrival_problems(
+    problems = rules.arrival_problems(
         data.status,
         summary=data.summary,
         description=data.description,
@@ -280,7 +286,7 @@ def create_imported(session: Session, actor: Actor, data: ToolCreate) -> Tool:
     return _new_tool(session, actor, data, supplier_id)
 
 
-def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:  # type: ignore[override]
+def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -> None:
     # The fields sent, with their nested defaults (a claim sent without "state" is "claimed", as
     # on create): exclude_unset would drop those defaults too and break the child rows.
     full = data.model_dump(exclude={"version"})
@@ -311,7 +317,7 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
     apply_update=apply_update,
     scope=tool_scope,
     can_write=can_write,
-    retire=workflow.retire_listing,
+    retire=rules.retire_listing,
     view=tool_view,
     workflow_fields={"status": STATUS_DOORS},
     filters={
@@ -341,36 +347,45 @@ SPEC: ResourceSpec[Tool] = ResourceSpec(
 
 
 _DOC_COLUMNS = (
-    Tool.id,
-    Tool.name,
-    Tool.supplier_id,
-    Tool.summary,
-    Tool.description,
-    Tool.category,
-    Tool.classification,
-    Tool.trl,
-    Tool.deployments,
-    Tool.hosting,
-    Tool.data_standards,
-    Tool.workstreams,
-    Tool.four_ps,
-    Tool.five_ds,
-    Tool.pricing_model,
-    Tool.price_capital,
-    Tool.price_annual,
-    Tool.last_reviewed,
-    Tool.version,
+    col(Tool.id),
+    col(Tool.name),
+    col(Tool.supplier_id),
+    col(Tool.summary),
+    col(Tool.description),
+    col(Tool.category),
+    col(Tool.classification),
+    col(Tool.trl),
+    col(Tool.deployments),
+    col(Tool.hosting),
+    col(Tool.data_standards),
+    col(Tool.workstreams),
+    col(Tool.four_ps),
+    col(Tool.five_ds),
+    col(Tool.pricing_model),
+    col(Tool.price_capital),
+    col(Tool.price_annual),
+    col(Tool.last_reviewed),
+    col(Tool.version),
 )
 # Only the columns the docs need, as plain rows (tool_id first).
 _DOC_CHILDREN = (
-    ("capabilities", (CapabilityClaim.tool_id, CapabilityClaim.node_id, CapabilityClaim.state), CapabilityClaim.id),
+    (
+        "capabilities",
+        (col(CapabilityClaim.tool_id), col(CapabilityClaim.node_id), col(CapabilityClaim.state)),
+        col(CapabilityClaim.id),
+    ),
     (
         "accreditations",
-        (Accreditation.tool_id, Accreditation.name, Accreditation.expires_on, Accreditation.mandatory),
-        Accreditation.id,
+        (
+            col(Accreditation.tool_id),
+            col(Accreditation.name),
+            col(Accreditation.expires_on),
+            col(Accreditation.mandatory),
+        ),
+        col(Accreditation.id),
     ),
-    ("skills_needed", (ToolSkill.tool_id, ToolSkill.skill_id, ToolSkill.level), ToolSkill.id),
-    ("training_offered", (ToolTraining.tool_id, ToolTraining.skill_id), ToolTraining.id),
+    ("skills_needed", (col(ToolSkill.tool_id), col(ToolSkill.skill_id), col(ToolSkill.level)), col(ToolSkill.id)),
+    ("training_offered", (col(ToolTraining.tool_id), col(ToolTraining.skill_id)), col(ToolTraining.id)),
 )
 # Above this many tools, read whole child tables rather than IN lists.
 _WHOLE_TABLE_FROM = 5000
@@ -403,7 +418,7 @@ def tool_docs(
         return hit
 
     nodes = all_nodes(session)
-    skills = {sid: code for sid, code in session.execute(select(Skill.id, Skill.code))}
+    skills = {sid: code for sid, code in session.execute(select(col(Skill.id), col(Skill.code)))}
     claims = {
         (nid, str(state)): CapabilityClaimDoc(nid, n.code, path_of(n, nodes), state)
         for nid, n in nodes.items()
@@ -427,13 +442,15 @@ def tool_docs(
                 children[key][row[0]].append(item)
     suppliers = {
         r.id: (r.name, SizeBand(r.size_band).is_sme, bool(r.verified))
-        for r in session.execute(select(Supplier.id, Supplier.name, Supplier.size_band, Supplier.verified))
+        for r in session.execute(
+            select(col(Supplier.id), col(Supplier.name), col(Supplier.size_band), col(Supplier.verified))
+        )
     }
-    stmt = select(*_DOC_COLUMNS).order_by(Tool.id)
+    stmt = select(*_DOC_COLUMNS).order_by(col(Tool.id))
     if status is not None:
-        stmt = stmt.where(Tool.status == status)
+        stmt = stmt.where(col(Tool.status) == status)
     if ids is not None:
-        stmt = stmt.where(Tool.id.in_(ids))  # type: ignore[union-attr]
+        stmt = stmt.where(col(Tool.id).in_(ids))
     empty: list[Any] = []
     docs = []
     for t in session.execute(stmt, execution_options=_STREAM):

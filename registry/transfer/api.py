@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
@@ -35,9 +35,10 @@ class ImportResult(BaseModel):
 async def import_file(
     request: Request[Any, Any, Any],
     kind: Literal["suppliers", "tools"] = Parameter(),
-    confirm_duplicates: bool = QueryParameter(
-        default=False, description="Import supplier rows that look like registered suppliers anyway (checked by you)"
-    ),
+    confirm_duplicates: Annotated[
+        bool,
+        QueryParameter(description="Import supplier rows that look like registered suppliers anyway (checked by you)"),
+    ] = False,
 ) -> ImportResult:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     fmt = CONTENT_TYPES.get(ctype)

@@ -19,9 +19,11 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
+from registry.db_types import require_id
 from registry.errors import DomainError, InvalidInput
 from registry.exports import safe_cell, unescape_cell
 from registry.suppliers.models import Supplier
@@ -107,16 +109,16 @@ class ImportFailed(InvalidInput):
 
 def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, Any]]:
     if kind == "suppliers":
-        stmt = select(Supplier).order_by(Supplier.id)
+        stmt = select(Supplier).order_by(col(Supplier.id))
         if not actor.is_staff:
-            stmt = stmt.where(Supplier.status == "active")
+            stmt = stmt.where(col(Supplier.status) == "active")
         rows = []
         for s in session.execute(stmt).scalars():
             hidden = hidden_supplier_fields(actor, s.id)  # the same view as the supplier page and API
             rows.append({f: None if f in hidden else getattr(s, f) for f in SUPPLIER_FIELDS})
         return rows
-    stmt = tool_services.tool_scope(actor, select(Tool)).order_by(Tool.id)
-    tools = list(session.execute(stmt).scalars())
+    tool_stmt = tool_services.tool_scope(actor, select(Tool)).order_by(col(Tool.id))
+    tools: list[Tool] = list(session.execute(tool_stmt).scalars())
     numbers = {s.id: s.companies_house_number for s in session.execute(select(Supplier)).scalars()}
     out = []
     for read, tool in zip(tool_services.to_read(session, tools), tools, strict=True):
@@ -290,7 +292,7 @@ def _import_suppliers(
             continue
         seen[number] = i
         valid.append((i, data))
-    existing = set(session.execute(select(Supplier.companies_house_number)).scalars())
+    existing = set(session.execute(select(col(Supplier.companies_house_number))).scalars())
     for i, data in valid:
         if data.companies_house_number in existing:
             report.errors.append(RowError(i, "companies_house_number", "already registered"))
@@ -313,7 +315,7 @@ def _import_suppliers(
 
 
 def _import_tools(session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport) -> None:
-    suppliers = {s.companies_house_number: s.id for s in session.execute(select(Supplier)).scalars()}
+    suppliers = {s.companies_house_number: require_id(s) for s in session.execute(select(Supplier)).scalars()}
     valid: list[tuple[int, ToolCreate]] = []
     seen: dict[tuple[int, str], int] = {}
     for i, row in enumerate(rows, start=1):

@@ -5,7 +5,7 @@ Litestar can document each resource's own schemas in OpenAPI.
 """
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
@@ -17,6 +17,10 @@ from registry.resources import ListParams, ResourceSpec
 from registry.web.deps import unit_of_work
 
 RESERVED = {"page", "per_page", "sort"}
+
+# The If-Match request header, declared once for every handler that takes it (the header name
+# differs from the argument name, so it is an Annotated marker).
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=100)]
 
 
 class Problem(BaseModel):
@@ -182,15 +186,15 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
         def update_item(
             self,
             request: Request,
-            data: update_schema,  # type: ignore[valid-type]
-            item_id: id_type = id_param(),
-            if_match: str | None = HeaderParameter(name="If-Match", default=None, max_length=100),
-        ) -> Response[read_schema]:  # type: ignore[valid-type]
+            data: update_schema,  # type: ignore[valid-type]  # the resource's schema, chosen at runtime
+            item_id: id_type = id_param(),  # type: ignore[valid-type]  # the id's type is the resource's, chosen at runtime
+            if_match: IfMatch = None,
+        ) -> Response[read_schema]:  # type: ignore[valid-type]  # as above
             expected = parse_if_match(if_match)
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 # Before the version check: no version makes a workflow-only change acceptable here.
-                resources.refuse_workflow_fields(spec, item_id, data.model_fields_set)
+                resources.refuse_workflow_fields(spec, item_id, data.model_fields_set)  # type: ignore[attr-defined]  # a Pydantic model chosen at runtime
                 item = resources.update_resource(session, spec, actor, item_id, data, if_match=expected)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
 
@@ -202,7 +206,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             operation_id=f"delete_{spec.name}",
             sync_to_thread=True,
         )
-        def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:
+        def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:  # type: ignore[valid-type]  # as above
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 resources.remove_resource(session, spec, actor, item_id)
