@@ -18,9 +18,19 @@ from sqlmodel import col
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import require_id, today
-from registry.enums import WORKSTREAMS, Classification, Role, SizeBand
+from registry.enums import (
+    Classification,
+    Deployment,
+    Hosting,
+    PricingModel,
+    Role,
+    SizeBand,
+    ToolStatus,
+    workstream_label,
+)
 from registry.errors import InvalidInput, NotFound
 from registry.exports import Column, to_csv, to_xlsx
+from registry.formatting import long_date
 from registry.locking import claim_version
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
@@ -313,7 +323,7 @@ def _accreditation_text(acc: dict[str, Any]) -> str:
     if expiry is None:
         return acc["name"]
     state = "" if acc.get("current") else " (expired)"
-    return f"{acc['name']} until {expiry.isoformat()}{state}"
+    return f"{acc['name']} until {long_date(expiry)}{state}"
 
 
 def export_row(entry: ShortlistEntry) -> list[Any]:
@@ -327,17 +337,17 @@ def export_row(entry: ShortlistEntry) -> list[Any]:
         t["category"],
         Classification[t["classification"]].label,
         t["trl"],
-        ", ".join(t["deployments"]),
-        t["hosting"].upper(),
+        ", ".join(Deployment.label_of(d) for d in t["deployments"]),
+        Hosting.label_of(t["hosting"]),
         ", ".join(t["data_standards"]),
-        t["pricing_model"] or "",
+        PricingModel.label_of(t["pricing_model"]) if t["pricing_model"] else "",
         t["price_capital"],
         t["price_annual"],
-        "; ".join(WORKSTREAMS.get(w, w) for w in t["workstreams"]),
+        "; ".join(workstream_label(w) for w in t["workstreams"]),
         "; ".join(c["node_path"] for c in t["capabilities"]),
         "; ".join(_accreditation_text(a) for a in t["accreditations"]),
         t["last_reviewed"],
-        t["status"],
+        ToolStatus.label_of(t["status"]),
         entry.note,
         entry.added_at.date() if entry.added_at else None,
     ]

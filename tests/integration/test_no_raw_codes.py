@@ -229,6 +229,11 @@ def test_shortlist_and_procurement_report_show_labels_not_codes(client: Any, db:
     assert_no_raw_codes("procurement report (CSV)", _zipped_csv_cells(bytes(zipped or b"")))
     sign_in(client, "buyer_a")
     assert_no_raw_codes("shortlist page", _page(client, f"/shortlists/{shortlist_id}"))
+    exported = client.get(f"/shortlists/{shortlist_id}/export.csv")
+    assert exported.status_code == 200
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert len(rows) == 7  # the header and the six tools
+    assert_no_raw_codes("shortlist export (CSV)", [c.strip() for row in rows for c in row if c.strip()])
 
 
 def _zipped_csv_cells(content: bytes) -> list[str]:
