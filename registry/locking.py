@@ -68,3 +68,8 @@ def claim_version(
         raise Conflict(f"Someone else saved this {label} first; reload and try again.")
     record.version = expected + 1  # in step with the row whatever the session's sync strategy
     return expected + 1
+
+
+class StaleDecision(Conflict):
+    """A workflow decision (approve, reject, submit...) made on a version of the record that is no
+    longer current. The API answers 412 instead when the stale version came in If-Match."""

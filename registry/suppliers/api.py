@@ -16,47 +16,38 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
-from registry.errors import PreconditionFailed
-from registry.schema_types import StrictModel
 from registry.suppliers import workflow
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierRead
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
-from registry.web.crud import ERRORS_WRITE, IfMatch, etag, parse_if_match
-from registry.web.deps import unit_of_work
-
-SUPPLIER_ID = Parameter(ge=1, le=2**31 - 1)
-VERSION_DOC = (
-    'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).'
+from registry.web.crud import (
+    DECISION_VERSION_DOC,
+    ERRORS_WRITE,
+    DecisionIn,
+    IfMatch,
+    decision_response,
 )
 
+SUPPLIER_ID = Parameter(ge=1, le=2**31 - 1)
+VERSION_DOC = DECISION_VERSION_DOC
 
-class SupplierDecisionIn(StrictModel):
-    version: int | None = Field(default=None, ge=1, description="The version you decided on (409 when stale)")
 
-
-class SupplierRejectIn(SupplierDecisionIn):
+class SupplierRejectIn(DecisionIn):
     # Not required by the schema, so a missing or blank reason gets the workflow's own 422 naming it.
     reasons: str = Field(default="", max_length=workflow.MAX_REASON + 1000, description="Required: why")
 
 
-Decide = Callable[[Session, Actor, int | None], Supplier]
+def _read(session: Session, supplier: Supplier) -> SupplierRead:
+    return SupplierRead(**SUPPLIER_SPEC.to_read(session, [supplier])[0])  # staff only here: the whole record
 
 
 def _decide(
-    request: Request[Any, Any, Any], version: int | None, if_match: str | None, decide: Decide
+    request: Request[Any, Any, Any],
+    version: int | None,
+    if_match: str | None,
+    decide: Callable[[Session, Actor, int | None], Supplier],
 ) -> Response[SupplierRead]:
-    header_version = parse_if_match(if_match)
-    with unit_of_work(request) as (session, actor):
-        actor.require_auth()
-        try:
-            supplier = decide(session, actor, header_version if header_version is not None else version)
-        except workflow.StaleDecision as exc:
-            if header_version is not None:
-                raise PreconditionFailed(exc.detail) from exc
-            raise
-        read = SUPPLIER_SPEC.to_read(session, [supplier])[0]  # staff only here: the whole record
-    return Response(SupplierRead(**read), headers={"ETag": etag(read["version"])})
+    return decision_response(request, version, if_match, decide, _read)
 
 
 @post(
@@ -71,11 +62,11 @@ def _decide(
 )
 def approve_supplier(
     request: Request[Any, Any, Any],
-    data: SupplierDecisionIn | None = None,
+    data: DecisionIn | None = None,
     supplier_id: int = SUPPLIER_ID,
     if_match: IfMatch = None,
 ) -> Response[SupplierRead]:
-    body = data or SupplierDecisionIn()
+    body = data or DecisionIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.approve_supplier(s, a, supplier_id, v))
 
 
@@ -112,11 +103,11 @@ def reject_supplier(
 )
 def verify_supplier(
     request: Request[Any, Any, Any],
-    data: SupplierDecisionIn | None = None,
+    data: DecisionIn | None = None,
     supplier_id: int = SUPPLIER_ID,
     if_match: IfMatch = None,
 ) -> Response[SupplierRead]:
-    body = data or SupplierDecisionIn()
+    body = data or DecisionIn()
     return _decide(request, body.version, if_match, lambda s, a, v: workflow.verify_supplier(s, a, supplier_id, v))
 
 

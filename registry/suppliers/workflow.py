@@ -18,15 +18,11 @@ from registry.changelog import services as changelog
 from registry.db_types import utcnow
 from registry.enums import LIVE_TOOL_STATUSES, Role
 from registry.errors import Conflict, InvalidInput, NotFound
-from registry.locking import claim_version
+from registry.locking import StaleDecision, claim_version
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
 
 MAX_REASON = 4000
-
-
-class StaleDecision(Conflict):
-    """The decision was made on a version of the record that is no longer current."""
 
 
 def require_staff(actor: Actor) -> None:

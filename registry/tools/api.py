@@ -17,25 +17,21 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
-from registry.errors import PreconditionFailed
-from registry.schema_types import StrictModel
-from registry.suppliers.workflow import MAX_REASON, StaleDecision
+from registry.suppliers.workflow import MAX_REASON
 from registry.tools import workflow
 from registry.tools.models import Tool
 from registry.tools.schemas import ToolRead
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.web.crud import ERRORS_WRITE, IfMatch, etag, parse_if_match
-from registry.web.deps import unit_of_work
-
-TOOL_ID = Parameter(ge=1, le=2**31 - 1)
-VERSION_DOC = (
-    'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body '
-    "(409 when stale). A decision on a listing that has already moved on is a 409 either way."
+from registry.web.crud import (
+    DECISION_VERSION_DOC,
+    ERRORS_WRITE,
+    DecisionIn,
+    IfMatch,
+    decision_response,
 )
 
-
-class DecisionIn(StrictModel):
-    version: int | None = Field(default=None, ge=1, description="The version you decided on (409 when stale)")
+TOOL_ID = Parameter(ge=1, le=2**31 - 1)
+VERSION_DOC = DECISION_VERSION_DOC
 
 
 class ApproveIn(DecisionIn):
@@ -51,23 +47,17 @@ class RetireIn(DecisionIn):
     reason: str = Field(default="", max_length=MAX_REASON, description="Optional, for the audit trail")
 
 
-Decide = Callable[[Session, Actor, int | None], Tool]
+def _read(session: Session, tool: Tool) -> ToolRead:
+    return ToolRead(**TOOL_SPEC.to_read(session, [tool])[0])
 
 
 def _decide(
-    request: Request[Any, Any, Any], version: int | None, if_match: str | None, decide: Decide
+    request: Request[Any, Any, Any],
+    version: int | None,
+    if_match: str | None,
+    decide: Callable[[Session, Actor, int | None], Tool],
 ) -> Response[ToolRead]:
-    header_version = parse_if_match(if_match)
-    with unit_of_work(request) as (session, actor):
-        actor.require_auth()
-        try:
-            tool = decide(session, actor, header_version if header_version is not None else version)
-        except StaleDecision as exc:
-            if header_version is not None:  # a stale If-Match is a failed precondition, as on PATCH
-                raise PreconditionFailed(exc.detail) from exc
-            raise
-        read = TOOL_SPEC.to_read(session, [tool])[0]
-    return Response(ToolRead(**read), headers={"ETag": etag(read["version"])})
+    return decision_response(request, version, if_match, decide, _read)
 
 
 @post(

@@ -5,18 +5,31 @@ Litestar can document each resource's own schemas in OpenAPI.
 """
 
 import re
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
 from pydantic import BaseModel, Field, create_model
+from sqlalchemy.orm import Session
 
 from registry import resources
+from registry.actor import Actor
+from registry.errors import PreconditionFailed
+from registry.locking import StaleDecision
 from registry.resources import ListParams, ResourceSpec
+from registry.schema_types import StrictModel
 from registry.web.deps import unit_of_work
 
 RESERVED = {"page", "per_page", "sort"}
+
+R = TypeVar("R")  # the record a workflow decision returns
+
+
+class _Versioned(Protocol):
+    version: int
+
 
 # The If-Match request header, declared once for every handler that takes it (the header name
 # differs from the argument name, so it is an Annotated marker).
@@ -70,8 +83,6 @@ def parse_if_match(value: str | None) -> int | None:
         return None
     match = re.fullmatch(r'\s*(?:W/)?"?(\d+)"?\s*', value)
     if match is None:
-        from registry.errors import PreconditionFailed
-
         raise PreconditionFailed('If-Match must be the ETag returned by GET, e.g. "3".')
     return int(match.group(1))
 
@@ -213,3 +224,37 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
 
     ResourceController.__name__ = f"{spec.name.title()}Controller"
     return ResourceController
+
+
+# --- workflow decisions (POST /api/v1/<resource>/{id}/<decision>) ----------------------------
+
+DECISION_VERSION_DOC = (
+    'Optional concurrency check: `If-Match: "<version>"` (412 when stale) or `version` in the body '
+    "(409 when stale). A decision on a record that has already moved on is a 409 either way."
+)
+
+
+class DecisionIn(StrictModel):
+    version: int | None = Field(default=None, ge=1, description="The version you decided on (409 when stale)")
+
+
+def decision_response(
+    request: Request[Any, Any, Any],
+    version: int | None,
+    if_match: str | None,
+    decide: Callable[[Session, Actor, int | None], R],
+    read: Callable[[Session, R], _Versioned],
+) -> Response[Any]:
+    """Run one workflow decision for the API: the If-Match version wins over the body's, a stale
+    If-Match is 412 (as on PATCH), and the answer is the record as read with its new ETag."""
+    header_version = parse_if_match(if_match)
+    with unit_of_work(request) as (session, actor):
+        actor.require_auth()
+        try:
+            record = decide(session, actor, header_version if header_version is not None else version)
+        except StaleDecision as exc:
+            if header_version is not None:
+                raise PreconditionFailed(exc.detail) from exc
+            raise
+        body = read(session, record)
+    return Response(body, headers={"ETag": etag(body.version)})
