@@ -77,7 +77,8 @@ def test_api_csv_export_escapes_every_formula_trigger(client: Any, auth: Any, db
     # Nothing else in the file starts with a formula trigger.
     assert not [c for r in rows for c in r.values() if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
-    resp = client.get("/api/v1/export/suppliers/csv")  # the public sees active suppliers
+    # Staff see every field (the public export hides contact details and address: tests/doors).
+    resp = client.get("/api/v1/export/suppliers/csv", headers=auth("moderator"))
     supplier = next(r for r in _table(resp.text) if r["companies_house_number"] == number)
     _assert_escaped(supplier, SUPPLIER_VALUES)
 
