@@ -26,6 +26,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "date_time": formatting.date_time,
     "short_date_time": formatting.short_date_time,
     "workstream": workstream_label,
+    "upper_first": formatting.upper_first,  # unlike Jinja's capitalize, keeps "SME" and names as written
 }
 
 

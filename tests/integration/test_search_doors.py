@@ -298,3 +298,11 @@ def test_the_api_accepts_what_its_openapi_allows_and_refuses_what_it_does_not(cl
             resp = client.get("/api/v1/search", params={name: value})
             assert resp.status_code == 422, (name, value)
             assert [e["field"] for e in resp.json()["errors"]] == [name]
+
+
+def test_the_search_error_page_names_parameters_as_people_write_them(client: Any) -> None:
+    # Jinja's capitalize would print "Sme filter"; the label is written "SME filter".
+    page = client.get("/search?sme=maybe&trl_min=abc")
+    assert page.status_code == 400
+    assert "SME filter:</span>" in page.text and "Sme filter" not in page.text
+    assert "Lowest technology readiness level:</span>" in page.text
