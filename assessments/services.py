@@ -115,7 +115,7 @@ def _delete_with_history(session: Session, _actor: Actor, obj: Assessment) -> No
     session.delete(obj)
 
 
-SPEC: ResourceSpec[Assessment] = ResourceSpec(
+SPEC: ResourceSpec[Assessment, AssessmentCreate, AssessmentUpdate] = ResourceSpec(
     name="assessments",
     entity_type="assessment",
     model=Assessment,

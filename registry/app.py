@@ -80,7 +80,7 @@ SESSION_MAX_AGE = 8 * 3600
 # --- what the service is made of ------------------------------------------------------------
 
 # Resources with the generic JSON CRUD (/api/v1/<name>): list, get, create, update, retire.
-CRUD_SPECS: tuple[ResourceSpec[Any], ...] = (
+CRUD_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
     SUPPLIER_SPEC,
     TOOL_SPEC,
     TAXONOMY_SPEC,
@@ -225,7 +225,7 @@ def create_app(
             "Errors are RFC 9457 problem details.",
             render_plugins=[SwaggerRenderPlugin()],
         ),
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_upload_bytes,
         debug=False,
     )

@@ -128,15 +128,15 @@ def export(
     """Export suppliers or tools (everything, as an admin) to JSON or CSV."""
     from registry.actor import SYSTEM
     from registry.db import session_scope
-    from registry.transfer.services import dumps, export_rows
+    from registry.transfer.services import FORMATS, KINDS, dumps, export_rows
 
-    if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
+    if kind not in KINDS or fmt not in FORMATS:
         typer.echo("kind must be suppliers|tools and format json|csv", err=True)
         raise typer.Exit(2)
     with session_scope(_engine()) as session:
-        rows = export_rows(session, SYSTEM, kind)  # type: ignore[arg-type]
+        rows = export_rows(session, SYSTEM, kind)
     # newline="": the CSV's own CRLF line ends and any CR inside a cell are written as they are.
-    output.write_text(dumps(rows, kind, fmt), encoding="utf-8", newline="")  # type: ignore[arg-type]
+    output.write_text(dumps(rows, kind, fmt), encoding="utf-8", newline="")
     typer.echo(f"Exported {len(rows)} {kind} to {output}")
 
 
@@ -153,16 +153,16 @@ def import_(
     from registry.actor import SYSTEM
     from registry.db import session_scope
     from registry.errors import DomainError
-    from registry.transfer.services import ImportFailed, import_rows, parse
+    from registry.transfer.services import FORMATS, KINDS, ImportFailed, import_rows, parse
 
     fmt = fmt or path.suffix.lstrip(".").lower()
-    if kind not in ("suppliers", "tools") or fmt not in ("json", "csv"):
+    if kind not in KINDS or fmt not in FORMATS:
         typer.echo("kind must be suppliers|tools and format json|csv", err=True)
         raise typer.Exit(2)
     try:
         with session_scope(_engine(), write=True) as session:
-            rows = parse(path.read_bytes(), kind, fmt)  # type: ignore[arg-type]
-            report = import_rows(session, SYSTEM, kind, rows, confirm_duplicates=confirm_duplicates)  # type: ignore[arg-type]
+            rows = parse(path.read_bytes(), kind, fmt)
+            report = import_rows(session, SYSTEM, kind, rows, confirm_duplicates=confirm_duplicates)
     except ImportFailed as exc:
         typer.echo(f"Nothing was imported: {len(exc.report.errors)} problem(s).", err=True)
         for err in exc.report.errors:

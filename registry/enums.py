@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from enum import Enum, IntEnum, StrEnum  # StrEnum renders as its value in templates and CSV
 from typing import Any, Self
 
-# {enum class: {member: label}}. Keyed per class: StrEnum members hash like their values, so
-# Role.SUPPLIER and OrgKind.SUPPLIER would collide in one flat dict.
-_LABELS: dict[type[Enum], dict[Any, str]] = {}
+# {enum class: {member: label}}, members in declaration order. Keyed per class: StrEnum members
+# hash like their values, so Role.SUPPLIER and OrgKind.SUPPLIER would collide in one flat dict.
+_LABELS: dict[type[Labelled], dict[Any, str]] = {}
 
 
 class Labelled:
@@ -21,12 +21,12 @@ class Labelled:
 
     @property
     def label(self) -> str:
-        return _LABELS[type(self)][self]  # type: ignore[index]
+        return _LABELS[type(self)][self]
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
         """(code, label) per member, in declaration order: options for selects, radios and checkboxes."""
-        return [(str(m.value), m.label) for m in cls]  # type: ignore[attr-defined]
+        return [(str(m.value), label) for m, label in _LABELS[cls].items()]
 
     @classmethod
     def labels(cls) -> dict[str, str]:
@@ -45,14 +45,16 @@ class Labelled:
 
     @classmethod
     def parse(cls, value: Any) -> Self:
-        return cls(value)  # type: ignore[call-arg]
+        return cls(value)  # type: ignore[call-arg]  # Labelled is mixed only into Enums, called with a value; no type says "Labelled and Enum"
 
 
 def _labels(cls: type[Enum], labels: Mapping[Any, str]) -> None:
     missing = [m.name for m in cls if m not in labels]
     if missing:
         raise TypeError(f"{cls.__name__} members without a label: {', '.join(missing)}")
-    _LABELS[cls] = dict(labels)
+    if not issubclass(cls, Labelled):
+        raise TypeError(f"{cls.__name__} needs the Labelled mixin to show its labels.")
+    _LABELS[cls] = {m: labels[m] for m in cls}
 
 
 class Classification(Labelled, IntEnum):
@@ -281,7 +283,7 @@ class OrgKind(Labelled, StrEnum):
 _labels(OrgKind, {OrgKind.BUYER: "Buyer", OrgKind.SUPPLIER: "Supplier", OrgKind.PLATFORM: "Registry operator"})
 
 # Every labelled enum by name, for templates (``{{ code|label("Deployment") }}``).
-VOCABULARY: dict[str, type[Labelled]] = {cls.__name__: cls for cls in _LABELS}  # type: ignore[misc]
+VOCABULARY: dict[str, type[Labelled]] = {cls.__name__: cls for cls in _LABELS}
 
 
 # The seven workstreams of the PaCCS briefing: code -> title.

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from registry.db_types import rows_affected
 from registry.errors import Conflict, PreconditionFailed, PreconditionRequired
 
 
@@ -64,7 +65,7 @@ def claim_version(
     result = session.execute(
         update(model).where(model.id == record.id, model.version == expected).values(version=expected + 1)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_affected(result) != 1:
         raise Conflict(f"Someone else saved this {label} first; reload and try again.")
     record.version = expected + 1  # in step with the row whatever the session's sync strategy
     return expected + 1

@@ -10,20 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
-from sqlmodel import SQLModel
 
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.locking import claim_version
 
-M = TypeVar("M", bound=SQLModel)
+
+class Record(Protocol):
+    """What the generic layer needs of a resource's table model: its primary key `id` (an int for
+    registry records, a str where ids must be unguessable), readable on the class as a column."""
+
+    id: Any
+
+
+M = TypeVar("M", bound=Record)
+C = TypeVar("C", bound=BaseModel)  # the create schema
+U = TypeVar("U", bound=BaseModel)  # the update schema
 
 FilterKind = Literal["eq", "bool", "int_min", "int_max", "num_max", "json_has", "text"]
 MAX_PER_PAGE = 200
@@ -53,21 +62,19 @@ class PageResult:
 
 
 @dataclass
-class ResourceSpec(Generic[M]):
+class ResourceSpec(Generic[M, C, U]):
     name: str  # URL segment, e.g. "tools"
     entity_type: str  # audit entity type, e.g. "tool"
     model: type[M]
     read_schema: type[BaseModel]
-    create_schema: type[BaseModel]
-    update_schema: type[BaseModel]
+    create_schema: type[C]
+    update_schema: type[U]
     # Serialise many rows at once (so children can be loaded in a few queries).
     to_read: Callable[[Session, Sequence[M]], list[dict[str, Any]]]
     # Build a new row (and its children) from validated input; may raise InvalidInput/Forbidden.
-    # The input is an instance of create_schema / update_schema; typed Any so that each spec's
-    # functions can name their own schema (a Callable taking BaseModel would refuse them).
-    create: Callable[[Session, Actor, Any], M]
+    create: Callable[[Session, Actor, C], M]
     # Apply validated partial input to a row (and its children).
-    apply_update: Callable[[Session, Actor, M, Any], None]
+    apply_update: Callable[[Session, Actor, M, U], None]
     # Restrict a SELECT to what the actor may see.
     scope: Callable[[Actor, Select[Any]], Select[Any]]
     can_write: Callable[[Session, Actor, M], bool]
@@ -97,17 +104,17 @@ class ResourceSpec(Generic[M]):
 # Every spec by entity type, filled as each domain's module defines its spec: a domain that must
 # honour another's visibility rule (listing versions -> tools) asks for it by name instead of
 # importing that domain.
-_SPECS: dict[str, ResourceSpec[Any]] = {}
+_SPECS: dict[str, ResourceSpec[Any, Any, Any]] = {}
 
 
-def spec_for(entity_type: str) -> ResourceSpec[Any]:
+def spec_for(entity_type: str) -> ResourceSpec[Any, Any, Any]:
     try:
         return _SPECS[entity_type]
     except KeyError:
         raise LookupError(f"No resource spec for {entity_type!r}: its domain module is not imported.") from None
 
 
-def _apply_filters(spec: ResourceSpec[Any], stmt: Select[Any], filters: dict[str, str]) -> Select[Any]:
+def _apply_filters(spec: ResourceSpec[Any, Any, Any], stmt: Select[Any], filters: dict[str, str]) -> Select[Any]:
     for key, raw in filters.items():
         fspec = spec.filters.get(key)
         if fspec is None:
@@ -139,7 +146,7 @@ def _apply_filters(spec: ResourceSpec[Any], stmt: Select[Any], filters: dict[str
     return stmt
 
 
-def _apply_sort(spec: ResourceSpec[Any], stmt: Select[Any], sort: str | None) -> Select[Any]:
+def _apply_sort(spec: ResourceSpec[Any, Any, Any], stmt: Select[Any], sort: str | None) -> Select[Any]:
     sort = sort or spec.default_sort
     descending = sort.startswith("-")
     key = sort.lstrip("-")
@@ -152,7 +159,7 @@ def _apply_sort(spec: ResourceSpec[Any], stmt: Select[Any], sort: str | None) ->
     return stmt.order_by(primary, spec.model.id.asc())
 
 
-def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, params: ListParams) -> PageResult:
+def list_resources(session: Session, spec: ResourceSpec[Any, Any, Any], actor: Actor, params: ListParams) -> PageResult:
     if params.page < 1:
         raise InvalidInput("page must be 1 or more.", fields={"page": "must be >= 1"})
     if not 1 <= params.per_page <= MAX_PER_PAGE:
@@ -166,12 +173,12 @@ def list_resources(session: Session, spec: ResourceSpec[Any], actor: Actor, para
     return PageResult(_viewed(spec, actor, spec.to_read(session, rows)), total, params.page, params.per_page)
 
 
-def _viewed(spec: ResourceSpec[Any], actor: Actor, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _viewed(spec: ResourceSpec[Any, Any, Any], actor: Actor, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [spec.view(actor, item) for item in items] if spec.view else items
 
 
-def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> M:
-    stmt = spec.scope(actor, select(spec.model).where(spec.model.id == obj_id))  # type: ignore[attr-defined]
+def get_visible(session: Session, spec: ResourceSpec[M, Any, Any], actor: Actor, obj_id: Any) -> M:
+    stmt = spec.scope(actor, select(spec.model).where(spec.model.id == obj_id))
     obj = session.execute(stmt).scalar_one_or_none()
     if obj is None:
         # Same answer whether it does not exist or is not visible: no existence oracle.
@@ -179,11 +186,11 @@ def get_visible(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: A
     return obj
 
 
-def read_one(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> dict[str, Any]:
+def read_one(session: Session, spec: ResourceSpec[M, Any, Any], actor: Actor, obj_id: Any) -> dict[str, Any]:
     return _viewed(spec, actor, spec.to_read(session, [get_visible(session, spec, actor, obj_id)]))[0]
 
 
-def refuse_workflow_fields(spec: ResourceSpec[Any], obj_id: Any, sent: Iterable[str]) -> None:
+def refuse_workflow_fields(spec: ResourceSpec[Any, Any, Any], obj_id: Any, sent: Iterable[str]) -> None:
     """409 naming each workflow-only field sent to a generic update, and where to go instead."""
     refused = {f: spec.workflow_fields[f].replace("{id}", str(obj_id)) for f in sent if f in spec.workflow_fields}
     if refused:
@@ -191,12 +198,12 @@ def refuse_workflow_fields(spec: ResourceSpec[Any], obj_id: Any, sent: Iterable[
         raise Conflict(f"These fields change only through the {spec.title} workflow. {where}.", fields=refused)
 
 
-def _snapshot(session: Session, spec: ResourceSpec[M], obj: M) -> dict[str, Any] | None:
+def _snapshot(session: Session, spec: ResourceSpec[M, Any, Any], obj: M) -> dict[str, Any] | None:
     extra = spec.child_snapshot(session, obj) if spec.child_snapshot else None
     return changelog.snapshot(obj, extra)
 
 
-def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data: BaseModel) -> dict[str, Any]:
+def create_resource(session: Session, spec: ResourceSpec[M, C, Any], actor: Actor, data: C) -> dict[str, Any]:
     obj = spec.create(session, actor, data)
     session.flush()
     changelog.record(
@@ -204,7 +211,7 @@ def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data:
         actor,
         "create",
         spec.entity_type,
-        obj.id,  # type: ignore[attr-defined]
+        obj.id,
         after=_snapshot(session, spec, obj),
         organisation_id=spec.org_of(obj),
         summary=f"Created {spec.title} {getattr(obj, 'name', '') or getattr(obj, 'code', '')}".strip(),
@@ -216,10 +223,10 @@ def create_resource(session: Session, spec: ResourceSpec[M], actor: Actor, data:
 
 def update_resource(
     session: Session,
-    spec: ResourceSpec[M],
+    spec: ResourceSpec[M, Any, U],
     actor: Actor,
     obj_id: Any,
-    data: BaseModel,
+    data: U,
     *,
     if_match: int | None,
 ) -> dict[str, Any]:
@@ -238,7 +245,7 @@ def update_resource(
         actor,
         "update",
         spec.entity_type,
-        obj.id,  # type: ignore[attr-defined]
+        obj.id,
         before=before,
         after=_snapshot(session, spec, obj),
         organisation_id=spec.org_of(obj),
@@ -248,7 +255,7 @@ def update_resource(
     return spec.to_read(session, [obj])[0]
 
 
-def remove_resource(session: Session, spec: ResourceSpec[M], actor: Actor, obj_id: Any) -> None:
+def remove_resource(session: Session, spec: ResourceSpec[M, Any, Any], actor: Actor, obj_id: Any) -> None:
     obj = get_visible(session, spec, actor, obj_id)
     if not spec.can_write(session, actor, obj):
         raise Forbidden(f"You cannot remove this {spec.title}.")

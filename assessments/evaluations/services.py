@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, false, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
@@ -24,6 +24,7 @@ from assessments.evaluations.scoring import (
     Criterion,
     EvaluationError,
     EvaluationResult,
+    Kind,
     Score,
     ToolKey,
     evaluate,
@@ -46,12 +47,12 @@ SelectT = TypeVar("SelectT", bound=Select)  # any Select, whatever its columns
 ENTITY = "evaluation"
 READ_ROLES = (Role.PROCUREMENT_OFFICER, Role.CAPABILITY_LEAD)
 WRITE_ROLES = (Role.PROCUREMENT_OFFICER,)
-KINDS = ("quality", "price", "social_value")
+KINDS: tuple[Kind, ...] = ("quality", "price", "social_value")  # typed so `in KINDS` narrows a str
 MIN_TOOLS = 2
 MAX_TOOLS = 30
 MAX_CRITERIA = 12
 # Defaults that already pass validation: 60 quality, 30 price, 10 social value (PPN 06/20 minimum).
-DEFAULT_CRITERIA: tuple[tuple[str, str, str, float], ...] = (
+DEFAULT_CRITERIA: tuple[tuple[str, str, Kind, float], ...] = (
     ("functional-fit", "Functional fit", "quality", 40.0),
     ("security", "Security and assurance", "quality", 20.0),
     ("price", "Price", "price", 30.0),
@@ -108,7 +109,7 @@ def scope(actor: Actor, stmt: SelectT) -> SelectT:
     if actor.is_admin:
         return stmt
     if actor.role not in READ_ROLES or actor.organisation_id is None:
-        return stmt.where(False)  # type: ignore[arg-type]
+        return stmt.where(false())
     return stmt.where(col(Evaluation.organisation_id) == actor.organisation_id)
 
 
@@ -230,8 +231,15 @@ def tool_facts(
     return out
 
 
+def _stored_kind(row: EvaluationCriterion) -> Kind:
+    # Only set_criteria (validated) and DEFAULT_CRITERIA write criteria, so any other kind is damage.
+    if row.kind not in KINDS:
+        raise ValueError(f"Evaluation criterion {row.key!r} has an unknown kind {row.kind!r}.")
+    return row.kind
+
+
 def criteria_of(rows: Sequence[EvaluationCriterion]) -> list[Criterion]:
-    return [Criterion(c.key, c.label, c.weight, c.kind) for c in rows]  # type: ignore[arg-type]
+    return [Criterion(c.key, c.label, c.weight, _stored_kind(c)) for c in rows]
 
 
 def compute(session: Session, evaluation: Evaluation) -> Outcome:
@@ -339,8 +347,9 @@ def create(
             fields={field_name: f"Choose a shortlist with {MIN_TOOLS} to {MAX_TOOLS} tools"},
         )
     org_id = actor.organisation_id
-    if org_id is None:  # an admin without an organisation: use the shortlist's
-        org_id = session.get(Shortlist, shortlist_id).organisation_id if shortlist_id else None  # type: ignore[union-attr]
+    if org_id is None and shortlist_id is not None:  # an admin without an organisation: use the shortlist's
+        shortlist = session.get(Shortlist, shortlist_id)  # _shortlist_tools has found it (or refused)
+        org_id = shortlist.organisation_id if shortlist is not None else None
     if org_id is None:
         raise InvalidInput("The evaluation needs an owning organisation.")
     evaluation = Evaluation(
@@ -421,7 +430,8 @@ def set_criteria(
         while key in used:
             key, n = f"{base[:36]}-{n}", n + 1
         used.add(key)
-        crit.append(Criterion(key, label, item.weight or 0.0, item.kind))  # type: ignore[arg-type]
+        if item.kind in KINDS:  # otherwise its error (above) is raised before crit is used
+            crit.append(Criterion(key, label, item.weight or 0.0, item.kind))
     if not items:
         errors["criteria"] = "Add at least a price and a social value criterion"
     elif len(items) > MAX_CRITERIA:
@@ -567,9 +577,10 @@ def set_prices(
     errors.update({f"price-{tid}": "This tool is not in the evaluation" for tid in prices if tid not in rows})
     if errors:
         raise InvalidInput("Check the prices.", fields=errors)
-    before = {tid: rows[tid].price for tid in prices}
-    for tid, price in prices.items():
-        rows[tid].price = float(price)  # type: ignore[arg-type]
+    checked = {tid: p for tid, p in prices.items() if p is not None}  # the same prices: None was refused above
+    before = {tid: rows[tid].price for tid in checked}
+    for tid, price in checked.items():
+        rows[tid].price = float(price)
         session.add(rows[tid])
     _touch(session, evaluation, version, if_match)
     session.flush()

@@ -23,6 +23,7 @@ from assessments.reports.document import (
     CellValue,
     Chart,
     Column,
+    ColumnKind,
     HeatmapData,
     KeyFigure,
     LineData,
@@ -94,9 +95,9 @@ def _heatmap(
         rows=[{"workstream": r, **dict(zip(axis, v, strict=True))} for r, v in zip(rows, values, strict=True)],
     )
     flat = [(r, c, v) for r, vals in zip(rows, values, strict=True) for c, v in zip(cols, vals, strict=True)]
-    known = [x for x in flat if x[2] is not None]
-    lo = min(known, key=lambda x: x[2])  # type: ignore[arg-type,return-value]
-    hi = max(known, key=lambda x: x[2])  # type: ignore[arg-type,return-value]
+    known = [(r, c, v) for r, c, v in flat if v is not None]
+    lo = min(known, key=lambda x: x[2])
+    hi = max(known, key=lambda x: x[2])
     blank = len(flat) - len(known)
     alt = (
         f"{title}: weighted coverage for {len(rows)} workstreams by {len(cols)} functions. "
@@ -116,13 +117,13 @@ def _bar(
     max_value: float | None,
     label_col: str,
     value_col: str,
-    kind: str,
+    kind: ColumnKind,
     note: str = "",
 ) -> Chart:
     table = Table(
         id=f"{chart_id}-data",
         title=f"{title} (data)",
-        columns=[Column("label", label_col), Column("value", value_col, kind)],  # type: ignore[arg-type]
+        columns=[Column("label", label_col), Column("value", value_col, kind)],
         rows=[{"label": lbl, "value": v} for lbl, v in zip(labels, values, strict=True)],
     )
     shown = "; ".join(
@@ -267,7 +268,7 @@ def _recommendation_section(
     capital, annual = _budget(inputs)
     budget = f"a budget of {money(capital)} capital and {money(annual)} a year"
     chosen = list((rec or {}).get("chosen", []))
-    if not chosen:
+    if not chosen or rec is None:  # no recommendation has nothing chosen
         text = f"No purchase within {budget} closes a gap." if rec else "No recommendation was made for this run."
         recs = Section(id="recommendations", title="Recommended purchases within budget", paragraphs=[text])
     else:
@@ -292,10 +293,10 @@ def _recommendation_section(
             title="Recommended purchases within budget",
             paragraphs=[
                 f"Within {budget}, {plural(len(chosen), 'purchase')} costing "
-                f"{money(rec.get('total_capital', 0.0))} capital and {money(rec.get('total_annual', 0.0))} a year "  # type: ignore[union-attr]
-                f"bring {plural(len(rec.get('closes', [])), 'requirement')} to full coverage and "  # type: ignore[union-attr]
-                f"{plural(len(rec.get('partially_closes', [])), 'more requirement')} to partial coverage{share}.",  # type: ignore[union-attr]
-                f"Method: {rec.get('method', 'n/a')} (solver status {rec.get('status', 'n/a')}).",  # type: ignore[union-attr]
+                f"{money(rec.get('total_capital', 0.0))} capital and {money(rec.get('total_annual', 0.0))} a year "
+                f"bring {plural(len(rec.get('closes', [])), 'requirement')} to full coverage and "
+                f"{plural(len(rec.get('partially_closes', [])), 'more requirement')} to partial coverage{share}.",
+                f"Method: {rec.get('method', 'n/a')} (solver status {rec.get('status', 'n/a')}).",
             ],
             tables=[
                 Table(

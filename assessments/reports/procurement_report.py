@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from assessments.evaluations.scoring import (
     KIND_LABELS,
@@ -33,6 +33,9 @@ from registry.formatting import plural, pounds, short_date
 from registry.tools import hygiene
 
 # ---------------------------------------------------------------- procurement / evaluation report
+
+ProcurementKind = Literal["procurement", "evaluation"]  # the two reports this module builds
+PROCUREMENT_KINDS: tuple[ProcurementKind, ...] = ("procurement", "evaluation")
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,7 +334,9 @@ def _risk_table(risks: list[dict[str, CellValue]]) -> Table:
     return Table(id="risks", title="Risks flagged", columns=columns, rows=risks)
 
 
-def build_procurement_report(data: ProcurementData, meta: ReportMeta, *, kind: str = "procurement") -> Report:
+def build_procurement_report(
+    data: ProcurementData, meta: ReportMeta, *, kind: ProcurementKind = "procurement"
+) -> Report:
     """Procurement report from an evaluation (scored) or a shortlist (comparison only)."""
     result = data.result
     names: dict[ToolKey, str] = {t.tool_id: t.name for t in data.tools}
@@ -422,7 +427,7 @@ def build_procurement_report(data: ProcurementData, meta: ReportMeta, *, kind: s
     )
     title_kind = "Evaluation report" if kind == "evaluation" else "Procurement report"
     return Report(
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         title=f"{title_kind}: {data.name}",
         organisation=meta.organisation,
         generated_at=meta.generated_at,

@@ -37,7 +37,12 @@ from assessments.reports.common import ReportMeta
 from assessments.reports.document import MARKINGS, REPORT_KIND_LABELS, Report
 from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from assessments.reports.models import StoredReport
-from assessments.reports.procurement_report import ProcurementData, ToolFacts, build_procurement_report
+from assessments.reports.procurement_report import (
+    PROCUREMENT_KINDS,
+    ProcurementData,
+    ToolFacts,
+    build_procurement_report,
+)
 from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.changelog import services as changelog
@@ -52,6 +57,9 @@ from registry.tools import publication
 log = logging.getLogger(__name__)
 
 ENTITY = "report"
+# Load a report row without its bytes. SQLModel types the column as bytes; defer() wants the
+# mapped attribute it really is.
+WITHOUT_CONTENT = defer(cast(QueryableAttribute[Any], col(StoredReport.content)))
 READ_ROLES = (Role.CAPABILITY_LEAD, Role.PROCUREMENT_OFFICER)
 KINDS = ("capability_gap", "procurement", "evaluation")
 KIND_ALIASES = {"gap_assessment": "capability_gap", "gap": "capability_gap"}
@@ -171,9 +179,7 @@ def get_visible(session: Session, actor: Actor, report_id: str) -> StoredReport:
     actor.require_auth()
     stmt = _scope(
         actor,
-        select(StoredReport)
-        .options(defer(col(StoredReport.content)))  # type: ignore[arg-type]
-        .where(col(StoredReport.id) == report_id),
+        select(StoredReport).options(WITHOUT_CONTENT).where(col(StoredReport.id) == report_id),
     )
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
@@ -187,10 +193,7 @@ def library(session: Session, actor: Actor, *, limit: int = 200) -> list[StoredR
     actor.require_auth()
     stmt = _scope(
         actor,
-        select(StoredReport)
-        .options(defer(col(StoredReport.content)))  # type: ignore[arg-type]
-        .order_by(col(StoredReport.created_at).desc())
-        .limit(limit),
+        select(StoredReport).options(WITHOUT_CONTENT).order_by(col(StoredReport.created_at).desc()).limit(limit),
     )
     rows = list(session.execute(stmt).scalars())
     for row in rows:
@@ -319,6 +322,8 @@ def build_report(
         return build_gap_report(_gap_data(session, source_id), meta, compact=compact)
     if kind == "procurement" and source_id.isdecimal():
         return build_procurement_report(_shortlist_data(session, int(source_id)), meta, kind="procurement")
+    if kind not in PROCUREMENT_KINDS:  # resolve_source lets only KINDS through; Report would refuse it too
+        raise ValueError(f"unknown report kind {kind!r}")
     return build_procurement_report(_evaluation_data(session, source_id), meta, kind=kind)
 
 
@@ -434,7 +439,7 @@ def start(engine: Engine, report_id: str) -> Future[None]:
 
 def _set(engine: Engine, report_id: str, **values: Any) -> StoredReport | None:
     with session_scope(engine) as session:
-        row = session.get(StoredReport, report_id, options=[defer(col(StoredReport.content))])  # type: ignore[arg-type]
+        row = session.get(StoredReport, report_id, options=[WITHOUT_CONTENT])
         if row is None:
             return None
         for key, value in values.items():
@@ -496,8 +501,7 @@ def generate(
     if subscription_id and period_key:
         done = session.execute(
             select(StoredReport)
-            # SQLModel types the column as bytes; defer() wants the mapped attribute it really is.
-            .options(defer(cast(QueryableAttribute[Any], col(StoredReport.content))))
+            .options(WITHOUT_CONTENT)
             .where(col(StoredReport.subscription_id) == subscription_id, col(StoredReport.period_key) == period_key)
         ).scalar_one_or_none()
         if done is not None:

@@ -250,7 +250,7 @@ def _org_retire(session: Session, _actor: Actor, org: Organisation) -> None:
     org.name = org.name if org.name.endswith(" (closed)") else f"{org.name} (closed)"
 
 
-ORG_SPEC: ResourceSpec[Organisation] = ResourceSpec(
+ORG_SPEC: ResourceSpec[Organisation, OrganisationCreate, OrganisationUpdate] = ResourceSpec(
     name="organisations",
     entity_type="organisation",
     model=Organisation,

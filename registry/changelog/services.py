@@ -8,18 +8,20 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
-from sqlmodel import SQLModel, col
+from sqlalchemy.orm import Session, object_mapper
+from sqlmodel import col
 
 from registry.actor import Actor
 from registry.changelog.models import AuditEvent, RegistryState
+from registry.db_types import rows_affected
 
 
-def snapshot(obj: SQLModel | None, extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """A JSON-safe copy of a row's columns (plus any child data the caller adds)."""
+def snapshot(obj: object | None, extra: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """A JSON-safe copy of a mapped row's columns (plus any child data the caller adds)."""
     if obj is None:
         return None
-    data = {c.key: _jsonable(getattr(obj, c.key)) for c in obj.__table__.columns}  # type: ignore[attr-defined]
+    # The mapper's table is the model's __table__, which SQLModel's stubs do not declare.
+    data = {c.key: _jsonable(getattr(obj, c.key)) for c in object_mapper(obj).local_table.columns}
     if extra:
         data.update({k: _jsonable(v) for k, v in extra.items()})
     return data
@@ -81,7 +83,7 @@ def bump_generation(session: Session) -> None:
     result = session.execute(
         update(RegistryState).where(col(RegistryState.id) == 1).values(generation=col(RegistryState.generation) + 1)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if rows_affected(result) == 0:
         session.add(RegistryState(id=1, generation=1))
 
 

@@ -65,7 +65,7 @@ def _apply(_s: Session, _a: Actor, item: InventoryItem, data: InventoryUpdate) -
         setattr(item, key, value)
 
 
-SPEC: ResourceSpec[InventoryItem] = ResourceSpec(
+SPEC: ResourceSpec[InventoryItem, InventoryCreate, InventoryUpdate] = ResourceSpec(
     name="inventory",
     entity_type="inventory_item",
     label="inventory item",

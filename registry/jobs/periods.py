@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Literal
 
 PeriodKind = Literal["hourly", "daily", "weekly", "monthly"]
+SCHEDULED_KINDS: tuple[PeriodKind, ...] = ("weekly", "monthly")  # the schedules items (not jobs) run on
 
 
 def period_key(kind: PeriodKind, when: date | datetime) -> str:
@@ -29,9 +30,9 @@ def period_key(kind: PeriodKind, when: date | datetime) -> str:
 def due(schedule: str, last_period_key: str | None, today: date) -> str | None:
     """The period key to run now for a weekly/monthly schedule, or None if not scheduled or
     this period already ran."""
-    if schedule not in ("weekly", "monthly"):
+    if schedule not in SCHEDULED_KINDS:  # typed as PeriodKind: the check narrows schedule to one
         return None
-    key = period_key(schedule, today)  # type: ignore[arg-type]
+    key = period_key(schedule, today)
     return None if key == last_period_key else key
 
 

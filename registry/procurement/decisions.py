@@ -71,14 +71,15 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
         reason_code = None
     decision = session.execute(select(Decision).where(col(Decision.frozen_result_id) == result.id)).scalar_one_or_none()
     before = _decision_snapshot(decision)
+    decided_by = actor.require_user_id()  # get_project has required a signed-in user
     if decision is None:
-        decision = Decision(frozen_result_id=result.id, decision=data.decision, decided_by=actor.user_id)  # type: ignore[arg-type]
+        decision = Decision(frozen_result_id=require_id(result), decision=data.decision, decided_by=decided_by)
         session.add(decision)
     decision.decision = data.decision
     decision.reason_code = reason_code
     decision.reason_text = data.reason_text
     decision.suggested = reason_code is not None and reason_code in {s["code"] for s in result.suggestions}
-    decision.decided_by = actor.user_id  # type: ignore[assignment]
+    decision.decided_by = decided_by
     decision.decided_at = utcnow()
     claim_version(session, project, label="project")
     session.flush()
@@ -110,7 +111,7 @@ def record_outcome(session: Session, actor: Actor, project_id: str, data: Outcom
         if results
         else {}
     )
-    outcome = Outcome(project_id=project.id, kind=data.kind, reason=data.reason, recorded_by=actor.user_id)  # type: ignore[arg-type]
+    outcome = Outcome(project_id=project.id, kind=data.kind, reason=data.reason, recorded_by=actor.require_user_id())
     if data.kind in ("awarded", "none_suitable"):
         if not results:
             raise InvalidInput(

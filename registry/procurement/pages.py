@@ -94,8 +94,7 @@ def _index(
     values: dict[str, Any],
     status: int = 200,
 ) -> Template:
-    services.require_member(actor)
-    requirements = services.org_requirements(session, actor.organisation_id)  # type: ignore[arg-type]
+    requirements = services.org_requirements(session, services.require_member(actor))
     ctx = page_context(
         request,
         page_title="Procurement projects",

@@ -122,11 +122,13 @@ class ProjectView:
 # --- access -----------------------------------------------------------------------------------
 
 
-def require_member(actor: Actor) -> None:
-    """Only buyers' procurement officers and capability leads work on projects."""
+def require_member(actor: Actor) -> int:
+    """Only buyers' procurement officers and capability leads work on projects; returns their
+    organisation's id (the projects they work on are its)."""
     actor.require_auth()
     if actor.role not in PROJECT_ROLES or actor.organisation_id is None:
         raise Forbidden("Procurement projects are for procurement officers and capability leads.")
+    return actor.organisation_id
 
 
 def get_project(session: Session, actor: Actor, project_id: str) -> ProcurementProject:
@@ -206,9 +208,9 @@ def list_projects(session: Session, actor: Actor) -> list[ProjectSummary]:
 
 
 def create_project(session: Session, actor: Actor, data: ProjectCreate) -> ProcurementProject:
-    require_member(actor)
+    org_id = require_member(actor)
     wanted = list(dict.fromkeys(data.requirement_ids))
-    allowed = {r.id for r in org_requirements(session, actor.organisation_id)}  # type: ignore[arg-type]
+    allowed = {r.id for r in org_requirements(session, org_id)}
     unknown = [i for i in wanted if i not in allowed]
     if unknown:
         raise InvalidInput(
@@ -217,7 +219,7 @@ def create_project(session: Session, actor: Actor, data: ProjectCreate) -> Procu
         )
     project = ProcurementProject(
         id=uuid.uuid4().hex,
-        organisation_id=actor.organisation_id,  # type: ignore[arg-type]
+        organisation_id=org_id,
         name=data.name,
         need_statement=data.need_statement,
         budget=data.budget,

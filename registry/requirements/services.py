@@ -115,7 +115,7 @@ def child_snapshot(session: Session, req: Requirement) -> dict[str, Any]:
     return {"skills": to_read(session, [req])[0]["skills"]}
 
 
-SPEC: ResourceSpec[Requirement] = ResourceSpec(
+SPEC: ResourceSpec[Requirement, RequirementCreate, RequirementUpdate] = ResourceSpec(
     name="requirements",
     entity_type="requirement",
     model=Requirement,

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from registry.actor import Actor
+from registry.db_types import require_id
 from registry.errors import Conflict, InvalidInput
 from registry.resources import get_visible
 from registry.shortlists import services
@@ -247,11 +248,11 @@ def shortlist_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
             name, errors = _validated_name(data, "new_name")
             if not errors:
                 try:
-                    shortlist_id = services.create(session, actor, ShortlistCreate(name=name)).id
+                    shortlist_id = require_id(services.create(session, actor, ShortlistCreate(name=name)))
                 except InvalidInput as exc:
                     errors = {"new_name": (exc.fields or {}).get("name", exc.detail)}
         elif choice.isdecimal():
-            shortlist_id = services.get_owned(session, actor, int(choice)).id
+            shortlist_id = require_id(services.get_owned(session, actor, int(choice)))
         else:
             errors = {"shortlist_id": "Choose a shortlist"}
         if errors:
@@ -262,7 +263,7 @@ def shortlist_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
             return _add_form(
                 request, session, actor, tool_ids, {"note": "Note must be 1000 characters or fewer"}, values, status=400
             )
-        added = services.add_tools(session, actor, shortlist_id, items)  # type: ignore[arg-type]
+        added = services.add_tools(session, actor, shortlist_id, items)
     kept = len(tool_ids) - len(added)
     message = f"Added {len(added)} tool{'s' if len(added) != 1 else ''} to the shortlist."
     if kept:

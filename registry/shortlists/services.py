@@ -127,7 +127,7 @@ def create(session: Session, actor: Actor, data: ShortlistCreate) -> Shortlist:
     if actor.organisation_id is None:
         raise InvalidInput("Your account is not linked to an organisation.")
     _check_unique_name(session, actor, data.name)
-    shortlist = Shortlist(user_id=actor.user_id, organisation_id=actor.organisation_id, name=data.name)  # type: ignore[arg-type]
+    shortlist = Shortlist(user_id=actor.require_user_id(), organisation_id=actor.organisation_id, name=data.name)
     session.add(shortlist)
     session.flush()
     changelog.record(

@@ -59,7 +59,7 @@ def _apply(obj: Any, data: Any) -> None:
         setattr(obj, key, value)
 
 
-SKILL_SPEC: ResourceSpec[Skill] = ResourceSpec(
+SKILL_SPEC: ResourceSpec[Skill, SkillCreate, SkillUpdate] = ResourceSpec(
     name="skills",
     entity_type="skill",
     model=Skill,
@@ -167,7 +167,7 @@ def _holding_create(session: Session, actor: Actor, data: HoldingCreate) -> Skil
     return row
 
 
-HOLDING_SPEC: ResourceSpec[SkillHolding] = ResourceSpec(
+HOLDING_SPEC: ResourceSpec[SkillHolding, HoldingCreate, HoldingUpdate] = ResourceSpec(
     name="workforce",
     entity_type="skill_holding",
     label="workforce skill holding",

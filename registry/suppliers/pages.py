@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from registry import formatting, resources
 from registry.actor import Actor
-from registry.db_types import today
+from registry.db_types import require_id, today
 from registry.enums import (
     Role,
     ToolStatus,
@@ -140,9 +140,9 @@ def _attention(session: Session, tools: list[Tool]) -> list[dict[str, Any]]:
     now = today()
     items: list[dict[str, Any]] = []
     live = [t for t in tools if t.status != ToolStatus.RETIRED.value]
-    published_on = publication.first_published(session, [t.id for t in live])  # type: ignore[misc]
+    published_on = publication.first_published(session, [require_id(t) for t in live])
     for t in live:
-        first = published_on.get(t.id)  # type: ignore[arg-type]
+        first = published_on.get(require_id(t))
         # Only published listings go out of date for buyers (as in the nightly job); a draft's
         # review date is set again when it is submitted.
         if t.status == ToolStatus.PUBLISHED.value and hygiene.is_stale(t.last_reviewed, first, now):
@@ -212,12 +212,17 @@ def _supplier_values(s: Supplier) -> dict[str, Any]:
     }
 
 
+def _own_supplier(session: Session, actor: Actor) -> Supplier:
+    supplier = session.get(Supplier, _require_supplier(actor))
+    if supplier is None:
+        raise NotFound("Your supplier record no longer exists.")
+    return supplier
+
+
 @get("/supplier/organisation", include_in_schema=False, sync_to_thread=True)
 def organisation_form(request: Request[Any, Any, Any]) -> Template:
     with unit_of_work(request) as (session, actor):
-        supplier = session.get(Supplier, _require_supplier(actor))
-        if supplier is None:
-            raise NotFound("Your supplier record no longer exists.")
+        supplier = _own_supplier(session, actor)
         ctx = page_context(
             request,
             page_title="Your organisation's details",
@@ -271,9 +276,9 @@ def organisation_save(request: Request[Any, Any, Any], data: dict[str, Any] = FO
         flash(request, "Your organisation's details are saved.")
         return Redirect(path="/supplier/dashboard")
     with unit_of_work(request) as (session, actor):
-        supplier = session.get(Supplier, _require_supplier(actor))
-        values = {**_supplier_values(supplier), **registration.form_values(data)}  # type: ignore[arg-type]
-        values.update(companies_house_number=supplier.companies_house_number, version=supplier.version)  # type: ignore[union-attr]
+        supplier = _own_supplier(session, actor)
+        values = {**_supplier_values(supplier), **registration.form_values(data)}
+        values.update(companies_house_number=supplier.companies_house_number, version=supplier.version)
         ctx = page_context(
             request,
             page_title="Your organisation's details",

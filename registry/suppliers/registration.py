@@ -196,16 +196,20 @@ def _candidate_key(key_id: int, supplier: SupplierCreate) -> SupplierKey:
     return SupplierKey(key_id, supplier.name, supplier.companies_house_number, website)
 
 
+def _stored_key(s: Supplier) -> SupplierKey:
+    return SupplierKey(require_id(s), s.name, s.companies_house_number, s.website)
+
+
 def _existing(s: Supplier, match: DuplicateMatch, domain: str) -> PossibleDuplicate:
     reasons = _reasons(match.same_number, match.same_domain, match.name_score, domain)
-    return PossibleDuplicate(s.id, s.name, s.website, s.companies_house_number, reasons)  # type: ignore[arg-type]
+    return PossibleDuplicate(require_id(s), s.name, s.website, s.companies_house_number, reasons)
 
 
 def find_duplicates(session: Session, supplier: SupplierCreate) -> list[PossibleDuplicate]:
     """Existing suppliers (any status) that look like this applicant, strongest first."""
     rows = _comparable(session)
     candidate = _candidate_key(0, supplier)
-    existing = [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in rows]  # type: ignore[arg-type]
+    existing = [_stored_key(s) for s in rows]
     by_id = {s.id: s for s in rows}
     domain = domain_of(candidate.website)
     return [_existing(by_id[m.id], m, domain) for m in find_duplicate_suppliers(candidate, existing)]
@@ -222,7 +226,7 @@ def find_batch_duplicates(
     rows = _comparable(session)
     by_id = {s.id: s for s in rows}
     # Batch rows get negative ids so they never collide with real supplier ids.
-    keys = [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in rows]  # type: ignore[arg-type]
+    keys = [_stored_key(s) for s in rows]
     keys += [_candidate_key(-row, c) for row, c in candidates.items()]
     found: dict[int, list[tuple[float, PossibleDuplicate]]] = defaultdict(list)
     for group in duplicate_report(keys):
@@ -290,10 +294,10 @@ def create_by_staff(session: Session, actor: Actor, data: StaffSupplierCreate) -
         org = Organisation(name=data.name, kind=OrgKind.SUPPLIER.value)
         session.add(org)
         session.flush()
-        org_id = org.id
+        org_id = require_id(org)
     elif session.get(Organisation, org_id) is None:
         raise InvalidInput("Unknown organisation.", fields={"organisation_id": "unknown organisation"})
-    return new_supplier(session, data, organisation_id=org_id, status="active")  # type: ignore[arg-type]
+    return new_supplier(session, data, organisation_id=org_id, status="active")
 
 
 def _check_unique(session: Session, reg: Registration) -> None:
@@ -319,7 +323,7 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
     session.add(org)
     session.flush()
     applicant = Actor(email=reg.email, name=reg.user_name)  # not yet a user: audited by email
-    supplier = new_supplier(session, reg.supplier, organisation_id=org.id, status="pending")  # type: ignore[arg-type]
+    supplier = new_supplier(session, reg.supplier, organisation_id=require_id(org), status="pending")
     session.flush()
     summary = f"Self-registered {supplier.name} (pending moderation)"
     if confirmed_distinct:

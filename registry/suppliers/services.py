@@ -97,7 +97,7 @@ def can_write(_s: Session, actor: Actor, supplier: Supplier) -> bool:
     return actor.is_staff or (actor.role is Role.SUPPLIER and actor.supplier_id == supplier.id)
 
 
-SPEC: ResourceSpec[Supplier] = ResourceSpec(
+SPEC: ResourceSpec[Supplier, StaffSupplierCreate, SupplierUpdate] = ResourceSpec(
     name="suppliers",
     entity_type="supplier",
     model=Supplier,

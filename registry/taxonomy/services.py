@@ -113,7 +113,7 @@ def _retire(_session: Session, _actor: Actor, node: CapabilityNode) -> None:
     node.retired = True
 
 
-SPEC: ResourceSpec[CapabilityNode] = ResourceSpec(
+SPEC: ResourceSpec[CapabilityNode, CapabilityNodeCreate, CapabilityNodeUpdate] = ResourceSpec(
     name="taxonomy",
     entity_type="capability_node",
     label="capability node",

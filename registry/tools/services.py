@@ -95,25 +95,26 @@ def _skills_index(session: Session, children: dict[str, dict[int, list[Any]]]) -
     ids = {r.skill_id for key in ("skills_needed", "training_offered") for rows in children[key].values() for r in rows}
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Skill).where(col(Skill.id).in_(ids))).scalars()}  # type: ignore[misc]
+    return {require_id(s): s for s in session.execute(select(Skill).where(col(Skill.id).in_(ids))).scalars()}
 
 
 def _suppliers(session: Session, ids: Iterable[int]) -> dict[int, Supplier]:
     ids = set(ids)
     if not ids:
         return {}
-    return {s.id: s for s in session.execute(select(Supplier).where(col(Supplier.id).in_(ids))).scalars()}  # type: ignore[misc]
+    return {require_id(s): s for s in session.execute(select(Supplier).where(col(Supplier.id).in_(ids))).scalars()}
 
 
 def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
-    ids = [t.id for t in rows]
-    children = _load_children(session, ids)  # type: ignore[arg-type]
+    ids = [require_id(t) for t in rows]
+    children = _load_children(session, ids)
     nodes = all_nodes(session) if rows else {}
     skills = _skills_index(session, children)
     suppliers = _suppliers(session, (t.supplier_id for t in rows))
     now = today()
     out = []
     for t in rows:
+        tool_id = require_id(t)
         base = {c: getattr(t, c) for c in ToolRead.model_fields if c not in TOOL_CHILDREN and c != "supplier_name"}
         base["supplier_name"] = suppliers[t.supplier_id].name if t.supplier_id in suppliers else ""
         base["capabilities"] = [
@@ -124,7 +125,7 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
                 "state": c.state,
                 "evidence": c.evidence,
             }
-            for c in children["capabilities"][require_id(t)]
+            for c in children["capabilities"][tool_id]
             if c.node_id in nodes
         ]
         base["accreditations"] = [
@@ -134,15 +135,15 @@ def to_read(session: Session, rows: Sequence[Tool]) -> list[dict[str, Any]]:
                 "mandatory": a.mandatory,
                 "current": a.expires_on is None or a.expires_on >= now,
             }
-            for a in children["accreditations"][t.id]  # type: ignore[index]
+            for a in children["accreditations"][tool_id]
         ]
         base["skills_needed"] = [
             {"skill_code": skills[s.skill_id].code, "skill_name": skills[s.skill_id].name, "level": s.level}
-            for s in children["skills_needed"][t.id]  # type: ignore[index]
+            for s in children["skills_needed"][tool_id]
         ]
         base["training_offered"] = [
             {"skill_code": skills[s.skill_id].code, "skill_name": skills[s.skill_id].name}
-            for s in children["training_offered"][t.id]  # type: ignore[index]
+            for s in children["training_offered"][tool_id]
         ]
         out.append(ToolRead(**base).model_dump())
     return out
@@ -160,7 +161,7 @@ def listing_snapshot(session: Session, tool: Tool) -> dict[str, Any]:
     it through SPEC.child_snapshot, moderation decisions call this), so the audit listeners (listing
     versions) and the history pages see the whole listing without reading tools back.
     """
-    return _snapshots(session, [tool])[tool.id]  # type: ignore[index]
+    return _snapshots(session, [tool])[require_id(tool)]
 
 
 def listing_snapshots(session: Session, tool_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
@@ -174,10 +175,11 @@ def listing_snapshots(session: Session, tool_ids: Iterable[int]) -> dict[int, di
 
 def _snapshots(session: Session, tools: Sequence[Tool]) -> dict[int, dict[str, Any]]:
     reads = {r["id"]: r for r in to_read(session, tools)}
-    return {
-        t.id: changelog.snapshot(t, {k: reads[t.id][k] for k in TOOL_CHILDREN}) or {}  # type: ignore[misc]
-        for t in tools
-    }
+    snapshots: dict[int, dict[str, Any]] = {}
+    for t in tools:
+        tool_id = require_id(t)
+        snapshots[tool_id] = changelog.snapshot(t, {k: reads[tool_id][k] for k in TOOL_CHILDREN}) or {}
+    return snapshots
 
 
 def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> None:
@@ -201,7 +203,7 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
             session.add(
                 CapabilityClaim(
                     tool_id=tool_id,
-                    node_id=found[c["node_code"]].id,  # type: ignore[arg-type]
+                    node_id=require_id(found[c["node_code"]]),
                     state=c["state"],
                     evidence=c.get("evidence", ""),
                 )
@@ -215,13 +217,13 @@ def _replace_children(session: Session, tool: Tool, data: dict[str, Any]) -> Non
         skills = skills_by_codes(session, [s["skill_code"] for s in needs], "skills_needed")
         session.execute(delete(ToolSkill).where(col(ToolSkill.tool_id) == tool_id))
         for s in needs:
-            session.add(ToolSkill(tool_id=tool_id, skill_id=skills[s["skill_code"]].id, level=s["level"]))  # type: ignore[arg-type]
+            session.add(ToolSkill(tool_id=tool_id, skill_id=require_id(skills[s["skill_code"]]), level=s["level"]))
     if "training_offered" in data:
         codes = list(dict.fromkeys(data["training_offered"]))
         skills = skills_by_codes(session, codes, "training_offered")
         session.execute(delete(ToolTraining).where(col(ToolTraining.tool_id) == tool_id))
         for code in codes:
-            session.add(ToolTraining(tool_id=tool_id, skill_id=skills[code].id))  # type: ignore[arg-type]
+            session.add(ToolTraining(tool_id=tool_id, skill_id=require_id(skills[code])))
 
 
 def _guard_verification(actor: Actor, claims: list[dict[str, Any]] | None) -> None:
@@ -305,7 +307,7 @@ def apply_update(session: Session, actor: Actor, tool: Tool, data: ToolUpdate) -
     _replace_children(session, tool, children)
 
 
-SPEC: ResourceSpec[Tool] = ResourceSpec(
+SPEC: ResourceSpec[Tool, ToolCreate, ToolUpdate] = ResourceSpec(
     name="tools",
     entity_type="tool",
     model=Tool,

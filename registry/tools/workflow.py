@@ -21,7 +21,7 @@ from sqlmodel import col
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
-from registry.db_types import today, utcnow
+from registry.db_types import require_id, today, utcnow
 from registry.enums import Role, ToolStatus
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.search.dedupe import DuplicateGroup, SupplierKey, ToolKey, duplicate_report
@@ -202,13 +202,16 @@ def _signal_text(signal: str) -> str:
 def duplicates(session: Session, actor: Actor) -> list[DuplicateRow]:
     """Likely duplicate suppliers and tools across the whole registry (retired records left out)."""
     require_staff(actor)
-    suppliers = {s.id: s for s in session.execute(select(Supplier).where(col(Supplier.status) != "rejected")).scalars()}
+    suppliers = {
+        require_id(s): s for s in session.execute(select(Supplier).where(col(Supplier.status) != "rejected")).scalars()
+    }
     tools = {
-        t.id: t for t in session.execute(select(Tool).where(col(Tool.status) != ToolStatus.RETIRED.value)).scalars()
+        require_id(t): t
+        for t in session.execute(select(Tool).where(col(Tool.status) != ToolStatus.RETIRED.value)).scalars()
     }
     groups: list[DuplicateGroup] = duplicate_report(
-        [SupplierKey(s.id, s.name, s.companies_house_number, s.website) for s in suppliers.values()],  # type: ignore[arg-type]
-        [ToolKey(t.id, t.supplier_id, t.name) for t in tools.values()],  # type: ignore[arg-type]
+        [SupplierKey(sid, s.name, s.companies_house_number, s.website) for sid, s in suppliers.items()],
+        [ToolKey(tid, t.supplier_id, t.name) for tid, t in tools.items()],
     )
     rows = []
     for g in groups:

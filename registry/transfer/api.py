@@ -9,12 +9,12 @@ from litestar.params import Parameter, QueryParameter
 from pydantic import BaseModel
 
 from registry.errors import InvalidInput
-from registry.transfer.services import dumps, export_rows, import_rows, parse
+from registry.transfer.services import Format, Kind, dumps, export_rows, import_rows, parse
 from registry.web.crud import ERRORS_WRITE, _problem
 from registry.web.deps import unit_of_work
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-CONTENT_TYPES = {"text/csv": "csv", "application/json": "json"}
+CONTENT_TYPES: dict[str, Format] = {"text/csv": "csv", "application/json": "json"}
 
 
 class ImportResult(BaseModel):
@@ -54,24 +54,24 @@ async def import_file(
 
 
 async def _run_import(
-    request: Request[Any, Any, Any], kind: str, fmt: str, body: bytes, confirm_duplicates: bool
+    request: Request[Any, Any, Any], kind: Kind, fmt: Format, body: bytes, confirm_duplicates: bool
 ) -> ImportResult:
     from litestar.concurrency import sync_to_thread
 
     def work() -> ImportResult:
         with unit_of_work(request) as (session, actor):
             actor.require_auth()
-            rows = parse(body, kind, fmt)  # type: ignore[arg-type]
-            report = import_rows(session, actor, kind, rows, confirm_duplicates=confirm_duplicates)  # type: ignore[arg-type]
+            rows = parse(body, kind, fmt)
+            report = import_rows(session, actor, kind, rows, confirm_duplicates=confirm_duplicates)
             return ImportResult(kind=kind, created=report.created)
 
     return await sync_to_thread(work)
 
 
-def _export(request: Request[Any, Any, Any], kind: str, fmt: str) -> str:
+def _export(request: Request[Any, Any, Any], kind: Kind, fmt: Format) -> str:
     with unit_of_work(request) as (session, actor):
-        rows = export_rows(session, actor, kind)  # type: ignore[arg-type]
-    return dumps(rows, kind, fmt)  # type: ignore[arg-type]
+        rows = export_rows(session, actor, kind)
+    return dumps(rows, kind, fmt)
 
 
 @get(

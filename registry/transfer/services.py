@@ -36,6 +36,9 @@ from registry.tools.schemas import ToolCreate
 
 Kind = Literal["suppliers", "tools"]
 Format = Literal["json", "csv"]
+# Typed as the Literals, so `value in KINDS` narrows a str to a Kind (and likewise for formats).
+KINDS: tuple[Kind, ...] = ("suppliers", "tools")
+FORMATS: tuple[Format, ...] = ("json", "csv")
 
 SUPPLIER_FIELDS = [
     "name",
@@ -309,7 +312,7 @@ def _import_suppliers(
         org = Organisation(name=data.name, kind="supplier")
         session.add(org)
         session.flush()
-        new_supplier(session, data, organisation_id=org.id, status="active")  # type: ignore[arg-type]
+        new_supplier(session, data, organisation_id=require_id(org), status="active")
         report.created += 1
     session.flush()
 

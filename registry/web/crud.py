@@ -91,13 +91,13 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
+def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
     read_schema = spec.read_schema
     create_schema = spec.create_schema
     update_schema = spec.update_schema
     page_schema = create_model(
         f"{read_schema.__name__}Page",
-        items=(list[read_schema], ...),  # type: ignore[valid-type]
+        items=(list[read_schema], ...),  # type: ignore[valid-type]  # the resource's read schema, chosen at runtime
         total=(int, ...),
         page=(int, ...),
         per_page=(int, ...),
@@ -109,7 +109,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
     id_path = "{item_id:int}" if id_type is int else "{item_id:str}"
 
     sort_values = tuple(v for key in spec.sorts for v in (key, f"-{key}"))
-    sort_type = Literal[sort_values]  # type: ignore[valid-type]
+    sort_type = Literal[sort_values]  # type: ignore[valid-type]  # the resource's sort keys, known only at runtime
 
     workflow_doc = (
         " Workflow-only fields ("
@@ -145,7 +145,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             page: int = Parameter(default=1, ge=1, le=1_000_000),
             per_page: int = Parameter(default=25, ge=1, le=resources.MAX_PER_PAGE),
             sort: sort_type | None = Parameter(default=None),
-        ) -> page_schema:  # type: ignore[valid-type]
+        ) -> page_schema:  # type: ignore[valid-type]  # a Pydantic model built at runtime (create_model)
             filters = {k: v for k, v in request.query_params.items() if k not in RESERVED}
             with unit_of_work(request) as (session, actor):
                 result = resources.list_resources(session, spec, actor, ListParams(page, per_page, sort, filters))
@@ -163,7 +163,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             operation_id=f"get_{spec.name}",
             sync_to_thread=True,
         )
-        def get_item(self, request: Request, item_id: id_type = id_param()) -> Response[read_schema]:  # type: ignore[valid-type]
+        def get_item(self, request: Request, item_id: id_type = id_param()) -> Response[read_schema]:  # type: ignore[valid-type]  # id type and read schema are the resource's, chosen at runtime
             with unit_of_work(request) as (session, actor):
                 item = resources.read_one(session, spec, actor, item_id)
             return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
@@ -175,7 +175,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             operation_id=f"create_{spec.name}",
             sync_to_thread=True,
         )
-        def create_item(self, request: Request, data: create_schema) -> Response[read_schema]:  # type: ignore[valid-type]
+        def create_item(self, request: Request, data: create_schema) -> Response[read_schema]:  # type: ignore[valid-type]  # the resource's schemas, chosen at runtime
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 item = resources.create_resource(session, spec, actor, data)
@@ -217,7 +217,7 @@ def build_controller(spec: ResourceSpec[Any]) -> type[Controller]:
             operation_id=f"delete_{spec.name}",
             sync_to_thread=True,
         )
-        def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:  # type: ignore[valid-type]  # as above
+        def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:  # type: ignore[valid-type]  # the id's type is the resource's, chosen at runtime
             with unit_of_work(request) as (session, actor):
                 actor.require_auth()
                 resources.remove_resource(session, spec, actor, item_id)

@@ -9,6 +9,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from registry.errors import DomainError, NotAuthenticated
 
@@ -161,14 +162,14 @@ def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return _page(request, status, title, detail, "errors/generic.html")
 
 
-def _db_exceptions() -> dict[type[Exception], Any]:
+def _db_exceptions() -> ExceptionHandlersMap:
     from sqlalchemy.exc import DataError, IntegrityError
 
     # OverflowError: an id too large for the database's integer type (SQLite raises it in Python).
     return {IntegrityError: handle_db_error, DataError: handle_db_error, OverflowError: handle_db_error}
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     **_db_exceptions(),
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,

@@ -93,6 +93,29 @@ def test_criteria_weights_must_sum_to_100_and_social_value_at_least_10(s: Sessio
     assert [c.weight for c in ev.criteria_rows(s, ok.id)] == [60, 30, 10]
 
 
+def test_an_unknown_criterion_kind_is_refused_by_field_and_nothing_is_saved(s: Session) -> None:
+    sl, _ = make_shortlist(s, "buyer_a")
+    buyer = actor(s, "buyer_a")
+    e = ev.create(s, buyer, name="Kinds", shortlist_id=sl)
+    before = [(c.key, c.kind, c.weight) for c in ev.criteria_rows(s, e.id)]
+    with pytest.raises(InvalidInput) as bad_kind:
+        ev.set_criteria(s, buyer, e.id, crit(("Fit", "vibes", 60), ("Price", "price", 30), ("SV", "social_value", 10)))
+    assert bad_kind.value.fields == {"criteria-0-kind": "Choose the kind of criterion 1"}
+    assert [(c.key, c.kind, c.weight) for c in ev.criteria_rows(s, e.id)] == before
+
+
+def test_a_damaged_stored_criterion_kind_is_reported_not_scored_as_quality(s: Session) -> None:
+    # Only validated criteria are ever written; a row changed behind the service's back is named.
+    sl, _ = make_shortlist(s, "buyer_a")
+    e = ev.create(s, actor(s, "buyer_a"), name="Damaged", shortlist_id=sl)
+    rows = ev.criteria_rows(s, e.id)
+    assert [c.kind for c in ev.criteria_of(rows)] == [c.kind for c in rows]
+    rows[0].kind = "vibes"
+    s.flush()
+    with pytest.raises(ValueError, match=f"{rows[0].key!r} has an unknown kind 'vibes'"):
+        ev.criteria_of(ev.criteria_rows(s, e.id))
+
+
 def test_a_score_without_a_reason_is_refused_and_nothing_is_saved(s: Session) -> None:
     sl, ids = make_shortlist(s, "buyer_a")
     buyer = actor(s, "buyer_a")

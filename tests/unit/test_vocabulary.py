@@ -11,6 +11,7 @@ from registry.enums import (
     Classification,
     Deployment,
     Hosting,
+    Labelled,
     MoSCoW,
     OrgKind,
     PricingModel,
@@ -71,6 +72,24 @@ def test_an_enum_without_every_label_is_refused() -> None:
 
     with pytest.raises(TypeError, match="BLUE"):
         _labels(Colour, {Colour.RED: "Red"})
+
+
+def test_an_enum_without_the_labelled_mixin_is_refused() -> None:
+    class Colour(StrEnum):
+        RED = "red"
+
+    with pytest.raises(TypeError, match="Colour needs the Labelled mixin"):
+        _labels(Colour, {Colour.RED: "Red"})
+
+
+def test_choices_follow_the_declaration_whatever_order_the_labels_are_given_in() -> None:
+    class Size(Labelled, StrEnum):
+        SMALL = "s"
+        LARGE = "l"
+
+    _labels(Size, {Size.LARGE: "Large", Size.SMALL: "Small"})
+    assert Size.choices() == [("s", "Small"), ("l", "Large")]
+    assert Size.LARGE.label == "Large" and Size.label_of("s") == "Small"
 
 
 def test_workstream_labels() -> None:
