@@ -24,13 +24,16 @@ from registry.errors import Conflict, InvalidInput
 from registry.procurement import decisions, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
 from registry.search.service import service_for
+from registry.search.views import SORT_OPTIONS
 from registry.web.context import flash, page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import many, one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PER_PAGE = 20
-SORT_LABELS = {"relevance": "Relevance", "price": "Price (low to high)", "-last_reviewed": "Recently reviewed"}
+# A project search offers the sorts that matter when buying; their labels are the search page's.
+PROJECT_SORTS = ("relevance", "price", "-last_reviewed")
+SORT_LABELS = {value: text for value, text in SORT_OPTIONS if value in PROJECT_SORTS}
 FIELD_MESSAGES = {
     "name": "Enter a name for the project (200 characters or fewer)",
     "need_statement": "The need statement must be 5,000 characters or fewer",
