@@ -74,7 +74,13 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
     if created:
         admin = _pg_admin()
         with admin.connect() as conn:
-            for name in created:
+            # The template, and every database a test made for this run (restore targets, import
+            # round trips) are named with RUN_ID: none outlives the run.
+            extra = conn.execute(
+                text("SELECT datname FROM pg_database WHERE datname LIKE 'socreg%' AND strpos(datname, :run) > 0"),
+                {"run": RUN_ID},
+            ).scalars()
+            for name in dict.fromkeys([*created, *extra]):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
