@@ -1,9 +1,12 @@
-"""Which organisation a capability lead's page acts for, and the lead's own records."""
+"""Which organisation a capability lead's page acts for, the lead's own records, and saving an edit
+to one of them from a page form."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from litestar import Request
 from sqlalchemy.orm import Session
 
 from registry import resources
@@ -12,7 +15,9 @@ from registry.actor import Actor
 from registry.enums import (
     Role,
 )
-from registry.errors import NotFound
+from registry.errors import Conflict, InvalidInput, NotFound
+from registry.web.deps import unit_of_work
+from registry.web.forms import EDIT_CONFLICT, form_version
 
 
 def lead_org(actor: Actor, requested: str | None = None) -> int:
@@ -36,3 +41,28 @@ def own_record(session: Session, actor: Actor, spec: Any, obj_id: int) -> Any:
     missing id."""
     lead_org(actor)
     return resources.get_visible(session, spec, actor, obj_id)
+
+
+def save_own_record(
+    request: Request[Any, Any, Any], spec: Any, record_id: int, make_update: Callable[[], Any], *, field: str
+) -> dict[str, str]:
+    """Validate (``make_update``) and save an edit to a lead's own record, in one transaction.
+
+    {} when saved; otherwise the form's errors in words, and a stale version (someone saved
+    first) becomes EDIT_CONFLICT on ``field``."""
+    try:
+        update = make_update()
+        with unit_of_work(request) as (session, actor):
+            own_record(session, actor, spec, record_id)
+            resources.update_resource(session, spec, actor, record_id, update, if_match=None)
+    except InvalidInput as exc:
+        return exc.fields or {field: exc.detail}
+    except Conflict:
+        return {field: EDIT_CONFLICT}
+    return {}
+
+
+def version_to_show(current: int, errors: Mapping[str, str], field: str, data: Mapping[str, Any]) -> int | None:
+    """The version the re-shown form carries: after a conflict the current one (saving again then
+    replaces the other change, as the message says), otherwise the one the form was sent with."""
+    return current if errors.get(field) == EDIT_CONFLICT else form_version(data)

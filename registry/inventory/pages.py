@@ -14,12 +14,12 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import resources
-from registry.accounts.scope import lead_org, org_name, own_record
+from registry.accounts.scope import lead_org, org_name, own_record, save_own_record, version_to_show
 from registry.db_types import today
 from registry.enums import (
     ToolStatus,
 )
-from registry.errors import Conflict, InvalidInput, NotFound
+from registry.errors import InvalidInput, NotFound
 from registry.inventory import renewals
 from registry.inventory.models import InventoryItem
 from registry.inventory.schemas import InventoryCreate, InventoryUpdate
@@ -28,7 +28,7 @@ from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import EDIT_CONFLICT, FORM, form_version, text, validate_form
+from registry.web.forms import FORM, form_version, text, validate_form
 
 # --- inventory --------------------------------------------------------------------------------
 
@@ -211,21 +211,19 @@ def inventory_edit_form(request: Request[Any, Any, Any], item_id: int) -> Templa
 def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[str, Any] = FORM) -> Template | Redirect:
     payload, values, errors = _inventory_payload(data)
     if not errors:
-        try:
-            update = validate_form(InventoryUpdate, {**payload, "version": form_version(data)}, {})
-            with unit_of_work(request) as (session, actor):
-                own_record(session, actor, INVENTORY_SPEC, item_id)
-                resources.update_resource(session, INVENTORY_SPEC, actor, item_id, update, if_match=None)
-        except InvalidInput as exc:
-            errors = exc.fields or {"seats": exc.detail}
-        except Conflict:
-            errors = {"seats": EDIT_CONFLICT}
+        errors = save_own_record(
+            request,
+            INVENTORY_SPEC,
+            item_id,
+            lambda: validate_form(InventoryUpdate, {**payload, "version": form_version(data)}, {}),
+            field="seats",
+        )
     if not errors:
         flash(request, "Inventory saved.")
         return Redirect(path="/inventory")
     with unit_of_work(request) as (session, actor):
         item = own_record(session, actor, INVENTORY_SPEC, item_id)
-        values["version"] = item.version if errors.get("seats") == EDIT_CONFLICT else form_version(data)
+        values["version"] = version_to_show(item.version, errors, "seats", data)
         return _inventory_form(
             request,
             session,

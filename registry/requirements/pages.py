@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import resources
-from registry.accounts.scope import lead_org, org_name, own_record
+from registry.accounts.scope import lead_org, org_name, own_record, save_own_record, version_to_show
 from registry.enums import (
     WORKSTREAMS,
     Classification,
@@ -26,7 +26,7 @@ from registry.enums import (
     Hosting,
     MoSCoW,
 )
-from registry.errors import Conflict, InvalidInput
+from registry.errors import InvalidInput
 from registry.requirements import csv_import
 from registry.requirements.models import Requirement
 from registry.requirements.schemas import RequirementCreate, RequirementUpdate
@@ -34,7 +34,7 @@ from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.taxonomy.services import all_nodes, path_of
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import EDIT_CONFLICT, FORM, UPLOAD, form_version, text, validate_form
+from registry.web.forms import FORM, UPLOAD, form_version, text, validate_form
 from registry.web.forms import many as _many
 
 
@@ -225,24 +225,20 @@ def requirement_update(
     request: Request[Any, Any, Any], req_id: int, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
     values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-    try:
-        payload, values = _requirement_payload(data, creating=False)
-        update = validate_form(RequirementUpdate, payload, REQ_MESSAGES)
-        with unit_of_work(request) as (session, actor):
-            own_record(session, actor, REQUIREMENT_SPEC, req_id)
-            resources.update_resource(session, REQUIREMENT_SPEC, actor, req_id, update, if_match=None)
-    except InvalidInput as exc:
-        errors = exc.fields or {"title": exc.detail}
-    except Conflict:
-        errors = {"title": EDIT_CONFLICT}
+
+    def make_update() -> RequirementUpdate:
+        payload, sent = _requirement_payload(data, creating=False)
+        values.update(sent)  # kept for the re-shown form even when validation fails below
+        return validate_form(RequirementUpdate, payload, REQ_MESSAGES)
+
+    errors = save_own_record(request, REQUIREMENT_SPEC, req_id, make_update, field="title")
     if not errors:
         flash(request, "Requirement saved.")
         return Redirect(path="/requirements")
     with unit_of_work(request) as (session, actor):
         req = own_record(session, actor, REQUIREMENT_SPEC, req_id)
         shown = {**_requirement_values(REQUIREMENT_SPEC.to_read(session, [req])[0]), **values}
-        shown["version"] = req.version if errors.get("title") == EDIT_CONFLICT else form_version(data)
+        shown["version"] = version_to_show(req.version, errors, "title", data)
         return _requirement_form(request, session, req_id=req_id, values=shown, errors=errors, status=400)
 
 

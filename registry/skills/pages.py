@@ -11,15 +11,15 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import resources
-from registry.accounts.scope import lead_org, org_name, own_record
+from registry.accounts.scope import lead_org, org_name, own_record, save_own_record, version_to_show
 from registry.actor import Actor
-from registry.errors import Conflict, InvalidInput
+from registry.errors import InvalidInput
 from registry.skills.models import Skill, SkillHolding
 from registry.skills.schemas import HoldingCreate, HoldingUpdate
 from registry.skills.services import HOLDING_SPEC
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import EDIT_CONFLICT, FORM, form_version, text, validate_form
+from registry.web.forms import FORM, form_version, text, validate_form
 
 # --- workforce --------------------------------------------------------------------------------
 
@@ -119,26 +119,23 @@ def workforce_update(
     request: Request[Any, Any, Any], holding_id: int, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
     values: dict[str, Any] = {k: text(data, k) for k in ("level", "people")}
-    errors: dict[str, str] = {}
-    try:
-        update = validate_form(
+    errors = save_own_record(
+        request,
+        HOLDING_SPEC,
+        holding_id,
+        lambda: validate_form(
             HoldingUpdate,
             {"level": values["level"] or None, "people": values["people"] or None, "version": form_version(data)},
             HOLDING_MESSAGES,
-        )
-        with unit_of_work(request) as (session, actor):
-            own_record(session, actor, HOLDING_SPEC, holding_id)
-            resources.update_resource(session, HOLDING_SPEC, actor, holding_id, update, if_match=None)
-    except InvalidInput as exc:
-        errors = exc.fields or {"people": exc.detail}
-    except Conflict:
-        errors = {"people": EDIT_CONFLICT}
+        ),
+        field="people",
+    )
     if not errors:
         flash(request, "Skill saved.")
         return Redirect(path="/workforce")
     with unit_of_work(request) as (session, actor):
         row = own_record(session, actor, HOLDING_SPEC, holding_id)
-        values["version"] = row.version if errors.get("people") == EDIT_CONFLICT else form_version(data)
+        values["version"] = version_to_show(row.version, errors, "people", data)
         return _holding_form(request, session, row, values, errors, 400)
 
 
