@@ -233,3 +233,41 @@ def test_other_org_lead_cannot_see_or_change_rows(client: Any, db: Any) -> None:
     sign_in(client, "supplier_a")
     for path in ("/requirements", "/inventory", "/workforce", "/requirements/import"):
         assert client.get(path).status_code == 403, path
+
+
+def test_an_edit_over_a_newer_change_is_refused_on_every_lead_form(client: Any, db: Any) -> None:
+    # Each form was opened at version N; someone saved N+1 since. Saving the old form must not
+    # overwrite it: a 400 with the edit-conflict message, nothing saved, and the form re-shown
+    # carrying the current version (so saving again knowingly replaces the other change).
+    t = sign_in(client, "lead_a")
+    org = org_of(db, "lead_a")
+    with Session(db.engine) as s:
+        req = s.execute(select(Requirement).where(Requirement.organisation_id == org).limit(1)).scalar_one()
+        item = s.execute(select(InventoryItem).where(InventoryItem.organisation_id == org).limit(1)).scalar_one()
+        hold = s.execute(select(SkillHolding).where(SkillHolding.organisation_id == org).limit(1)).scalar_one()
+        for row in (req, item, hold):
+            row.version += 1  # the other person's save
+        s.commit()
+        current = {"req": req.version, "item": item.version, "hold": hold.version}
+        before = (req.title, item.seats, hold.people)
+    stale = {k: str(v - 1) for k, v in current.items()}
+    forms = {
+        "req": (
+            f"/requirements/{req.id}/edit",
+            {"title": "Overwritten?", "capability_code": "INT.NET", "priority": "should", "weight": "1"},
+        ),
+        "item": (f"/inventory/{item.id}/edit", {"seats": "999"}),
+        "hold": (f"/workforce/{hold.id}/edit", {"level": "3", "people": "999"}),
+    }
+    for key, (path, fields) in forms.items():
+        resp = client.post(path, data={"_csrf_token": t, "version": stale[key], **fields}, follow_redirects=False)
+        assert resp.status_code == 400, (path, resp.status_code)
+        assert "Someone else changed this record while you were editing it" in resp.text, path
+        assert f'name="version" value="{current[key]}"' in resp.text, path
+    with Session(db.engine) as s:
+        after = (
+            s.get(Requirement, req.id).title,
+            s.get(InventoryItem, item.id).seats,
+            s.get(SkillHolding, hold.id).people,
+        )  # type: ignore[union-attr]
+    assert after == before
