@@ -17,8 +17,8 @@ from registry.db_types import utcnow
 from registry.enums import MoSCoW
 from registry.formatting import long_date, pounds, short_date_time
 from registry.procurement.exports import reason_label
-from registry.procurement.pages import filters_text
 from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
+from registry.procurement.views import filters_text
 
 
 def _money(value: float | None) -> str:

@@ -9,7 +9,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import Parameter
 
 from registry.procurement import decisions, exports, feedback, searching, services
-from registry.procurement.pages import review_limit
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
 from registry.search.openapi import SearchOperation
 from registry.versions import services as versions
@@ -124,7 +123,14 @@ class ProjectsController(Controller):
         self, request: Request[Any, Any, Any], data: SearchIn, project_id: str = PROJECT_ID
     ) -> dict[str, Any]:
         with unit_of_work(request) as (session, actor):
-            searching.end_search(session, actor, engine_of(request), project_id, data, limit=review_limit(request))
+            searching.end_search(
+                session,
+                actor,
+                engine_of(request),
+                project_id,
+                data,
+                limit=searching.review_limit(request.app.state.settings.extra),
+            )
             return services.project_dict(services.project_view(session, actor, project_id, with_log=False))
 
     @post(

@@ -17,23 +17,19 @@ from litestar.response import Redirect, Template
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from registry import formatting
 from registry.actor import Actor
-from registry.enums import WORKSTREAMS, Classification, Deployment, FiveD, FourP, Hosting, workstream_label
+from registry.enums import WORKSTREAMS, Classification, Deployment, Hosting
 from registry.errors import Conflict, InvalidInput
 from registry.procurement import decisions, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
+from registry.procurement.views import SORT_LABELS, filters_text
 from registry.search.service import service_for
-from registry.search.views import SORT_OPTIONS
 from registry.web.context import flash, page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import many, one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PER_PAGE = 20
-# A project search offers the sorts that matter when buying; their labels are the search page's.
-PROJECT_SORTS = ("relevance", "price", "-last_reviewed")
-SORT_LABELS = {value: text for value, text in SORT_OPTIONS if value in PROJECT_SORTS}
 FIELD_MESSAGES = {
     "name": "Enter a name for the project (200 characters or fewer)",
     "need_statement": "The need statement must be 5,000 characters or fewer",
@@ -45,15 +41,6 @@ FIELD_MESSAGES = {
     "kind": "Choose how the project ended",
     "reason": "The reason must be 2,000 characters or fewer",
 }
-
-
-def review_limit(request: Request[Any, Any, Any]) -> int:
-    """How many results a search may freeze (settings extra `procurement_review_limit`)."""
-    raw = request.app.state.settings.extra.get("procurement_review_limit")
-    try:
-        return max(1, int(raw)) if raw else searching.DEFAULT_REVIEW_LIMIT
-    except ValueError:
-        return searching.DEFAULT_REVIEW_LIMIT
 
 
 def _errors(exc: ValidationError, prefix: str = "") -> dict[str, str]:
@@ -185,41 +172,6 @@ def _search_link(project_id: str, q: str, filters: Mapping[str, list[str]]) -> s
     return f"/projects/{project_id}/search" + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-def _price_text(value: str) -> str:
-    try:
-        return formatting.money(float(value))
-    except ValueError:
-        return value
-
-
-# Saved-search filter -> (what people call it, how its values are shown). Flags ("true") show
-# only the name.
-FILTER_TEXT: dict[str, tuple[str, Any]] = {
-    "workstream": ("Workstream", workstream_label),
-    "capability": ("Capability", str),
-    "four_p": ("4P function", FourP.label_of),
-    "five_d": ("5D function", FiveD.label_of),
-    "classification": ("Classification", Classification.label_of),
-    "trl_min": ("Minimum TRL", str),
-    "deployment": ("Deployment", Deployment.label_of),
-    "hosting": ("Hosting", Hosting.label_of),
-    "sme": ("SME suppliers only", None),
-    "verified": ("Verified suppliers only", None),
-    "accredited": ("Accreditations in date only", None),
-    "max_price": ("Annual price up to", _price_text),
-    "sort": ("Sorted by", lambda v: SORT_LABELS.get(v, v)),
-}
-
-
-def filters_text(filters: Mapping[str, list[str]]) -> str:
-    """A saved search's filters in words, e.g. 'Hosting: UK; SME suppliers only'."""
-    parts = []
-    for key, values in filters.items():
-        name, show = FILTER_TEXT.get(key, (key.replace("_", " ").capitalize(), str))
-        parts.append(name if show is None else f"{name}: {', '.join(show(v) for v in values)}")
-    return "; ".join(parts) or "No filters"
-
-
 @get("/projects/{project_id:str}", sync_to_thread=True, include_in_schema=False)
 def project_page(request: Request[Any, Any, Any], project_id: str) -> Template:
     with unit_of_work(request) as (session, actor):
@@ -281,7 +233,7 @@ def _search_page(
     _query, result = searching.run_search(session, engine, project, data, page=page, per_page=PER_PAGE)
     docs = {d.id: d for d in service_for(engine).docs([h.tool_id for h in result.hits])}
     facets = result.facets
-    limit = review_limit(request)
+    limit = searching.review_limit(request.app.state.settings.extra)
     pages = max(1, -(-result.total // PER_PAGE))
     ctx = page_context(
         request,
@@ -355,7 +307,12 @@ def project_end_search(
     with unit_of_work(request) as (session, actor):
         try:
             frozen = searching.end_search(
-                session, actor, engine_of(request), project_id, search, limit=review_limit(request)
+                session,
+                actor,
+                engine_of(request),
+                project_id,
+                search,
+                limit=searching.review_limit(request.app.state.settings.extra),
             )
         except (InvalidInput, Conflict) as exc:
             message = exc.detail

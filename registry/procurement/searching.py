@@ -236,3 +236,12 @@ def suggestions_for(
             }
         )
     return out
+
+
+def review_limit(extra: Mapping[str, Any]) -> int:
+    """How many results a search may freeze (the settings' extra `procurement_review_limit`)."""
+    raw = extra.get("procurement_review_limit")
+    try:
+        return max(1, int(raw)) if raw else DEFAULT_REVIEW_LIMIT
+    except ValueError:
+        return DEFAULT_REVIEW_LIMIT
