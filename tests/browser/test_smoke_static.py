@@ -63,7 +63,7 @@ DEMO_PAGE = """
   {{ forms.button("Search") }} {{ forms.button("Clear filters", secondary=true, type="reset") }}
 </form>
 <button type="button" class="govuk-button govuk-button--secondary" id="htmx-probe"
-        hx-post="/echo" hx-target="#htmx-result" hx-swap="innerHTML">Send htmx request</button>
+        data-hx-post="/echo" data-hx-target="#htmx-result" data-hx-swap="innerHTML">Send htmx request</button>
 <div id="htmx-result"></div>
 <p class="govuk-body">{{ ui.tag("Published", "green") }} {{ ui.classification_tag(3) }}
   {{ ui.classification_tag("OFFICIAL_SENSITIVE") }} {{ ui.badge_sme(true) }}

@@ -133,10 +133,10 @@ def test_htmx_request_gets_the_results_fragment(client: Any) -> None:
     resp = client.get("/search", params={"q": "anpr"}, headers={"HX-Request": "true"})
     assert resp.status_code == 200
     assert "<html" not in resp.text and 'id="results-heading"' in resp.text
-    assert 'hx-swap-oob="true"' in resp.text  # the live status line is updated too
+    assert 'data-hx-swap-oob="true"' in resp.text  # the live status line is updated too
     assert "HX-Request" in resp.headers["vary"]
     full = client.get("/search", params={"q": "anpr"})
-    assert "<html" in full.text and 'hx-get="/search"' in full.text and 'hx-push-url="true"' in full.text
+    assert "<html" in full.text and 'data-hx-get="/search"' in full.text and 'data-hx-push-url="true"' in full.text
 
 
 # --- tool and supplier pages ------------------------------------------------------------------

@@ -335,9 +335,9 @@ def test_pages_generate_poll_and_download(client: Any, db: Any) -> None:
         assert "<html" not in fragment  # a partial, not the whole page
         if "Your report is ready" in fragment:
             break
-        assert 'hx-trigger="every 1s"' in fragment and "Refresh" in fragment
+        assert 'data-hx-trigger="every 1s"' in fragment and "Refresh" in fragment
         time.sleep(0.2)
-    assert "Your report is ready" in fragment and "hx-trigger" not in fragment
+    assert "Your report is ready" in fragment and "data-hx-trigger" not in fragment
     view = client.get(f"{url}/view")
     assert view.status_code == 200 and "Executive summary" in view.text
     assert client.get(f"{url}/download").content.startswith(b"<!DOCTYPE html>")
