@@ -50,6 +50,11 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
     demo_password: str = "demo-password-2026"
+    # What `socreg restore` accepts from an archive (registry/backup.py::RestoreLimits).
+    restore_max_member_bytes: int = 4 * 1024**3
+    restore_max_line_bytes: int = 32 * 1024**2
+    restore_max_manifest_bytes: int = 4 * 1024**2
+    restore_max_ratio: float = 200.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,4 +77,8 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+        restore_max_member_bytes=int(os.environ.get("RESTORE_MAX_MEMBER_BYTES", str(4 * 1024**3))),
+        restore_max_line_bytes=int(os.environ.get("RESTORE_MAX_LINE_BYTES", str(32 * 1024**2))),
+        restore_max_manifest_bytes=int(os.environ.get("RESTORE_MAX_MANIFEST_BYTES", str(4 * 1024**2))),
+        restore_max_ratio=float(os.environ.get("RESTORE_MAX_RATIO", "200")),
     )
