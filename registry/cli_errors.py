@@ -7,11 +7,12 @@ operator's (a bug) is one line too, exit 70, with the traceback only when SOCREG
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
 from typer.core import TyperGroup
+
+from registry.settings import cli_tracebacks
 
 EXIT_OPERATOR = 1
 EXIT_SOFTWARE = 70  # sysexits.h EX_SOFTWARE: an internal error
@@ -81,7 +82,7 @@ class OperatorErrorGroup(TyperGroup):
             if message is not None:
                 typer.echo(f"Error: {message}", err=True)
                 raise typer.Exit(EXIT_OPERATOR) from exc
-            if os.environ.get("SOCREG_DEBUG") == "1":
+            if cli_tracebacks():
                 raise
             typer.echo(
                 f"Internal error: {type(exc).__name__}: {_first_line(exc)} (set SOCREG_DEBUG=1 for the traceback)",

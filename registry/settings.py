@@ -62,6 +62,11 @@ class Settings:
         return self.database_url.startswith("postgresql")
 
 
+def cli_tracebacks() -> bool:
+    """SOCREG_DEBUG=1: an internal error in a socreg command shows its traceback."""
+    return os.environ.get("SOCREG_DEBUG") == "1"
+
+
 def load_settings() -> Settings:
     default_db = f"sqlite:///{_var_dir() / 'registry.sqlite3'}"
     return Settings(

@@ -117,7 +117,7 @@ def test_downgrade_to_base_asks_first(socreg: Any, db: DBHandle) -> None:
     result = socreg("db", "downgrade", input="n\n")
     assert result.exit_code == 1 and "drops every table" in result.output and "Aborted" in result.output
     with db.engine.connect() as conn:  # nothing was dropped
-        assert conn.execute(text("SELECT COUNT(*) FROM tool")).scalar() > 0
+        assert conn.execute(text("SELECT COUNT(*) FROM tool")).scalar_one() > 0
     result = socreg("db", "downgrade", "--yes")
     assert result.exit_code == 0, result.output
     db.engine.dispose()
@@ -152,3 +152,20 @@ def test_progress_bars_go_to_stderr_only(socreg: Any, tmp_path: Path) -> None:
     assert imported.exit_code == 0, imported.output
     assert imported.stdout.strip() == "Imported 1 suppliers."
     assert "Checking supplier rows" in imported.stderr and "1/1" in imported.stderr
+
+
+def test_an_internal_error_is_one_line_unless_debugging(
+    socreg: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import registry.backup
+
+    def broken(*_a: Any, **_k: Any) -> None:
+        raise ZeroDivisionError("a bug, not the operator's fault")
+
+    monkeypatch.setattr(registry.backup, "backup", broken)
+    result = socreg("backup", "-o", tmp_path / "b.zip")
+    assert_one_line_error(result, "Internal error: ZeroDivisionError: a bug", code=70)
+    assert "SOCREG_DEBUG=1" in result.stderr
+    monkeypatch.setenv("SOCREG_DEBUG", "1")
+    result = socreg("backup", "-o", tmp_path / "b.zip")
+    assert isinstance(result.exception, ZeroDivisionError)  # the traceback is there for a developer

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 import tracemalloc
 import zipfile
 from collections.abc import Callable
@@ -20,7 +22,8 @@ from typer.testing import CliRunner
 from registry.backup import BackupError, RestoreLimits, _canonical, _Digest, backup, restore
 from registry.cli import app as cli_app
 from registry.db import make_engine, upgrade
-from tests.conftest import RUN_ID, DBHandle, _pg_admin, _pg_url
+from registry.settings import ROOT
+from tests.conftest import PG_URL, RUN_ID, DBHandle, _pg_admin, _pg_url
 
 _targets = iter(range(1_000_000))
 
@@ -363,3 +366,51 @@ def test_a_good_archive_still_restores_with_a_progress_bar(
     lines = result.stdout.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Restored and verified {total} rows in"), lines  # bars: stderr only
     assert f"{total}/{total}" in result.stderr and "Verifying restored rows" in result.stderr
+
+
+INNER_FAILING_RUN = """
+import os
+from pathlib import Path
+
+from sqlalchemy import text
+
+from tests.conftest import RUN_ID, _pg_admin
+from tests.integration.test_restore_safety import _empty_target
+
+
+def test_makes_databases_then_fails(db, tmp_path):
+    _empty_target(db, tmp_path)
+    with _pg_admin().connect() as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE strpos(datname, :run) > 0"), {"run": RUN_ID}
+        ).scalars()
+        Path(os.environ["INNER_NAMES"]).write_text("\\n".join(names))
+    assert db.backend == "impossible", "this run fails on purpose"
+"""
+
+
+@pytest.mark.skipif(not PG_URL, reason="PostgreSQL databases only exist when TEST_POSTGRES_URL is set")
+def test_a_failing_run_leaves_no_postgres_databases_behind(tmp_path: Path) -> None:
+    """A test run that fails still drops its template, test and restore-target databases."""
+    inner = tmp_path / "test_inner_failing_run.py"
+    inner.write_text(INNER_FAILING_RUN)
+    names_file = tmp_path / "names.txt"
+    env = {**os.environ, "INNER_NAMES": str(names_file), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tests.conftest", str(inner)]
+        + ["-k", "postgres", "--rootdir", str(ROOT)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 1 and "this run fails on purpose" in proc.stdout, proc.stdout[-2000:]
+    made = names_file.read_text().split()
+    kinds = {name.split("_")[1] for name in made}
+    assert {"tpl", "t", "restore"} <= kinds, made  # the run did make each kind of database
+    with _pg_admin().connect() as conn:
+        left = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname = ANY(:names)"), {"names": made}
+        ).scalars()
+        assert list(left) == []
