@@ -341,6 +341,10 @@ def _check_members(zf: zipfile.ZipFile, manifest: dict[str, Any], limits: Restor
 
 def _refuse_unless_ready(conn: Any, manifest: dict[str, Any]) -> None:
     revision = _revision(conn)
+    if revision is None:
+        raise BackupError(
+            f"The database has no schema yet: run `socreg db upgrade --revision {manifest.get('revision')}` first."
+        )
     if revision != manifest.get("revision"):
         raise BackupError(
             f"Database schema is at {revision}, archive at {manifest.get('revision')}: "

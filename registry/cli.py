@@ -204,7 +204,7 @@ def user_create(
         int | None, typer.Option(help="The user's organisation; may be left out when there is only one")
     ] = None,
 ) -> None:
-    """Create a user (the same service, validation and audit as POST /api/v1/users)."""
+    """Create a user (the accounts service create_user: the UserCreate validation, the admin check, audit)."""
     from registry.accounts.schemas import UserCreate
     from registry.accounts.services import create_user
     from registry.actor import SYSTEM

@@ -339,6 +339,8 @@ def test_broken_archives_give_one_line_and_exit_1(
         {"tables/organisation.jsonl": _jsonl(extra_column)},
         manifest=lambda m: _reseal(m, "organisation", extra_column),
     )
+    unmigrated = f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}"
+    assert_refused(cli_restore(unmigrated, archive, monkeypatch, tmp_path), "no schema yet", "socreg db upgrade")
     cases = [
         (tmp_path / "missing.zip", "There is no file"),
         (tmp_path, "is a directory"),
