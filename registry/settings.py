@@ -50,11 +50,26 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
     demo_password: str = "demo-password-2026"
+    # Sign-in throttling (registry/accounts/throttle.py): failures counted in a sliding window.
+    signin_window_seconds: int = 15 * 60
+    signin_max_failures: int = 5
+    # Registrations (and password-reset requests) one client address may make per hour.
+    registrations_per_hour: int = 5
+    # Reverse proxies whose X-Forwarded-For is believed (CIDR list; empty: believe none).
+    trusted_proxies: tuple[str, ...] = ()
+    # Public-sector email domains whose staff may register as buyers (subdomains included).
+    buyer_email_domains: tuple[str, ...] = ()
+    # The address people reach the service at, for links in e-mails (never the Host header).
+    public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
+
+
+def _csv(name: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in os.environ.get(name, "").split(",") if part.strip())
 
 
 def load_settings() -> Settings:
@@ -72,4 +87,10 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+        signin_window_seconds=int(os.environ.get("SIGNIN_WINDOW_SECONDS", str(15 * 60))),
+        signin_max_failures=int(os.environ.get("SIGNIN_MAX_FAILURES", "5")),
+        registrations_per_hour=int(os.environ.get("REGISTRATIONS_PER_HOUR", "5")),
+        trusted_proxies=_csv("TRUSTED_PROXIES"),
+        buyer_email_domains=_csv("BUYER_EMAIL_DOMAINS"),
+        public_url=os.environ.get("PUBLIC_URL", "").rstrip("/"),
     )
