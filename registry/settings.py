@@ -52,7 +52,8 @@ class Settings:
     demo_password: str = "demo-password-2026"
     # Sign-in throttling (registry/accounts/throttle.py): failures counted in a sliding window.
     signin_window_seconds: int = 15 * 60
-    signin_max_failures: int = 5
+    signin_max_failures: int = 5  # per account
+    signin_max_ip_failures: int = 20  # per client address, over every account it tries
     # Registrations (and password-reset requests) one client address may make per hour.
     registrations_per_hour: int = 5
     # Reverse proxies whose X-Forwarded-For is believed (CIDR list; empty: believe none).
@@ -89,6 +90,7 @@ def load_settings() -> Settings:
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
         signin_window_seconds=int(os.environ.get("SIGNIN_WINDOW_SECONDS", str(15 * 60))),
         signin_max_failures=int(os.environ.get("SIGNIN_MAX_FAILURES", "5")),
+        signin_max_ip_failures=int(os.environ.get("SIGNIN_MAX_IP_FAILURES", "20")),
         registrations_per_hour=int(os.environ.get("REGISTRATIONS_PER_HOUR", "5")),
         trusted_proxies=_csv("TRUSTED_PROXIES"),
         buyer_email_domains=_csv("BUYER_EMAIL_DOMAINS"),

@@ -64,14 +64,14 @@ def authenticate(
     approved, gets Forbidden with the reason in plain words.
     """
     email = email.strip().lower()
-    rule = throttle.Policy.from_settings(settings).signin
     keys = throttle.signin_keys(email, ip)
+    rules = throttle.signin_rules(throttle.Policy.from_settings(settings), keys)
     throttle.hold(session, keys)  # concurrent attempts on these keys wait here: counted one at a time
-    throttle.check(session, keys, rule)
+    throttle.check(session, rules)
     user = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        throttle.count(session, keys, rule)
+        throttle.count(session, rules)
         changelog.record(
             session,
             Actor(email=email),

@@ -44,7 +44,8 @@ class Limit:
 class Policy:
     """The limits in force, from the settings (the defaults are the settings' defaults)."""
 
-    signin: Limit
+    signin: Limit  # failures per account
+    signin_ip: Limit  # failures per client address, over every account it tries
     registration: Limit
 
     @classmethod
@@ -55,6 +56,9 @@ class Policy:
             signin=Limit(
                 settings.signin_max_failures, timedelta(seconds=settings.signin_window_seconds), _SIGNIN_MESSAGE
             ),
+            signin_ip=Limit(
+                settings.signin_max_ip_failures, timedelta(seconds=settings.signin_window_seconds), _SIGNIN_MESSAGE
+            ),
             registration=Limit(settings.registrations_per_hour, timedelta(hours=1), _REGISTER_MESSAGE),
         )
 
@@ -63,12 +67,19 @@ _SIGNIN_MESSAGE = "Too many failed sign-in attempts. Try again in {wait}."
 _REGISTER_MESSAGE = "Too many requests from your network. Try again in {wait}."
 DEFAULT_POLICY = Policy(
     signin=Limit(5, timedelta(minutes=15), _SIGNIN_MESSAGE),
+    signin_ip=Limit(20, timedelta(minutes=15), _SIGNIN_MESSAGE),
     registration=Limit(5, timedelta(hours=1), _REGISTER_MESSAGE),
 )
 
 
 def signin_keys(email: str, client: str) -> list[str]:
     return [f"signin-email:{email.strip().lower()}"] + ([f"signin-ip:{client}"] if client else [])
+
+
+def signin_rules(policy: Policy, keys: Sequence[str]) -> list[tuple[str, Limit]]:
+    """Each sign-in key with its limit: an address gets more room than one account, since one
+    address (an office, a proxy) signs in to many accounts."""
+    return [(key, policy.signin_ip if key.startswith("signin-ip:") else policy.signin) for key in keys]
 
 
 def registration_key(client: str) -> str:
@@ -115,18 +126,19 @@ def retry_after(session: Session, key: str, rule: Limit, now: datetime | None = 
     return max(1, int((frees_at - now).total_seconds() + 0.999))
 
 
-def check(session: Session, keys: Sequence[str], rule: Limit, now: datetime | None = None) -> None:
+def check(session: Session, rules: Sequence[tuple[str, Limit]], now: datetime | None = None) -> None:
     """Raise TooManyRequests (with retry_after) when any key is at its limit. Call `hold` first."""
     now = now or utcnow()
-    wait = max((retry_after(session, key, rule, now) for key in keys), default=0)
-    if wait:
+    waits = [(retry_after(session, key, rule, now), rule) for key, rule in rules]
+    wait, rule = max(waits, key=lambda w: w[0], default=(0, None))
+    if wait and rule is not None:
         raise TooManyRequests(rule.message.format(wait=_wait_words(wait)), retry_after=wait)
 
 
-def count(session: Session, keys: Sequence[str], rule: Limit, now: datetime | None = None) -> None:
-    """Count one event on each key, and prune the key's events older than the window."""
+def count(session: Session, rules: Sequence[tuple[str, Limit]], now: datetime | None = None) -> None:
+    """Count one event on each key, and prune the key's events older than its window."""
     now = now or utcnow()
-    for key in keys:
+    for key, rule in rules:
         session.execute(
             delete(ThrottleEvent).where(col(ThrottleEvent.key) == key, col(ThrottleEvent.at) <= now - rule.window)
         )
@@ -153,7 +165,7 @@ def events_in_window(session: Session, key: str, rule: Limit, now: datetime | No
 def limit_registration(session: Session, client: str, policy: Policy = DEFAULT_POLICY) -> None:
     """Count one registration (or reset request) from this client address, refusing it when
     the address has made too many in the last hour."""
-    keys = [registration_key(client)]
-    hold(session, keys)
-    check(session, keys, policy.registration)
-    count(session, keys, policy.registration)
+    rules = [(registration_key(client), policy.registration)]
+    hold(session, [key for key, _rule in rules])
+    check(session, rules)
+    count(session, rules)
