@@ -77,7 +77,7 @@ def reset_submit(request: Request[Any, Any, Any], data: dict[str, str] = FORM) -
         return _page(
             request, "accounts/reset_password.html", "Choose a new password", 400, token=token, errors=exc.fields
         )
-    request.clear_session()  # whoever was signed in on this browser is signed out
+    request.set_session({})  # whoever was signed in on this browser is signed out
     flash(request, "Your password has been changed. Sign in with your new password.")
     return Redirect(path="/login")
 
