@@ -110,11 +110,11 @@ def register(session: Session, reg: BuyerRegistration, client: str, settings: Se
         role=JOIN_ROLE.value,
         organisation_id=reg.organisation_id,
         password_hash=hash_password(reg.password),
-        email_verified_at=None,
         awaiting_approval=True,
     )
     session.add(user)
     session.flush()
+    user.email_verified_at = None  # unverified until the link is followed (the model defaults to verified)
     changelog.record(
         session,
         Actor(email=reg.email, name=reg.name),
@@ -172,7 +172,7 @@ def pending_members(session: Session, actor: Actor) -> list[tuple[User, Organisa
     )
     if not actor.is_admin:
         stmt = stmt.where(col(User.organisation_id) == actor.organisation_id)
-    return [(u, o) for u, o in session.execute(stmt).tuples()]
+    return [(u, o) for u, o in session.execute(stmt).all()]
 
 
 def decide(session: Session, actor: Actor, user_id: int, *, approve: bool, settings: Settings | None) -> User:
