@@ -42,7 +42,9 @@ def _org_id(db: Any, name: str) -> int:
         return int(s.execute(select(Organisation.id).where(Organisation.name == name)).scalar_one())
 
 
-def _register(client: Any, db: Any, email: str = NEWCOMER, org: str = "Scottish Crime Directorate, East Area (demo)") -> Any:
+def _register(
+    client: Any, db: Any, email: str = NEWCOMER, org: str = "Scottish Crime Directorate, East Area (demo)"
+) -> Any:
     data = {
         "name": "Sam Reid",
         "email": email,
@@ -111,7 +113,11 @@ def test_register_verify_approve_then_sign_in(buyer_client: Any, db: Any) -> Non
     verified = _verify(buyer_client, db, NEWCOMER)
     assert verified.status_code == 200 and "approve your request" in verified.text
     refused = _sign_in(buyer_client, NEWCOMER, PASSWORD)
-    assert refused.status_code == 403 and "waiting for approval" in refused.text and "Scottish Crime Directorate" in refused.text
+    assert (
+        refused.status_code == 403
+        and "waiting for approval" in refused.text
+        and "Scottish Crime Directorate" in refused.text
+    )
     api = buyer_client.post("/api/v1/auth/token", json={"email": NEWCOMER, "password": PASSWORD})
     assert api.status_code == 403  # the API door too
     with Session(db.engine) as s:  # the organisation's capability lead was asked

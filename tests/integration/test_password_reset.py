@@ -52,7 +52,9 @@ def _reset(client: Any, token: str, password: str = NEW_PASSWORD, confirm: str |
 
 def _sign_in(client: Any, email: str, password: str) -> Any:
     csrf = _csrf(client, "/login")
-    return client.post("/login", data={"email": email, "password": password, "_csrf_token": csrf}, follow_redirects=False)
+    return client.post(
+        "/login", data={"email": email, "password": password, "_csrf_token": csrf}, follow_redirects=False
+    )
 
 
 def test_sign_in_page_links_to_forgotten_password(client: Any) -> None:

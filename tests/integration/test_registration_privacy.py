@@ -99,7 +99,8 @@ def test_listings_wait_for_the_email_to_be_confirmed(client: Any, db: Any) -> No
     dash = client.get("/supplier/dashboard")
     assert "Confirm your email address before submitting listings" in dash.text
     page = client.post(
-        f"/supplier/tools/{tool_id}/submit", data={"version": str(version), "_csrf_token": csrf(client, "/supplier/dashboard")}
+        f"/supplier/tools/{tool_id}/submit",
+        data={"version": str(version), "_csrf_token": csrf(client, "/supplier/dashboard")},
     )
     assert page.status_code == 400 and "Confirm your email address" in page.text
     # Follow the link in the e-mail.

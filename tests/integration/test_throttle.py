@@ -16,7 +16,6 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from registry.accounts import throttle
 from registry.accounts.models import ThrottleEvent
 from registry.accounts.services import authenticate
 from registry.app import create_app
@@ -203,5 +202,3 @@ def test_client_address_rules(peer: str, header: list[str], trusted: tuple[str, 
 def test_a_bad_trusted_proxy_entry_is_named() -> None:
     with pytest.raises(ValueError, match="not-a-range"):
         client_address("10.0.0.1", [], ("not-a-range",))
-
-
