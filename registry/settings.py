@@ -69,8 +69,8 @@ class Settings:
         return self.database_url.startswith("postgresql")
 
 
-def _csv(name: str) -> tuple[str, ...]:
-    return tuple(part.strip().lower() for part in os.environ.get(name, "").split(",") if part.strip())
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
 
 def load_settings() -> Settings:
@@ -92,7 +92,7 @@ def load_settings() -> Settings:
         signin_max_failures=int(os.environ.get("SIGNIN_MAX_FAILURES", "5")),
         signin_max_ip_failures=int(os.environ.get("SIGNIN_MAX_IP_FAILURES", "20")),
         registrations_per_hour=int(os.environ.get("REGISTRATIONS_PER_HOUR", "5")),
-        trusted_proxies=_csv("TRUSTED_PROXIES"),
-        buyer_email_domains=_csv("BUYER_EMAIL_DOMAINS"),
+        trusted_proxies=_csv(os.environ.get("TRUSTED_PROXIES", "")),
+        buyer_email_domains=_csv(os.environ.get("BUYER_EMAIL_DOMAINS", "")),
         public_url=os.environ.get("PUBLIC_URL", "").rstrip("/"),
     )
