@@ -27,6 +27,8 @@ import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
 import registry.accounts.api
+import registry.accounts.mail
+import registry.accounts.pages
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -36,6 +38,7 @@ import registry.moderation.pages
 import registry.notifications.api
 import registry.notifications.jobs
 import registry.notifications.pages
+import registry.notifications.services
 import registry.procurement.api
 import registry.procurement.pages
 import registry.requirements.pages
@@ -97,6 +100,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.home,
     registry.web.signin,
     registry.accounts.api,
+    registry.accounts.pages,
     registry.search.pages,
     registry.search.api,
     registry.tools.pages,
@@ -145,6 +149,8 @@ def wire() -> None:
         runner.register(job)
     for listener in AUDIT_LISTENERS:
         changelog.listen(listener)
+    # Account e-mails (verification, password reset, registration notices) go to the outbox.
+    registry.accounts.mail.use(registry.notifications.services.queue_email)
 
 
 def _route_handlers() -> list[Any]:
