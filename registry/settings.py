@@ -50,6 +50,12 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
     demo_password: str = "demo-password-2026"
+    # Background workers (registry/jobs/worker.py). Threads inside each app process: 0 when
+    # served (`socreg serve` starts a worker process instead); the tests' default of 1 keeps a
+    # bare create_app() self-sufficient.
+    worker_threads: int = 1
+    worker_lease_seconds: float = 30.0  # a dead worker's job is taken over after this long
+    secret_key_from_env: bool = False  # SECRET_KEY was set (needed with several workers or hosts)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,4 +78,7 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+        worker_threads=int(os.environ.get("WORKER_THREADS", "0")),
+        worker_lease_seconds=float(os.environ.get("WORKER_LEASE_SECONDS", "30")),
+        secret_key_from_env=bool(os.environ.get("SECRET_KEY")),
     )
