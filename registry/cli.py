@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -220,7 +219,9 @@ def serve(
             port,
             workers,
             background_workers,
-            announce=lambda: typer.echo(f"Serving on http://{host}:{port} ({workers} worker(s), {background_workers} background)"),
+            announce=lambda: typer.echo(
+                f"Serving on http://{host}:{port} ({workers} worker(s), {background_workers} background)"
+            ),
         )
     except ServeRefused as exc:
         typer.echo(f"Not started: {exc}", err=True)

@@ -129,7 +129,9 @@ class Supervisor:
                 return code or 1
             for i, proc in enumerate(self.workers):
                 if proc.poll() is not None and not self.stopping:
-                    print(f"Background worker {proc.pid} exited (code {proc.returncode}); restarting it.", file=sys.stderr)
+                    print(
+                        f"Background worker {proc.pid} exited (code {proc.returncode}); restarting it.", file=sys.stderr
+                    )
                     time.sleep(RESPAWN_PAUSE)
                     self.workers[i] = self._spawn(self.worker_cmd)
             time.sleep(0.2)

@@ -22,7 +22,6 @@ from registry.jobs.queue import Task
 from registry.jobs.runner import JobContext, JobDef
 from registry.notifications.services import Message, notify_org_role
 
-
 log = logging.getLogger(__name__)
 
 

@@ -215,7 +215,9 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(pg: DBHand
 # --- reads never write ------------------------------------------------------------------------
 
 
-def test_the_status_read_never_writes_and_the_scheduled_job_expires_lost_reports(client: Any, auth: Any, db: Any) -> None:
+def test_the_status_read_never_writes_and_the_scheduled_job_expires_lost_reports(
+    client: Any, auth: Any, db: Any
+) -> None:
     with session_scope(db.engine, write=True) as s:
         _aid, run = _gap_run(s)
         row = reports.request(s, actor(s, "lead_a"), kind="capability_gap", source_id=run.id, fmt="pdf")

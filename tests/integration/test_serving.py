@@ -6,6 +6,7 @@ are refused with a clear message before anything starts."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -113,10 +114,8 @@ def cleanup() -> Iterator[list[subprocess.Popen[str]]]:
     yield procs
     for proc in procs:
         for pid in _children(proc.pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         if proc.poll() is None:
             proc.kill()
         proc.wait(10)
