@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -241,6 +242,9 @@ def worker() -> None:
 
     settings = load_settings()
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
+    # Rendering is CPU-bound and nobody waits on it second by second; lower priority leaves the
+    # cores to the web server on a shared host (the search p99 benchmark measures this).
+    os.nice(settings.worker_nice)
     stop = threading.Event()
     stop_on_signals(stop)
     run_worker(_engine(), stop=stop, lease=timedelta(seconds=settings.worker_lease_seconds))
