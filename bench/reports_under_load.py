@@ -38,7 +38,6 @@ TARGET_RATIO = 1.5
 
 def build_database(url: str, tools: int, requirements: int) -> None:
     from sqlalchemy import select
-
     from sqlmodel import col
 
     from registry.accounts.models import User
@@ -142,7 +141,9 @@ def main() -> None:
         login = {"email": "lead@nwrocu.example", "password": "demo-password-2026"}
         headers = {"Authorization": f"Bearer {httpx.post(f'{base}/api/v1/auth/token', json=login).json()['token']}"}
         with httpx.Client(base_url=base, headers=headers, timeout=600) as http:
-            created = http.post("/api/v1/assessments", json={"name": "Bench", "budget_capital": 5e5, "budget_annual": 2e5})
+            created = http.post(
+                "/api/v1/assessments", json={"name": "Bench", "budget_capital": 5e5, "budget_annual": 2e5}
+            )
             assessment = created.json()["id"]
             t0 = time.perf_counter()
             http.post(f"/api/v1/assessments/{assessment}/runs").raise_for_status()

@@ -55,7 +55,7 @@ class Settings:
     # bare create_app() self-sufficient.
     worker_threads: int = 1
     worker_lease_seconds: float = 30.0  # a dead worker's job is taken over after this long
-    worker_nice: int = 10  # `socreg worker` lowers its CPU priority by this much (0 to keep it)
+    worker_nice: int = 19  # `socreg worker` lowers its CPU priority by this much (0 to keep it)
     secret_key_from_env: bool = False  # SECRET_KEY was set (needed with several workers or hosts)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +81,6 @@ def load_settings() -> Settings:
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
         worker_threads=int(os.environ.get("WORKER_THREADS", "0")),
         worker_lease_seconds=float(os.environ.get("WORKER_LEASE_SECONDS", "30")),
-        worker_nice=int(os.environ.get("WORKER_NICE", "10")),
+        worker_nice=int(os.environ.get("WORKER_NICE", "19")),
         secret_key_from_env=bool(os.environ.get("SECRET_KEY")),
     )

@@ -2,10 +2,10 @@
 
 Two ways in:
 
-* ``request`` + ``start`` (pages and API): the request transaction stores a *queued* job;
-  after it commits, ``start`` hands the job id to a small thread pool. The worker builds the
-  report model, renders it (WeasyPrint is single-threaded and slow, so never on the event loop)
-  and stores the bytes, updating ``progress`` as it goes. Clients poll the job.
+* ``request`` (pages and API): the request transaction stores a *queued* report and its
+  background job (registry/jobs/queue.py). A worker process (assessments/reports/jobs.py)
+  builds the report model, renders it (WeasyPrint is single-threaded and slow, so never in the
+  process serving pages) and stores the bytes, updating ``progress`` as it goes. Clients poll.
 * ``generate`` (scheduler, CLI, tests): the same work synchronously in the caller's session::
 
       report = generate(session, actor, kind="capability_gap", source_id=run_or_assessment_id,
@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import QueryableAttribute, Session, defer
 from sqlmodel import col
 
@@ -388,7 +388,8 @@ def store_rendered(row: StoredReport, report: Report, content: bytes) -> None:
 def request(
     session: Session, actor: Actor, *, kind: str, source_id: str, fmt: str = "pdf", marking: str = "OFFICIAL"
 ) -> StoredReport:
-    """Queue a report. Call ``start(engine, row.id)`` after the transaction commits."""
+    """Queue a report: the row and its background job (assessments/reports/jobs.py, run by a
+    worker process) are written in the caller's transaction, so they commit together."""
     actor.require_role(*READ_ROLES)
     _check_choice(fmt, marking)
     source = resolve_source(session, actor, kind, source_id)
@@ -414,15 +415,10 @@ def request(
         after={"kind": row.kind, "source_id": row.source_id, "format": fmt, "marking": marking},
         summary=f"Requested {row.title} ({fmt.upper()}, {marking})",
     )
-    return row
-
-
-def start(engine: Engine, report_id: str) -> str:
-    """Queue a requested report for a background worker (after the request's transaction
-    committed); returns the queue job's id. The work itself is assessments/reports/jobs.py."""
     from registry.jobs.queue import enqueue
 
-    return enqueue(engine, RENDER_TASK, {"report_id": report_id})
+    enqueue(session, RENDER_TASK, {"report_id": row.id})
+    return row
 
 
 def generate(

@@ -84,8 +84,12 @@ def worker_name() -> str:
 # --- the interface --------------------------------------------------------------------------
 
 
-def enqueue(engine: Engine, kind: str, payload: dict[str, Any], *, max_attempts: int = 3) -> str:
-    """Queue one job; returns its id. Any worker on the same database will run it."""
+def enqueue(target: Engine | Session, kind: str, payload: dict[str, Any], *, max_attempts: int = 3) -> str:
+    """Queue one job; returns its id. Any worker on the same database will run it.
+
+    Given a session, the job is part of that transaction: it exists exactly when the work it is
+    for was committed (a request's report row and its job commit together). Given an engine, it
+    is queued in a transaction of its own."""
     if kind not in TASKS:
         raise KeyError(f"no background task {kind!r} is registered")
 
@@ -95,7 +99,9 @@ def enqueue(engine: Engine, kind: str, payload: dict[str, Any], *, max_attempts:
         session.flush()
         return row.id
 
-    return in_write_transaction(engine, add, what=f"enqueue {kind}")
+    if isinstance(target, Session):
+        return add(target)
+    return in_write_transaction(target, add, what=f"enqueue {kind}")
 
 
 def claim(engine: Engine, *, lease: timedelta = DEFAULT_LEASE, worker: str | None = None) -> Task | None:

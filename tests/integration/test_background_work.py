@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from assessments.reports import services as reports
 from assessments.reports.models import StoredReport
@@ -168,7 +168,10 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(pg: DBHand
         _aid, run = _gap_run(s)
         row = reports.request(s, actor(s, "lead_a"), kind="capability_gap", source_id=run.id, fmt="pdf")
         report_id = row.id
-    job_id = reports.start(pg.engine, report_id)
+    with session_scope(pg.engine) as s:  # the request queued the job in its own transaction
+        [job_id] = s.execute(
+            select(QueuedJob.id).where(QueuedJob.payload["report_id"].as_string() == report_id)
+        ).scalars()
     marker = tmp_path / "rendering"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": pg.url, "WORKER_LEASE_SECONDS": "2"}
     slow = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, pg.url, str(marker)], env=env, cwd=ROOT)
@@ -222,6 +225,7 @@ def test_the_status_read_never_writes_and_the_scheduled_job_expires_lost_reports
         _aid, run = _gap_run(s)
         row = reports.request(s, actor(s, "lead_a"), kind="capability_gap", source_id=run.id, fmt="pdf")
         report_id = row.id
+        s.execute(delete(QueuedJob))  # its worker is gone with its job (never committed: no race)
     old = utcnow() - reports.STALE_JOB - timedelta(minutes=1)
     with session_scope(db.engine, write=True) as s:  # requested long ago; its worker is gone
         s.execute(update(StoredReport).where(StoredReport.id == report_id).values(created_at=old, status="running"))
