@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -163,6 +164,11 @@ def main() -> None:
         states = [httpx.get(f"{base}/api/v1/reports/{i}", headers=headers).json()["status"] for i in ids]
         print(f"search API p99 with {args.reports} reports rendering: {busy:.1f} ms ({busy_failed} failed)")
         print(f"reports not yet done when the measurement ended: {sum(s in ('queued', 'running') for s in states)}")
+        t0, deadline = time.perf_counter(), time.time() + 600
+        while time.time() < deadline and any(s in ("queued", "running") for s in states):
+            time.sleep(1)
+            states = [httpx.get(f"{base}/api/v1/reports/{i}", headers=headers).json()["status"] for i in ids]
+        print(f"reports afterwards: {Counter(states)} within {time.perf_counter() - t0:.0f} s more")
         ratio = busy / quiet if quiet else float("inf")
         verdict = "ok" if ratio < TARGET_RATIO else "OVER TARGET"
         print(f"ratio {ratio:.2f} (target < {TARGET_RATIO}): {verdict}")

@@ -245,6 +245,9 @@ def worker() -> None:
     # Rendering is CPU-bound and nobody waits on it second by second; lower priority leaves the
     # cores to the web server on a shared host (the search p99 benchmark measures this).
     os.nice(settings.worker_nice)
+    if settings.worker_nice >= 19 and hasattr(os, "SCHED_IDLE"):
+        # Linux: run only on otherwise idle CPU time, below even niced work.
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     stop = threading.Event()
     stop_on_signals(stop)
     run_worker(_engine(), stop=stop, lease=timedelta(seconds=settings.worker_lease_seconds))

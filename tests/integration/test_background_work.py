@@ -2,8 +2,9 @@
 
 - SQLite (the embedded default) under `socreg serve`: six reports requested at once while ten
   API writers run all end `done`, and no response (writes, report requests, status polls) is a 5xx.
-- PostgreSQL: a worker killed with SIGKILL in the middle of a render; another worker takes the
-  job over once the lease runs out and completes it exactly once.
+- A worker killed with SIGKILL in the middle of a render (on PostgreSQL, and on SQLite, which
+  shares the queue); another worker takes the job over once the lease runs out and completes
+  it exactly once.
 - No GET writes: the report status read leaves an old stuck report alone; the scheduled expiry
   job is what fails it.
 """
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import delete, select, update
 
 from assessments.reports import services as reports
@@ -148,33 +148,23 @@ run_worker(make_engine(sys.argv[1]), lease=timedelta(seconds=2), poll_seconds=0.
 """
 
 
-@pytest.fixture
-def pg(templates: dict[str, str], tmp_path: Path) -> Any:
-    if "postgres" not in templates:
-        pytest.skip("TEST_POSTGRES_URL is not set: the worker-kill test runs on PostgreSQL")
-    from tests.conftest import drop_db
-
-    database = fresh_db("postgres", templates, tmp_path)
-    yield database
-    drop_db(database)
-
-
 def _claimed_by(engine: Any, job_id: str) -> QueuedJob | None:
     return queue.get(engine, job_id)
 
 
-def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(pg: DBHandle, tmp_path: Path) -> None:
-    with session_scope(pg.engine, write=True) as s:
+def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(db: DBHandle, tmp_path: Path) -> None:
+    """On each backend (the db fixture); on PostgreSQL the claim uses SKIP LOCKED."""
+    with session_scope(db.engine, write=True) as s:
         _aid, run = _gap_run(s)
         row = reports.request(s, actor(s, "lead_a"), kind="capability_gap", source_id=run.id, fmt="pdf")
         report_id = row.id
-    with session_scope(pg.engine) as s:  # the request queued the job in its own transaction
+    with session_scope(db.engine) as s:  # the request queued the job in its own transaction
         [job_id] = s.execute(
             select(QueuedJob.id).where(QueuedJob.payload["report_id"].as_string() == report_id)
         ).scalars()
     marker = tmp_path / "rendering"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": pg.url, "WORKER_LEASE_SECONDS": "2"}
-    slow = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, pg.url, str(marker)], env=env, cwd=ROOT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": db.url, "WORKER_LEASE_SECONDS": "2"}
+    slow = subprocess.Popen([sys.executable, "-c", SLOW_WORKER, db.url, str(marker)], env=env, cwd=ROOT)
     other: subprocess.Popen[bytes] | None = None
     try:
         deadline = time.monotonic() + 60
@@ -182,9 +172,9 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(pg: DBHand
             assert slow.poll() is None
             time.sleep(0.1)
         assert marker.exists(), "the first worker never started rendering"
-        first = _claimed_by(pg.engine, job_id)
+        first = _claimed_by(db.engine, job_id)
         assert first is not None and first.status == "running" and first.worker.endswith(f":{slow.pid}")
-        with session_scope(pg.engine) as s:
+        with session_scope(db.engine) as s:
             mid = s.get(StoredReport, report_id)
             assert mid is not None and mid.status == "running" and mid.progress == 40
 
@@ -194,16 +184,16 @@ def test_a_worker_killed_mid_render_is_replaced_and_the_job_runs_once(pg: DBHand
         deadline = time.monotonic() + 120
         done = None
         while time.monotonic() < deadline:
-            done = _claimed_by(pg.engine, job_id)
+            done = _claimed_by(db.engine, job_id)
             if done is not None and done.status in ("done", "failed"):
                 break
             time.sleep(0.3)
         assert done is not None and done.status == "done", done and done.error
         assert done.attempts == 2 and done.worker.endswith(f":{other.pid}")
         time.sleep(3)  # longer than a lease: nobody claims it again
-        again = _claimed_by(pg.engine, job_id)
+        again = _claimed_by(db.engine, job_id)
         assert again is not None and again.attempts == 2 and again.status == "done"
-        with session_scope(pg.engine) as s:
+        with session_scope(db.engine) as s:
             stored = s.get(StoredReport, report_id)
             assert stored is not None and stored.status == "done" and stored.progress == 100
             assert stored.content is not None and stored.content.startswith(b"%PDF")
