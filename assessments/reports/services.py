@@ -48,6 +48,7 @@ from registry.db_types import rows_affected, today, utcnow
 from registry.enums import Role
 from registry.errors import InvalidInput, NotFound
 from registry.formatting import short_date
+from registry.jobs.queue import enqueue
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.tools import publication
 
@@ -415,8 +416,6 @@ def request(
         after={"kind": row.kind, "source_id": row.source_id, "format": fmt, "marking": marking},
         summary=f"Requested {row.title} ({fmt.upper()}, {marking})",
     )
-    from registry.jobs.queue import enqueue
-
     enqueue(session, RENDER_TASK, {"report_id": row.id})
     return row
 

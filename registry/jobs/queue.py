@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Select, select, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from registry.db import in_write_transaction
+from registry.db import in_write_transaction, session_scope
 from registry.db_types import rows_affected, utcnow
 from registry.jobs.models import QueuedJob
 
@@ -107,20 +107,14 @@ def enqueue(target: Engine | Session, kind: str, payload: dict[str, Any], *, max
 def claim(engine: Engine, *, lease: timedelta = DEFAULT_LEASE, worker: str | None = None) -> Task | None:
     """The oldest job that is queued, or whose worker's lease ran out; None when there is none."""
     name = worker or worker_name()
+    with session_scope(engine) as session:  # a cheap read first: idle polls take no write lock
+        if session.execute(_claimable(utcnow()).with_only_columns(col(QueuedJob.id))).first() is None:
+            return None
 
     def take(session: Session) -> Task | None:
         now = utcnow()
         _give_up_on_poison(session, now)
-        stmt = (
-            select(QueuedJob)
-            .where(
-                (col(QueuedJob.status) == "queued")
-                | ((col(QueuedJob.status) == "running") & (col(QueuedJob.lease_until) < now))
-            )
-            .where(col(QueuedJob.attempts) < col(QueuedJob.max_attempts))
-            .order_by(col(QueuedJob.created_at), col(QueuedJob.id))
-            .limit(1)
-        )
+        stmt = _claimable(now)
         if engine.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)  # SQLite: BEGIN IMMEDIATE already serialises
         row = session.execute(stmt).scalar_one_or_none()
@@ -134,6 +128,18 @@ def claim(engine: Engine, *, lease: timedelta = DEFAULT_LEASE, worker: str | Non
         return Task(engine, row.id, row.kind, dict(row.payload), row.attempts, token, lease)
 
     return in_write_transaction(engine, take, what="claim a job")
+
+
+def _claimable(now: datetime) -> Select[QueuedJob]:
+    return (
+        select(QueuedJob)
+        .where(
+            (col(QueuedJob.status) == "queued")
+            | ((col(QueuedJob.status) == "running") & (col(QueuedJob.lease_until) < now))
+        )
+        .order_by(col(QueuedJob.created_at), col(QueuedJob.id))
+        .limit(1)
+    )
 
 
 def _give_up_on_poison(session: Session, now: datetime) -> None:
@@ -170,7 +176,5 @@ def fail(task: Task, error: str) -> None:
 
 
 def get(engine: Engine, job_id: str) -> QueuedJob | None:
-    from registry.db import session_scope
-
     with session_scope(engine) as session:
         return session.get(QueuedJob, job_id)
