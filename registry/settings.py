@@ -67,6 +67,13 @@ class Settings:
     buyer_email_domains: tuple[str, ...] = ()
     # The address people reach the service at, for links in e-mails (never the Host header).
     public_url: str = ""
+    # Background workers (registry/jobs/worker.py). Threads inside each app process: 0 when
+    # served (`socreg serve` starts a worker process instead); the tests' default of 1 keeps a
+    # bare create_app() self-sufficient.
+    worker_threads: int = 1
+    worker_lease_seconds: float = 30.0  # a dead worker's job is taken over after this long
+    worker_nice: int = 19  # `socreg worker` lowers its CPU priority by this much (0 to keep it)
+    secret_key_from_env: bool = False  # SECRET_KEY was set (needed with several workers or hosts)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -109,4 +116,8 @@ def load_settings() -> Settings:
         trusted_proxies=_csv(os.environ.get("TRUSTED_PROXIES", "")),
         buyer_email_domains=_csv(os.environ.get("BUYER_EMAIL_DOMAINS", "")),
         public_url=os.environ.get("PUBLIC_URL", "").rstrip("/"),
+        worker_threads=int(os.environ.get("WORKER_THREADS", "0")),
+        worker_lease_seconds=float(os.environ.get("WORKER_LEASE_SECONDS", "30")),
+        worker_nice=int(os.environ.get("WORKER_NICE", "19")),
+        secret_key_from_env=bool(os.environ.get("SECRET_KEY")),
     )
