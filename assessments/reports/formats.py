@@ -49,7 +49,9 @@ REPORT_FORMATS: dict[str, ReportFormat] = {
             "xlsx",
             "assessments.reports.render_xlsx:render_xlsx",
         ),
-        ReportFormat("csv", "CSV files (zip)", "application/zip", "zip", "assessments.reports.render_csv:render_csv_zip"),
+        ReportFormat(
+            "csv", "CSV files (zip)", "application/zip", "zip", "assessments.reports.render_csv:render_csv_zip"
+        ),
         ReportFormat("json", "JSON", "application/json", "json", "assessments.reports.render_json:render_json"),
         ReportFormat(
             "html",

@@ -65,7 +65,7 @@ def _add_table(doc: DocxDocument, table: Table) -> DocxTable | None:
     header = "".join(_cell_xml(c.label, numeric=n, bold=True) for c, n in zip(table.columns, numeric, strict=True))
     # tblHeader: Word and LibreOffice repeat this row at the top of each page, and screen
     # readers announce its cells as column headers.
-    rows = [f'<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>{header}</w:tr>']
+    rows = [f"<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>{header}</w:tr>"]
     cols = [(c.key, c.kind) for c in table.columns]
     for row in table.rows:
         cells = "".join(

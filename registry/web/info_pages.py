@@ -49,24 +49,36 @@ COOKIES: tuple[CookieFact, ...] = (
 @dataclass(frozen=True, slots=True)
 class InfoPage:
     path: str
-    title: str  # the page heading and the first part of the <title>
+    title: str  # the first part of the <title>: "Help – SOC Capability Registry"
     template: str
+    heading: str = ""  # the <h1>, when it says more than the title
+
+    @property
+    def h1(self) -> str:
+        return self.heading or self.title
 
 
 INFO_PAGES: tuple[InfoPage, ...] = (
-    InfoPage("/help", "Help using the SOC Capability Registry", "info/help.html"),
+    InfoPage("/help", "Help", "info/help.html", "Help using the SOC Capability Registry"),
     InfoPage("/contact", "Contact us", "info/contact.html"),
     InfoPage("/privacy", "Privacy notice", "info/privacy.html"),
     InfoPage("/cookies", "Cookies", "info/cookies.html"),
-    InfoPage("/accessibility", "Accessibility statement", "info/accessibility.html"),
+    InfoPage(
+        "/accessibility",
+        "Accessibility statement",
+        "info/accessibility.html",
+        "Accessibility statement for the SOC Capability Registry",
+    ),
 )
+
+
 def _render(request: Request[Any, Any, Any], path: str) -> Template:
     page = next(p for p in INFO_PAGES if p.path == path)
     with unit_of_work(request):
         context = page_context(
             request,
             page_title=page.title,
-            heading=page.title,
+            heading=page.h1,
             support_email=SUPPORT_EMAIL,
             cookies=COOKIES,
             accessibility_reviewed=ACCESSIBILITY_REVIEWED,
