@@ -1,6 +1,8 @@
 """How numbers, money and dates are written for people: pages, reports, e-mails. Pure.
 
 One home so a budget reads "£1,234" on the assessment page, in the PDF and in the e-mail alike.
+Dates are GOV.UK style everywhere people read them: "4 December 2026", and with a time
+"4 December 2026 at 6:30pm" (``long_date``, ``date_time``); short forms are for chart labels only.
 Machine formats (JSON, OCDS, bulk export) keep ISO dates and plain numbers and never use this.
 Each function takes ``missing``: what to show for None (a dash in tables, "Not set" or
 "never" in sentences).
