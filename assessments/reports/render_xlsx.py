@@ -92,10 +92,14 @@ def _excel_value(value: Any, kind: str) -> Any:
     return safe_cell(str(value) if not isinstance(value, str) else value)
 
 
-def _cell(ws: WriteOnlyWorksheet, value: Any, *, font: Font | None = None, fmt: str | None = None) -> WriteOnlyCell:
+def _cell(
+    ws: WriteOnlyWorksheet, value: Any, *, font: Font | None = None, fmt: str | None = None, wrap: bool = False
+) -> WriteOnlyCell:
     cell = WriteOnlyCell(ws, value=value)
     if font is not None:
         cell.font = font
+    if wrap:
+        cell.alignment = _WRAP
     if fmt is not None:
         cell.number_format = fmt
     return cell
@@ -140,7 +144,9 @@ def _write_about(wb: Workbook, report: Report, summary: str | None, contents: li
     if summary is not None:
         ws.append([summary, "Key figures", None])
     for name, table in contents:
-        ws.append([safe_cell(name), safe_cell(table.title), safe_cell(table.caption) if table.caption else None])
+        # Wrapped, so a long caption stays in its column and the sheet prints at a readable size.
+        caption = _cell(ws, safe_cell(table.caption), wrap=True) if table.caption else None
+        ws.append([safe_cell(name), _cell(ws, safe_cell(table.title), wrap=True), caption])
 
 
 def _write_summary(wb: Workbook, report: Report, name: str) -> None:

@@ -37,9 +37,11 @@ def _resolve(obj: Any) -> Any:
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
 
 
-def structure_types(catalog: DictionaryObject, limit: int = 20_000) -> set[str]:
-    """The structure element types (/S) in the tag tree, breadth first, up to ``limit`` nodes."""
+def structure_types(catalog: DictionaryObject, limit: int = 20_000) -> tuple[set[str], list[Any]]:
+    """The structure element types (/S) in the tag tree, breadth first, up to ``limit`` nodes,
+    and the /Alt of every /Figure (PDF/UA: a figure needs a text alternative)."""
     seen: set[str] = set()
+    figure_alts: list[Any] = []
     queue = [_resolve(catalog["/StructTreeRoot"])]
     visited = 0
     while queue and visited < limit:
@@ -52,10 +54,12 @@ def structure_types(catalog: DictionaryObject, limit: int = 20_000) -> set[str]:
             continue  # marked-content ids
         if "/S" in node:
             seen.add(str(node["/S"]))
+            if node["/S"] == "/Figure":
+                figure_alts.append(node.get("/Alt"))
         kids = node.get("/K")
         if kids is not None:
             queue.append(kids)
-    return seen
+    return seen, figure_alts
 
 
 def assert_tagged(pdf: bytes, title: str, tmp_path: Path) -> None:
@@ -75,14 +79,19 @@ def assert_tagged(pdf: bytes, title: str, tmp_path: Path) -> None:
     assert bool(_resolve(catalog["/ViewerPreferences"])["/DisplayDocTitle"])  # PDF/UA: title, not file name
     xmp = reader.xmp_metadata
     assert xmp is not None and xmp.dc_title == {"x-default": title}
-    types = structure_types(catalog)
+    types, figure_alts = structure_types(catalog)
     assert {"/H1", "/H2", "/P", "/Table", "/TR", "/TH", "/TD"} <= types, types
+    assert all(alt and str(alt).strip() for alt in figure_alts), figure_alts
 
 
 def test_the_renderer_writes_pdf_ua_1_and_untagged_only_on_request(tmp_path: Path) -> None:
     report = synthetic_gap_report(30, tools=60, compact=True)
     assert PDF_VARIANT == "pdf/ua-1"
-    assert_tagged(render_pdf(report), report.title, tmp_path)
+    tagged = render_pdf(report)
+    assert_tagged(tagged, report.title, tmp_path)
+    # The charts are figures in the tag tree, each with a text alternative.
+    _types, alts = structure_types(pypdf.PdfReader(io.BytesIO(tagged)).trailer["/Root"])
+    assert len(alts) == sum(len(s.charts) for s in report.all_sections()) > 0
     untagged = render_pdf(report, tagged=False)
     assert "Tagged:          no" in pdfinfo(untagged, tmp_path)  # the bench's baseline really is untagged
 

@@ -117,7 +117,7 @@ def test_format_value_per_kind() -> None:
     assert format_value(66.6, "percent") == "67%"
     assert format_value(12345, "int") == "12,345"
     assert format_value(3.25, "score") == "3.2"
-    assert format_value(date(2025, 3, 4), "date") == "4 Mar 2025"
+    assert format_value(date(2025, 3, 4), "date") == "4 March 2025"  # GOV.UK style, as on every page
     assert format_value(None, "money") == ""
 
 
