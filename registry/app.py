@@ -55,6 +55,7 @@ import registry.tools.pages
 import registry.transfer.api
 import registry.versions.pages
 import registry.web.home
+import registry.web.info_pages
 import registry.web.signin
 from assessments.services import SPEC as ASSESSMENT_SPEC
 from registry.accounts.services import ORG_SPEC
@@ -100,6 +101,7 @@ CRUD_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
 # Every page and API route module, by domain. Each exports ROUTES.
 ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.home,
+    registry.web.info_pages,
     registry.web.signin,
     registry.accounts.api,
     registry.accounts.pages,

@@ -29,7 +29,8 @@ class ReportRequest(BaseModel):
         max_length=64,
         description="Assessment run (or assessment) id, evaluation id, or shortlist id (procurement)",
     )
-    format: Literal["pdf", "xlsx", "csv", "json", "html"] = "pdf"
+    # The names in assessments/reports/formats.py (a test keeps the two equal).
+    format: Literal["pdf", "docx", "xlsx", "csv", "json", "html"] = "pdf"
     marking: Literal["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET", "TOP SECRET"] = "OFFICIAL"
 
 

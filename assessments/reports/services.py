@@ -33,6 +33,7 @@ from assessments.evaluations import services as evaluations
 from assessments.models import Assessment, AssessmentRun
 from assessments.reports.common import ReportMeta
 from assessments.reports.document import MARKINGS, REPORT_KIND_LABELS, Report
+from assessments.reports.formats import REPORT_FORMATS
 from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from assessments.reports.models import StoredReport
 from assessments.reports.procurement_report import (
@@ -63,24 +64,13 @@ KINDS = ("capability_gap", "procurement", "evaluation")
 KIND_ALIASES = {"gap_assessment": "capability_gap", "gap": "capability_gap"}
 # The kinds a person can request (the project record is built on the project page).
 KIND_LABELS = {k: v for k, v in REPORT_KIND_LABELS.items() if k != "project_record"}
-# format -> (content type, file extension)
-FORMATS: dict[str, tuple[str, str]] = {
-    "pdf": ("application/pdf", "pdf"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "csv": ("application/zip", "zip"),
-    "json": ("application/json", "json"),
-    "html": ("text/html; charset=utf-8", "html"),
-}
-FORMAT_LABELS = {
-    "pdf": "PDF",
-    "xlsx": "Spreadsheet (XLSX)",
-    "csv": "CSV files (zip)",
-    "json": "JSON",
-    "html": "Web page (HTML)",
-}
+# format -> (content type, file extension) and format -> label, from the one format registry.
+FORMATS: dict[str, tuple[str, str]] = {f.name: (f.content_type, f.extension) for f in REPORT_FORMATS.values()}
+FORMAT_LABELS = {f.name: f.label for f in REPORT_FORMATS.values()}
 # A job still queued or running after this long was lost (e.g. the process restarted).
 STALE_JOB = timedelta(minutes=15)
-COMPACT_FORMATS = ("pdf", "html")  # read by people: least covered gaps only (see builders)
+# Read by people: least covered gaps only (see builders).
+COMPACT_FORMATS = tuple(f.name for f in REPORT_FORMATS.values() if f.compact)
 HTML_START, HTML_END = "<!-- report:start -->", "<!-- report:end -->"
 
 RENDER_TASK = "render_report"  # the queue task kind (assessments/reports/jobs.py)
@@ -321,7 +311,8 @@ def build_report(
     return build_procurement_report(_evaluation_data(session, source_id), meta, kind=kind)
 
 
-def _html_document(report: Report) -> bytes:
+def html_document(report: Report) -> bytes:
+    """The report as a standalone web page (the stored "html" format)."""
     from assessments.reports.render_html import render_html
 
     css = (
@@ -347,26 +338,11 @@ def _html_document(report: Report) -> bytes:
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """Report model → file bytes. Renderers are imported lazily (WeasyPrint is slow to import)."""
-    if fmt == "pdf":
-        from assessments.reports.render_pdf import render_pdf
-
-        return render_pdf(report)
-    if fmt == "xlsx":
-        from assessments.reports.render_xlsx import render_xlsx
-
-        return render_xlsx(report)
-    if fmt == "csv":
-        from assessments.reports.render_csv import render_csv_zip
-
-        return render_csv_zip(report)
-    if fmt == "json":
-        from assessments.reports.render_json import render_json
-
-        return render_json(report)
-    if fmt == "html":
-        return _html_document(report)
-    raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": "Choose a format"})
+    """Report model → file bytes, through the format registry (renderers load lazily)."""
+    report_format = REPORT_FORMATS.get(fmt)
+    if report_format is None:
+        raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": "Choose a format"})
+    return report_format.render(report)
 
 
 def _filename(title: str, fmt: str, when: datetime) -> str:

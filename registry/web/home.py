@@ -1,4 +1,5 @@
-"""The home page and the accessibility statement."""
+"""The home page. The footer's information pages (accessibility statement, privacy, ...) are in
+registry/web/info_pages.py."""
 
 from __future__ import annotations
 
@@ -36,7 +37,6 @@ def home(request: Request[Any, Any, Any]) -> Template:
             "home.html",
             context=page_context(
                 request,
-                page_title="SOC Capability Registry",
                 tool_count=tools,
                 supplier_count=suppliers,
                 sme_count=smes,
@@ -44,10 +44,4 @@ def home(request: Request[Any, Any, Any]) -> Template:
         )
 
 
-@get("/accessibility", sync_to_thread=True, include_in_schema=False)
-def accessibility(request: Request[Any, Any, Any]) -> Template:
-    with unit_of_work(request):
-        return Template("accessibility.html", context=page_context(request, page_title="Accessibility statement"))
-
-
-ROUTES: list[Any] = [home, accessibility]
+ROUTES: list[Any] = [home]

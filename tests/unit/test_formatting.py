@@ -73,14 +73,14 @@ def test_dates() -> None:
 def test_date_times_are_uk_local() -> None:
     winter = datetime(2026, 12, 4, 14, 5, tzinfo=UTC)  # GMT: same clock time
     summer = datetime(2026, 7, 4, 14, 5, tzinfo=UTC)  # BST: one hour ahead
-    assert f.date_time(winter) == "4 December 2026, 14:05"
-    assert f.date_time(summer) == "4 July 2026, 15:05"
+    assert f.date_time(winter) == "4 December 2026 at 2:05pm"
+    assert f.date_time(summer) == "4 July 2026 at 3:05pm"
     assert f.short_date_time(summer) == "4 Jul 2026, 15:05"
     assert f.short_date_time(summer, year=False) == "4 Jul 15:05"
     # Naive values are stored UTC.
-    assert f.date_time(datetime(2026, 7, 4, 14, 5)) == "4 July 2026, 15:05"
+    assert f.date_time(datetime(2026, 7, 4, 14, 5)) == "4 July 2026 at 3:05pm"
     # Another zone is converted, not relabelled.
-    assert f.date_time(datetime(2026, 12, 4, 9, 5, tzinfo=timezone(timedelta(hours=-5)))) == "4 December 2026, 14:05"
+    assert f.date_time(datetime(2026, 12, 4, 9, 5, tzinfo=timezone(timedelta(hours=-5)))) == "4 December 2026 at 2:05pm"
     assert f.date_time(None) == ""
 
 
@@ -104,7 +104,7 @@ def test_template_filters_use_the_same_functions() -> None:
     assert render("{{ v|money(missing='Not set') }}", v=None) == "Not set"
     assert render("{{ d|date }}", d=date(2026, 12, 4)) == "4 December 2026"
     assert render("{{ d|short_date }}", d=date(2026, 12, 4)) == "4 Dec 2026"
-    assert render("{{ t|date_time }}", t=datetime(2026, 7, 4, 14, 5, tzinfo=UTC)) == "4 July 2026, 15:05"
+    assert render("{{ t|date_time }}", t=datetime(2026, 7, 4, 14, 5, tzinfo=UTC)) == "4 July 2026 at 3:05pm"
     assert render("{{ v|pct(digits=1) }}", v=45.45) == "45.5%"
     assert render("{{ v|signed }}", v=-2.0) == "−2.0"
 
