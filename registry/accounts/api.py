@@ -11,6 +11,7 @@ from registry.accounts.schemas import TokenRequest, TokenResponse
 from registry.accounts.services import authenticate, issue_token
 from registry.db_types import require_id
 from registry.errors import NotAuthenticated
+from registry.web import openapi_docs as docs
 from registry.web.crud import ERRORS_WRITE
 from registry.web.deps import unit_of_work
 
@@ -31,7 +32,9 @@ class AuthController(Controller):
     @post(
         "/token",
         summary="Exchange email and password for a bearer token (valid 90 days)",
-        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]},
+        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400], **docs.THROTTLED},
+        operation_id="getToken",
+        operation_class=docs.ANONYMOUS_OPERATION,
         sync_to_thread=True,
         status_code=201,
     )
@@ -49,7 +52,13 @@ class AuthController(Controller):
             organisation_id=user.organisation_id,
         )
 
-    @get("/me", summary="Who the bearer token belongs to", sync_to_thread=True)
+    @get(
+        "/me",
+        summary="Who the bearer token belongs to",
+        sync_to_thread=True,
+        operation_id="whoAmI",
+        operation_class=docs.OPTIONAL_TOKEN_OPERATION,
+    )
     def me(self, request: Request[Any, Any, Any]) -> WhoAmI:
         with unit_of_work(request) as (_session, actor):
             return WhoAmI(
