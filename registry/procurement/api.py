@@ -238,12 +238,13 @@ EXPORTS = (
 )
 
 
-# What each file export is, for OpenAPI (ocds.json is JSON, described as such).
+# What each file export is, for OpenAPI.
 EXPORT_MEDIA_TYPES = {
     "results.csv": (docs.CSV,),
     "results.xlsx": (docs.XLSX,),
     "record.pdf": (docs.PDF,),
     "record.html": (docs.HTML,),
+    "ocds.json": (docs.JSON,),
 }
 
 

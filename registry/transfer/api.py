@@ -81,7 +81,7 @@ def _export(request: Request[Any, Any, Any], kind: Kind, fmt: Format) -> str:
     tags=["import/export"],
     summary="Export suppliers or tools you may see, as JSON",
     operation_id="exportRecords",
-    operation_class=docs.OPTIONAL_TOKEN_OPERATION,
+    operation_class=docs.documented(files=(docs.JSON,), security=docs.OPTIONAL_TOKEN),
     description='`{"kind": ..., "rows": [...]}`: the same shape the import takes.',
     sync_to_thread=True,
     responses={400: _problem("Bad request")},

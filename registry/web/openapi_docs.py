@@ -42,7 +42,7 @@ from litestar.openapi.spec import (
     SecurityRequirement,
     SecurityScheme,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 # --- security ---------------------------------------------------------------------------------
 
@@ -72,21 +72,6 @@ ANONYMOUS: list[SecurityRequirement] = []
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "type": "about:blank",
-                    "title": "Invalid request",
-                    "status": 400,
-                    "detail": "name: Enter a name.",
-                    "instance": "/api/v1/requirements",
-                    "errors": [{"field": "name", "message": "Enter a name."}],
-                }
-            ]
-        }
-    )
-
     type: str = "about:blank"
     title: str
     status: int
@@ -101,7 +86,8 @@ class Problem(BaseModel):
 
 
 def problem(description: str) -> ResponseSpec:
-    """A problem response (application/problem+json) with the model's fixed example only."""
+    """A problem response (application/problem+json), without the random example values Litestar
+    would otherwise invent for it."""
     return ResponseSpec(
         data_container=Problem,
         description=description,
@@ -171,16 +157,17 @@ IF_NONE_MATCH = Parameter(
 
 
 def _file_content(media_types: Sequence[str]) -> dict[str, OpenAPIMediaType]:
-    """Text formats (HTML, CSV) are strings; the rest are bytes (``format: binary``), which a
-    generated client hands back as a file instead of decoding it as text."""
-    return {
-        mt: OpenAPIMediaType(
-            schema=Schema(type=OpenAPIType.STRING)
-            if mt.startswith("text/")
-            else Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-        )
-        for mt in media_types
-    }
+    """Text formats (HTML, CSV) are strings, a JSON file an object; the rest are bytes
+    (``format: binary``), which a generated client hands back as a file instead of decoding it."""
+
+    def schema(mt: str) -> Schema:
+        if mt == JSON:
+            return Schema(type=OpenAPIType.OBJECT)
+        if mt.startswith("text/"):
+            return Schema(type=OpenAPIType.STRING)
+        return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+    return {mt: OpenAPIMediaType(schema=schema(mt)) for mt in media_types}
 
 
 def documented(
