@@ -268,6 +268,7 @@ class SelfHostedSwagger(SwaggerRenderPlugin):
             standalone_preset_js_url=f"{vendor}/swagger-ui-standalone-preset.js",
             favicon="",
         )
+        self.static = static
         self.init_js_url = f"{static}/swagger-init.js"
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
@@ -281,6 +282,7 @@ class SelfHostedSwagger(SwaggerRenderPlugin):
             '<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{title} – SOC Capability Registry</title>"
+            f'<link rel="icon" href="{self.static}/favicon.svg" type="image/svg+xml">'
             f'<link href="{self.css_url}" rel="stylesheet">'
             f'<script src="{self.js_url}" defer></script>'
             f'<script src="{self.standalone_preset_js_url}" defer></script>'
