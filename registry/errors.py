@@ -51,3 +51,7 @@ class PreconditionRequired(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after  # seconds; the API sends it as Retry-After

@@ -34,7 +34,7 @@ class AuthController(Controller):
         summary="Exchange email and password for a bearer token (valid 90 days)",
         responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400], **docs.THROTTLED},
         operation_id="getToken",
-        operation_class=docs.ANONYMOUS_OPERATION,
+        operation_class=docs.THROTTLED_ANONYMOUS_OPERATION,
         sync_to_thread=True,
         status_code=201,
     )

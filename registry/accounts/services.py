@@ -71,7 +71,10 @@ def _throttle_check(session: Session, keys: Sequence[str]) -> None:
             last = last.replace(tzinfo=now.tzinfo)
         remaining = (last + timedelta(seconds=wait) - now).total_seconds()
         if remaining > 0:
-            raise TooManyRequests(f"Too many failed sign-in attempts. Try again in {int(remaining) + 1} seconds.")
+            wait_for = int(remaining) + 1
+            raise TooManyRequests(
+                f"Too many failed sign-in attempts. Try again in {wait_for} seconds.", retry_after=wait_for
+            )
 
 
 def _throttle_fail(session: Session, keys: Sequence[str]) -> None:

@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from registry.errors import DomainError, NotAuthenticated
+from registry.errors import DomainError, NotAuthenticated, TooManyRequests
 
 log = logging.getLogger("registry")
 PROBLEM = "application/problem+json"
@@ -79,6 +79,8 @@ def _page(
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests) and exc.retry_after:
+            headers = {"Retry-After": str(exc.retry_after)}
         return problem(
             request, exc.status, exc.title, exc.detail, exc.fields, headers, getattr(exc, "extensions", None)
         )

@@ -117,7 +117,7 @@ ERRORS_WRITE = {
     428: problem("Neither If-Match nor version was sent"),
 }
 TOO_LARGE = {413: problem("The request body is larger than the service accepts")}
-THROTTLED = {429: problem("Too many failed attempts; wait for the time in Retry-After")}
+THROTTLED = {429: problem("Too many failed attempts; wait for the seconds in Retry-After")}
 
 
 # --- media types of files ---------------------------------------------------------------------
@@ -179,6 +179,7 @@ def documented(
     files: Sequence[str] = (),
     json_ref: str | None = None,
     headers: Mapping[str, OpenAPIHeader] | None = None,
+    retry_after: bool = False,
 ) -> type[Operation]:
     """An ``operation_class`` describing what the signature cannot show.
 
@@ -186,6 +187,7 @@ def documented(
     If-None-Match and answers 304 while that ETag is current.
     ``location``: 2xx answers carry Location. ``files``: the 2xx body is a file in one of these
     media types (binary), plus JSON described by the component ``json_ref`` if given.
+    ``retry_after``: its 429 answer carries Retry-After.
     ``security``: override the default (a token is needed).
     """
     extra_headers: dict[str, OpenAPIHeader] = dict(headers or {})
@@ -211,6 +213,9 @@ def documented(
                     response.content = content
                 if extra_headers:
                     response.headers = {**(response.headers or {}), **extra_headers}
+            throttled = (self.responses or {}).get("429")
+            if retry_after and isinstance(throttled, OpenAPIResponse):
+                throttled.headers = {**(throttled.headers or {}), "Retry-After": RETRY_AFTER}
             if not_modified and self.responses is not None:
                 self.responses["304"] = OpenAPIResponse(
                     description="Not modified: the If-None-Match ETag is still current (no body)",
@@ -223,6 +228,7 @@ def documented(
 
 # Named classes for the common cases, so decorators stay short.
 ANONYMOUS_OPERATION = documented(security=ANONYMOUS)
+THROTTLED_ANONYMOUS_OPERATION = documented(security=ANONYMOUS, retry_after=True)
 OPTIONAL_TOKEN_OPERATION = documented(security=OPTIONAL_TOKEN)
 
 

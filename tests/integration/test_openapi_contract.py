@@ -106,7 +106,18 @@ def test_headers_and_error_statuses_are_declared(client: Any) -> None:
     assert any(p["name"] == "If-None-Match" for p in ops["getTool"][2]["parameters"])
     assert {"400", "401", "403", "404", "409", "412", "422", "428"} <= set(ops["updateRequirement"][2]["responses"])
     assert {"413"} <= set(ops["importRecords"][2]["responses"])
-    assert "429" in ops["getToken"][2]["responses"]
+    assert "Retry-After" in ops["getToken"][2]["responses"]["429"]["headers"]
+
+
+def test_a_throttled_token_request_says_when_to_retry(client: Any) -> None:
+    for _ in range(8):
+        resp = client.post("/api/v1/auth/token", json={"email": USERS["buyer_b"], "password": "wrong-password-1"})
+        if resp.status_code == 429:
+            break
+    assert resp.status_code == 429, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    wait = int(resp.headers["retry-after"])
+    assert 1 <= wait <= 3600 and f"{wait} seconds" in resp.json()["detail"]
 
 
 def test_problem_schema_has_no_invented_examples_and_the_document_is_stable(client: Any, app: Any) -> None:
