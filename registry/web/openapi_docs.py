@@ -25,6 +25,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.enums import HttpMethod
+from litestar.types import Method
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -245,7 +246,9 @@ def camel(*parts: str) -> str:
     return words[0] + "".join(w.title() for w in words[1:]) if words else ""
 
 
-def operation_id(route_handler: HTTPRouteHandler, http_method: HttpMethod, path_components: list[Any]) -> str:
+def operation_id(
+    route_handler: HTTPRouteHandler, http_method: Method | HttpMethod, path_components: list[Any]
+) -> str:
     """OpenAPIConfig's operation_id_creator: the handler's name in camelCase, followed by its tag
     when the name alone does not say what it acts on ("create" in the projects controller is
     ``createProcurementProjects``). Handlers whose name reads badly set ``operation_id`` themselves."""
