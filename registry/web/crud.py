@@ -117,7 +117,12 @@ def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
             responses=ERRORS_READ,
             operation_id=openapi_docs.camel("list", spec.name),
             operation_class=openapi_docs.documented(
-                security=openapi_docs.OPTIONAL_TOKEN if spec.name in openapi_docs.PUBLIC_RESOURCES else None
+                security=openapi_docs.OPTIONAL_TOKEN if spec.name in openapi_docs.PUBLIC_RESOURCES else None,
+                # The filters are read from the query string (below), so they are declared here.
+                parameters=[
+                    openapi_docs.filter_parameter(name, f.column, f.kind, f.description)
+                    for name, f in spec.filters.items()
+                ],
             ),
             sync_to_thread=True,
         )

@@ -25,7 +25,6 @@ from typing import Any
 
 from litestar import Request
 from litestar.enums import HttpMethod
-from litestar.types import Method
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -43,6 +42,7 @@ from litestar.openapi.spec import (
     SecurityRequirement,
     SecurityScheme,
 )
+from litestar.types import Method
 from pydantic import BaseModel, Field
 
 # --- security ---------------------------------------------------------------------------------
@@ -181,6 +181,7 @@ def documented(
     json_ref: str | None = None,
     headers: Mapping[str, OpenAPIHeader] | None = None,
     retry_after: bool = False,
+    parameters: Sequence[Parameter] = (),
 ) -> type[Operation]:
     """An ``operation_class`` describing what the signature cannot show.
 
@@ -188,7 +189,8 @@ def documented(
     If-None-Match and answers 304 while that ETag is current.
     ``location``: 2xx answers carry Location. ``files``: the 2xx body is a file in one of these
     media types (binary), plus JSON described by the component ``json_ref`` if given.
-    ``retry_after``: its 429 answer carries Retry-After.
+    ``retry_after``: its 429 answer carries Retry-After. ``parameters``: query parameters the
+    handler reads from the query string itself (the generic list's filters).
     ``security``: override the default (a token is needed).
     """
     extra_headers: dict[str, OpenAPIHeader] = dict(headers or {})
@@ -204,6 +206,8 @@ def documented(
         def __post_init__(self) -> None:
             if security is not None:
                 self.security = list(security)
+            if parameters:
+                self.parameters = [*(self.parameters or []), *parameters]
             for code, response in (self.responses or {}).items():
                 if not code.startswith("2") or not isinstance(response, OpenAPIResponse):
                     continue
@@ -233,6 +237,30 @@ THROTTLED_ANONYMOUS_OPERATION = documented(security=ANONYMOUS, retry_after=True)
 OPTIONAL_TOKEN_OPERATION = documented(security=OPTIONAL_TOKEN)
 
 
+_FILTER_TYPES = {"bool": OpenAPIType.BOOLEAN, "int_min": OpenAPIType.INTEGER, "int_max": OpenAPIType.INTEGER}
+_FILTER_WORDS = {
+    "eq": "Only records whose {column} is this value",
+    "bool": "Only records whose {column} is true (or false)",
+    "int_min": "Only records whose {column} is at least this",
+    "int_max": "Only records whose {column} is at most this",
+    "num_max": "Only records whose {column} is at most this",
+    "json_has": "Only records whose {column} include this value",
+    "text": "Only records whose {column} contains this text (any case)",
+}
+
+
+def filter_parameter(name: str, column: str, kind: str, description: str = "") -> Parameter:
+    """A generic list's filter (``registry.resources.FilterSpec``) as a described query parameter."""
+    kind_type = _FILTER_TYPES.get(kind, OpenAPIType.NUMBER if kind == "num_max" else OpenAPIType.STRING)
+    return Parameter(
+        name=name,
+        param_in="query",
+        required=False,
+        schema=Schema(type=kind_type, max_length=200 if kind_type is OpenAPIType.STRING else None),
+        description=description or _FILTER_WORDS[kind].format(column=column.replace("_", " ")) + ".",
+    )
+
+
 # --- operationIds -----------------------------------------------------------------------------
 
 
@@ -246,9 +274,7 @@ def camel(*parts: str) -> str:
     return words[0] + "".join(w.title() for w in words[1:]) if words else ""
 
 
-def operation_id(
-    route_handler: HTTPRouteHandler, http_method: Method | HttpMethod, path_components: list[Any]
-) -> str:
+def operation_id(route_handler: HTTPRouteHandler, http_method: Method | HttpMethod, path_components: list[Any]) -> str:
     """OpenAPIConfig's operation_id_creator: the handler's name in camelCase, followed by its tag
     when the name alone does not say what it acts on ("create" in the projects controller is
     ``createProcurementProjects``). Handlers whose name reads badly set ``operation_id`` themselves."""

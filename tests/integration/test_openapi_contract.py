@@ -75,6 +75,18 @@ def test_search_declares_every_parameter_with_a_description(client: Any) -> None
     assert params["hosting"]["schema"]["type"] == "array" and params["hosting"]["explode"] is True
 
 
+def test_the_generic_lists_declare_their_filters(client: Any) -> None:
+    from registry.tools.services import SPEC
+
+    doc = client.get("/schema/openapi.json").json()
+    params = {p["name"]: p for p in by_id(doc)["listTools"][2]["parameters"]}
+    assert set(SPEC.filters) | {"page", "per_page", "sort"} <= set(params)
+    assert params["trl_min"]["schema"]["type"] == "integer" and params["trl_min"]["description"]
+    # A declared filter works as declared.
+    hosted = client.get("/api/v1/tools", params={"hosting": "uk", "per_page": 200}).json()["items"]
+    assert hosted and all(t["hosting"] == "uk" for t in hosted)
+
+
 def test_every_2xx_is_typed_and_files_have_their_media_types(client: Any) -> None:
     doc = client.get("/schema/openapi.json").json()
     for method, path, op in operations(doc):
