@@ -123,7 +123,9 @@ class ReportsController(Controller):
         media_type="application/octet-stream",
         operation_id="downloadReport",
         operation_class=docs.documented(
-            files=(docs.PDF, docs.XLSX, docs.ZIP, docs.HTML), json_ref=docs.REPORT_SCHEMA_NAME
+            files=(docs.PDF, docs.XLSX, docs.ZIP, docs.HTML),
+            json_ref=docs.REPORT_SCHEMA_NAME,
+            headers={"X-Protective-Marking": docs.PROTECTIVE_MARKING},
         ),
     )
     def download(self, request: Request[Any, Any, Any], report_id: str = ID) -> Response[bytes]:

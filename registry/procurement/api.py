@@ -263,7 +263,7 @@ def export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
         responses=ERRORS_READ,
         include_in_schema=api,
         operation_id=docs.camel("export project", suffix) if api else None,
-        operation_class=docs.documented(files=EXPORT_MEDIA_TYPES[suffix])
+        operation_class=docs.documented(files=EXPORT_MEDIA_TYPES[suffix], attachment=suffix != "record.html")
         if suffix in EXPORT_MEDIA_TYPES
         else Operation,
     )(export)

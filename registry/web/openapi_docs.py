@@ -147,6 +147,7 @@ RETRY_AFTER = OpenAPIHeader(
     schema=Schema(type=OpenAPIType.INTEGER, minimum=1), description="Seconds to wait before trying again"
 )
 CONTENT_DISPOSITION = _string_header("attachment, with the file's name")
+PROTECTIVE_MARKING = _string_header("The document's Government Security Classification, e.g. OFFICIAL-SENSITIVE")
 
 IF_NONE_MATCH = Parameter(
     name="If-None-Match",
@@ -182,13 +183,15 @@ def documented(
     headers: Mapping[str, OpenAPIHeader] | None = None,
     retry_after: bool = False,
     parameters: Sequence[Parameter] = (),
+    attachment: bool = True,
 ) -> type[Operation]:
     """An ``operation_class`` describing what the signature cannot show.
 
     ``etag``: 2xx answers carry ETag. ``not_modified`` (a GET that sends an ETag): it takes
     If-None-Match and answers 304 while that ETag is current.
     ``location``: 2xx answers carry Location. ``files``: the 2xx body is a file in one of these
-    media types (binary), plus JSON described by the component ``json_ref`` if given.
+    media types (binary), plus JSON described by the component ``json_ref`` if given, sent as
+    an attachment (Content-Disposition) unless ``attachment`` is False.
     ``retry_after``: its 429 answer carries Retry-After. ``parameters``: query parameters the
     handler reads from the query string itself (the generic list's filters).
     ``security``: override the default (a token is needed).
@@ -198,7 +201,7 @@ def documented(
         extra_headers["ETag"] = ETAG
     if location:
         extra_headers["Location"] = LOCATION
-    if files:
+    if files and attachment:
         extra_headers["Content-Disposition"] = CONTENT_DISPOSITION
 
     @dataclass
