@@ -114,10 +114,10 @@ ERRORS_WRITE = {
         "the workflow endpoint), or the record conflicts with another (a likely duplicate)"
     ),
     412: problem("If-Match does not match the current ETag"),
+    413: problem("The request body is larger than the service accepts (MAX_UPLOAD_BYTES)"),
     422: problem("Input is well-formed but not acceptable"),
     428: problem("Neither If-Match nor version was sent"),
 }
-TOO_LARGE = {413: problem("The request body is larger than the service accepts")}
 THROTTLED = {429: problem("Too many failed attempts; wait for the seconds in Retry-After")}
 
 

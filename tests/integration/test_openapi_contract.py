@@ -117,7 +117,7 @@ def test_headers_and_error_statuses_are_declared(client: Any) -> None:
     assert "304" in ops["getTool"][2]["responses"] and "304" in ops["getEvaluation"][2]["responses"]
     assert any(p["name"] == "If-None-Match" for p in ops["getTool"][2]["parameters"])
     assert {"400", "401", "403", "404", "409", "412", "422", "428"} <= set(ops["updateRequirement"][2]["responses"])
-    assert {"413"} <= set(ops["importRecords"][2]["responses"])
+    assert {"413"} <= set(ops["importRecords"][2]["responses"]) and "413" in ops["createProject"][2]["responses"]
     assert "Retry-After" in ops["getToken"][2]["responses"]["429"]["headers"]
 
 
@@ -146,6 +146,14 @@ def test_problem_schema_has_no_invented_examples_and_the_document_is_stable(clie
     again = create_app(app.state.settings, engine=app.state.engine)
     with TestClient(app=again) as other:
         assert other.get("/schema/openapi.json").text == first
+
+
+def test_a_body_over_the_limit_is_the_declared_413(client: Any, app: Any) -> None:
+    headers = token_for(client, USERS["lead_a"])
+    too_big = b'{"name": "' + b"x" * (app.state.settings.max_upload_bytes + 10) + b'"}'
+    resp = client.post("/api/v1/projects", content=too_big, headers={**headers, "content-type": "application/json"})
+    assert resp.status_code == 413
+    assert resp.headers["content-type"].startswith("application/problem+json")
 
 
 def test_an_etag_get_answers_304_to_a_current_if_none_match(client: Any) -> None:
