@@ -129,6 +129,18 @@ def date_time(value: datetime | None, *, missing: str = "") -> str:
     return f"{long_date(value)} at {time_of_day(value)}"
 
 
+def machine_datetime(value: date | datetime | None) -> str:
+    """The ``datetime`` attribute of ``<time>``: ISO 8601 in UTC to the second, "2026-12-04T14:05:00Z"
+    (the HTML standard allows at most three fractional digits, and people never need them); a
+    date stays a date, "2026-12-04"."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def short_date_time(value: datetime | None, *, missing: str = "", year: bool = True) -> str:
     """ "4 Dec 2026, 14:05" in UK time; without the year ("4 Dec 14:05") for chart points, where
     space is short. Pages use ``date_time``."""

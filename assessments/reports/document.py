@@ -319,6 +319,7 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
         "sections",
     ],
     "properties": {
+        "$schema": {"type": "string", "description": "Where this schema is served: /schema/report.json"},
         "schema_version": {"const": SCHEMA_VERSION},
         "kind": {"enum": list(REPORT_KINDS)},
         "title": {"type": "string"},

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
 from pydantic import BaseModel
 
 from registry.accounts.schemas import TokenRequest, TokenResponse
 from registry.accounts.services import authenticate, issue_token
 from registry.db_types import require_id
 from registry.errors import NotAuthenticated
+from registry.web import openapi_docs as docs
 from registry.web.client_address import from_request as client_address
-from registry.web.crud import ERRORS_WRITE, _problem
+from registry.web.crud import ERRORS_WRITE
 from registry.web.deps import unit_of_work
-
-RETRY_AFTER = OpenAPIHeader(
-    description="Seconds to wait before trying again", schema=Schema(type=OpenAPIType.INTEGER, minimum=1)
-)
-
-
-@dataclass
-class RateLimitedOperation(Operation):
-    """An operation whose 429 answer declares its Retry-After header (a ResponseSpec cannot)."""
-
-    def __post_init__(self) -> None:
-        response = (self.responses or {}).get("429")
-        if isinstance(response, OpenAPIResponse):
-            response.headers = {**(response.headers or {}), "Retry-After": RETRY_AFTER}
 
 
 class WhoAmI(BaseModel):
@@ -51,10 +36,11 @@ class AuthController(Controller):
         responses={
             401: ERRORS_WRITE[401],
             400: ERRORS_WRITE[400],
-            403: _problem("The account is waiting for its organisation's approval, or its address is unconfirmed"),
-            429: _problem("Too many failed sign-ins for this account or client address; see Retry-After"),
+            403: docs.problem("The account is waiting for its organisation's approval, or its address is unconfirmed"),
+            429: docs.problem("Too many failed sign-ins for this account or client address; see Retry-After"),
         },
-        operation_class=RateLimitedOperation,
+        operation_id="getToken",
+        operation_class=docs.THROTTLED_ANONYMOUS_OPERATION,
         sync_to_thread=True,
         status_code=201,
     )
@@ -71,7 +57,13 @@ class AuthController(Controller):
             organisation_id=user.organisation_id,
         )
 
-    @get("/me", summary="Who the bearer token belongs to", sync_to_thread=True)
+    @get(
+        "/me",
+        summary="Who the bearer token belongs to",
+        sync_to_thread=True,
+        operation_id="whoAmI",
+        operation_class=docs.OPTIONAL_TOKEN_OPERATION,
+    )
     def me(self, request: Request[Any, Any, Any]) -> WhoAmI:
         with unit_of_work(request) as (_session, actor):
             return WhoAmI(

@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Request, get
 from pydantic import BaseModel
 
-from registry.search.openapi import SearchOperation
+from registry.search.openapi import PublicSearchOperation
 from registry.search.query import parse_query
 from registry.search.service import service_for
 from registry.web.crud import ERRORS_READ
@@ -57,7 +57,8 @@ class SearchOut(BaseModel):
     "Facet counts of a chosen group ignore that group's own selection. Ties are ordered by a stable "
     "per-search shuffle, never alphabetically. An invalid parameter gives a 422 problem naming it.",
     responses=ERRORS_READ,
-    operation_class=SearchOperation,  # the parameters, from registry.search.query.PARAMS
+    operation_class=PublicSearchOperation,  # the parameters, from registry.search.query.PARAMS; a token is optional
+    operation_id="searchTools",
     sync_to_thread=False,  # event loop: see the search page
 )
 def search_api(request: Request[Any, Any, Any]) -> SearchOut:
