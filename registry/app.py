@@ -38,6 +38,7 @@ import registry.notifications.jobs
 import registry.notifications.pages
 import registry.procurement.api
 import registry.procurement.pages
+import registry.requirements.api
 import registry.requirements.pages
 import registry.search.api
 import registry.search.pages
@@ -107,6 +108,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.changelog.pages,
     registry.versions.pages,
     registry.requirements.pages,
+    registry.requirements.api,
     registry.inventory.pages,
     registry.skills.pages,
     registry.shortlists.pages,
