@@ -17,7 +17,14 @@ from registry.actor import Actor
 from registry.errors import InvalidInput
 from registry.search.query import BY_NAME, parse_query
 from registry.search.service import service_for
-from registry.search.views import SORT_OPTIONS, facet_view, query_pairs, result_cards, search_url
+from registry.search.views import (
+    SORT_OPTIONS,
+    facet_view,
+    query_pairs,
+    result_cards,
+    search_url,
+    selected_filters,
+)
 from registry.shortlists import services as shortlists
 from registry.tools.pages import basket
 from registry.web.context import page_context
@@ -67,6 +74,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
         def render_region() -> str:
             result = service.run(query, session)
             docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
+            tree = service.taxonomy_tree(session)
             region = {
                 "page_title": page_title,
                 "q": query.q,
@@ -75,7 +83,8 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
                 "result": result,
                 "pages": max(1, -(-result.total // query.per_page)),
                 "cards": result_cards(result.hits, docs),
-                "facets": facet_view(result.facets, query, service.taxonomy_tree(session)),
+                "facets": facet_view(result.facets, query, tree),
+                "filter_tags": selected_filters(pairs, query, tree),
                 "page_url": lambda n: search_url(pairs, page=n),
                 "clear_url": search_url([("q", query.q)] if query.q else []),
                 "current_url": search_url(pairs),
