@@ -40,6 +40,8 @@ import registry.procurement.api
 import registry.procurement.pages
 import registry.requirements.api
 import registry.requirements.pages
+import registry.savedsearches.jobs
+import registry.savedsearches.pages
 import registry.search.api
 import registry.search.pages
 import registry.shortlists.pages
@@ -100,6 +102,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.accounts.api,
     registry.search.pages,
     registry.search.api,
+    registry.savedsearches.pages,
     registry.tools.pages,
     registry.tools.api,
     registry.suppliers.pages,
@@ -134,6 +137,7 @@ JOBS: tuple[JobDef, ...] = (
     assessments.jobs.REASSESS,
     assessments.reports.jobs.SCHEDULED_REPORTS,
     registry.notifications.jobs.OUTBOX,
+    registry.savedsearches.jobs.SAVED_SEARCH_ALERTS,
 )
 
 # Who hears of each audit event, in the same transaction.
