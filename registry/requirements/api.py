@@ -51,4 +51,6 @@ def _handler(prefix: str, fmt: str) -> Any:
     )(export)
 
 
-ROUTES: list[Any] = [_handler(prefix, fmt) for prefix in ("/requirements", "/api/v1/requirements") for fmt in ("csv", "xlsx")]
+ROUTES: list[Any] = [
+    _handler(prefix, fmt) for prefix in ("/requirements", "/api/v1/requirements") for fmt in ("csv", "xlsx")
+]

@@ -87,22 +87,24 @@ def save_form(request: Request[Any, Any, Any]) -> Template:
     query_string = _search_only(query_pairs(request.scope.get("query_string", b"")))
     with unit_of_work(request) as (session, actor):
         q = dict(query_pairs(query_string)).get("q", "")
-        return _form(request, session, actor, query_string, {"name": q[:services.NAME_MAX], "alerts": False}, {})
+        return _form(request, session, actor, query_string, {"name": q[: services.NAME_MAX], "alerts": False}, {})
 
 
 @post("/saved-searches/new", sync_to_thread=True, include_in_schema=False)
 def save(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
     query_string = text(data, "query")[:QUERY_MAX]
-    values = {"name": text(data, "name"), "alerts": text(data, "alerts") == "yes"}
-    request_data = services.SaveRequest(values["name"], MultiDict(query_pairs(query_string)), values["alerts"])
+    name, wants_alerts = text(data, "name"), text(data, "alerts") == "yes"
+    values: dict[str, Any] = {"name": name, "alerts": wants_alerts}
+    request_data = services.SaveRequest(name, MultiDict(query_pairs(query_string)), wants_alerts)
     try:
         with unit_of_work(request) as (session, actor):
-            saved = services.create(session, actor, service_for(engine_of(request)), request_data)
-            name = saved.name
+            name = services.create(session, actor, service_for(engine_of(request)), request_data).name
     except InvalidInput as exc:
         with unit_of_work(request) as (session, actor):
             return _form(request, session, actor, query_string, values, exc.fields or {"name": exc.detail}, 400)
-    flash(request, f"Search “{name}” saved." + (" We will e-mail you when new tools match." if values["alerts"] else ""))
+    flash(
+        request, f"Search “{name}” saved." + (" We will e-mail you when new tools match." if values["alerts"] else "")
+    )
     return Redirect(path="/saved-searches")
 
 

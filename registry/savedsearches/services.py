@@ -110,7 +110,15 @@ def create(session: Session, actor: Actor, service: SearchService, data: SaveReq
     session.flush()
     if data.alerts:
         _start_alerts(session, service, saved)
-    record(session, actor, "create", "saved_search", saved.id, after=_snapshot(saved), organisation_id=actor.organisation_id)
+    record(
+        session,
+        actor,
+        "create",
+        "saved_search",
+        saved.id,
+        after=_snapshot(saved),
+        organisation_id=actor.organisation_id,
+    )
     return saved
 
 

@@ -33,7 +33,6 @@ from registry.web.context import page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import VARY, is_htmx
 
-
 SUPPLIERS_SHOWN = 3  # the search page's short "Suppliers" section; the directory has the rest
 
 
@@ -95,7 +94,8 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
                 "suppliers": suppliers[:SUPPLIERS_SHOWN],
                 "supplier_total": len(suppliers),
                 "suppliers_url": "/suppliers?" + urlencode({"q": query.q}),
-                "save_url": "/saved-searches/new?" + urlencode([(k, v) for k, v in pairs if k not in ("page", "per_page")]),
+                "save_url": "/saved-searches/new?"
+                + urlencode([(k, v) for k, v in pairs if k not in ("page", "per_page")]),
                 "page_url": lambda n: search_url(pairs, page=n),
                 "clear_url": search_url([("q", query.q)] if query.q else []),
                 "current_url": search_url(pairs),

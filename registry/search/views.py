@@ -310,7 +310,9 @@ def capability_browse(counts: Mapping[str, int], tree: list[dict[str, Any]]) -> 
     """The top-level capability areas with their published tool counts (from the search's own
     capability facet), each linking to the search filtered by it; empty areas are left out."""
     areas = [
-        BrowseArea(node["code"], node["name"], int(counts.get(node["code"], 0)), search_url([("capability", node["code"])]))
+        BrowseArea(
+            node["code"], node["name"], int(counts.get(node["code"], 0)), search_url([("capability", node["code"])])
+        )
         for node in tree
     ]
     return [a for a in areas if a.count]

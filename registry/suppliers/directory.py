@@ -75,7 +75,9 @@ def entries(session: Session) -> list[DirectoryEntry]:
                 .group_by(col(Tool.supplier_id))
             ).all()
         )
-        built = [_entry(supplier_view(ANONYMOUS, read), int(counts.get(read["id"], 0))) for read in to_read(session, rows)]
+        built = [
+            _entry(supplier_view(ANONYMOUS, read), int(counts.get(read["id"], 0))) for read in to_read(session, rows)
+        ]
         _cache[bind] = (generation, built)
         return built
 
@@ -93,9 +95,7 @@ def _entry(view: dict[str, Any], listings: int) -> DirectoryEntry:
     )
 
 
-def search(
-    rows: Sequence[DirectoryEntry], q: str = "", *, sme: bool = False, region: str = ""
-) -> list[DirectoryEntry]:
+def search(rows: Sequence[DirectoryEntry], q: str = "", *, sme: bool = False, region: str = "") -> list[DirectoryEntry]:
     """The entries matching a name query and filters: best match first, ties in a stable
     per-query shuffle (never by name); with no query, A to Z."""
     kept = [r for r in rows if (not sme or r.sme) and (not region or r.region == region)]

@@ -139,8 +139,8 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
 
 
 def _inventory_action(session: Session, actor: Actor, tool: dict[str, Any]) -> dict[str, Any] | None:
-    """"Add to inventory" for those the inventory form accepts (capability leads), or a link to
-    the item when the tool is already held; None for everyone else and unpublished tools."""
+    """The "Add to inventory" action for those the inventory form accepts (capability leads), or
+    a link to the item when the tool is already held; None for everyone else and unpublished tools."""
     if tool["status"] != ToolStatus.PUBLISHED.value or not inventory.may_add(actor):
         return None
     return {"item_id": inventory.held_item(session, actor, tool["id"])}

@@ -5,10 +5,9 @@ show as removable tags; without JavaScript the filters are shown and still work.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import save_screenshot, watch_page_problems
@@ -70,16 +69,13 @@ def test_wide_screens_show_filters_without_a_button(page: Page) -> None:
     expect(page.locator("#search-filters")).to_be_visible()
 
 
-def test_without_javascript_the_filters_are_shown_and_work(browser: Browser, browser_context_args: dict[str, Any]) -> None:  # noqa: F811
-    context = browser.new_context(**browser_context_args, java_script_enabled=False, viewport=NARROW)
-    try:
-        page = context.new_page()
-        page.goto("/search?q=analysis")
-        expect(page.locator("[data-filters-toggle]")).to_be_hidden()
-        expect(page.locator("#search-filters")).to_be_visible()
-        page.get_by_label("SME suppliers only").check()
-        page.get_by_role("button", name="Apply filters").click()
-        expect(page).to_have_url(re.compile(r"sme=true"))
-        expect(page.locator(".app-filter-tag")).to_have_text(["Remove this filter: SME suppliers only"])
-    finally:
-        context.close()
+def test_without_javascript_the_filters_are_shown_and_work(js_disabled_page: Page) -> None:
+    page = js_disabled_page
+    page.set_viewport_size(NARROW)
+    page.goto("/search?q=analysis")
+    expect(page.locator("[data-filters-toggle]")).to_be_hidden()
+    expect(page.locator("#search-filters")).to_be_visible()
+    page.get_by_label("SME suppliers only").check()
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"sme=true"))
+    expect(page.locator(".app-filter-tag")).to_have_text(["Remove this filter: SME suppliers only"])

@@ -1,4 +1,4 @@
-""""Add to inventory" on a tool page: shown to capability leads (the inventory form's rule),
+"""The "Add to inventory" button on a tool page: shown to capability leads (the inventory form's rule),
 opens the inventory form for that tool, and once added the page links to the item instead."""
 
 from __future__ import annotations
@@ -34,9 +34,7 @@ def test_a_lead_adds_a_tool_from_its_page(client: Any, db: Any) -> None:
     assert form.status_code == 200
     name = re.search(r'<h1 class="govuk-heading-l">Add ([^<]+)</h1>', form.text)
     assert name and name.group(1) in page  # the form is for this tool
-    resp = client.post(
-        f"/inventory/add/{tool_id}", data={"_csrf_token": token, "seats": "4"}, follow_redirects=False
-    )
+    resp = client.post(f"/inventory/add/{tool_id}", data={"_csrf_token": token, "seats": "4"}, follow_redirects=False)
     assert resp.status_code in (302, 303)
     with Session(db.engine) as s:
         item = s.execute(
@@ -56,4 +54,3 @@ def test_others_do_not_see_the_button(client: Any, db: Any) -> None:
         assert page.status_code == 200 and BUTTON not in page.text, who
         # ... and the form refuses them too: the button follows the form's rule.
         assert client.get(f"/inventory/add/{tool_id}", follow_redirects=False).status_code in (403, 404), who
-

@@ -40,7 +40,12 @@ def _records_of_org_a(client: Any, auth: Any) -> dict[str, str]:
     reqs = client.get("/api/v1/requirements", params={"per_page": 1}, headers=lead).json()["items"]
     project = client.post(
         "/api/v1/projects",
-        json={"name": "Graph tool", "need_statement": "Map networks.", "budget": 1000, "requirement_ids": [reqs[0]["id"]]},
+        json={
+            "name": "Graph tool",
+            "need_statement": "Map networks.",
+            "budget": 1000,
+            "requirement_ids": [reqs[0]["id"]],
+        },
         headers=buyer,
     )
     assert project.status_code == 201, project.text

@@ -67,7 +67,12 @@ def test_save_list_run_and_delete(client: Any, db: Any) -> None:
     resp = _save(client, token, "Network tools, UK", alerts=False)
     assert resp.status_code in (302, 303) and resp.headers["location"] == "/saved-searches"
     (saved,) = _saved(db, "buyer_a")
-    assert (saved.name, saved.query, saved.filters, saved.alerts) == ("Network tools, UK", "network analysis", {"hosting": ["uk"]}, False)
+    assert (saved.name, saved.query, saved.filters, saved.alerts) == (
+        "Network tools, UK",
+        "network analysis",
+        {"hosting": ["uk"]},
+        False,
+    )
 
     listing = client.get("/saved-searches").text
     assert "Network tools, UK" in listing and "E-mail alerts: <strong>off</strong>" in listing
@@ -85,7 +90,9 @@ def test_save_list_run_and_delete(client: Any, db: Any) -> None:
     assert gone.status_code in (302, 303) and _saved(db, "buyer_a") == []
     with Session(db.engine) as s:
         actions = s.execute(
-            select(AuditEvent.action).where(AuditEvent.entity_type == "saved_search", AuditEvent.entity_id == str(saved.id))
+            select(AuditEvent.action).where(
+                AuditEvent.entity_type == "saved_search", AuditEvent.entity_id == str(saved.id)
+            )
         ).scalars()
         assert sorted(actions) == ["create", "delete"]
 
@@ -129,18 +136,28 @@ def test_alerts_are_opt_in_and_each_new_listing_is_sent_once(client: Any, db: An
     loud = next(s for s in _saved(db, "buyer_a") if s.name == "Loud")
     quiet = next(s for s in _saved(db, "buyer_a") if s.name == "Quiet")
     with Session(db.engine) as s:
-        baseline = s.execute(select(func.count()).select_from(SavedSearchSeen).where(SavedSearchSeen.saved_search_id == loud.id)).scalar_one()
+        baseline = s.execute(
+            select(func.count()).select_from(SavedSearchSeen).where(SavedSearchSeen.saved_search_id == loud.id)
+        ).scalar_one()
     assert baseline > 0  # what matches when alerts go on is not news
 
     before = len(_mail(db, "buyer_a"))
     assert _run_alerts(db)["alerts_sent"] == 0 and len(_mail(db, "buyer_a")) == before
 
     moderator = auth("moderator")
-    supplier = client.get("/api/v1/suppliers", params={"per_page": 1, "sort": "id"}, headers=moderator).json()["items"][0]
+    supplier = client.get("/api/v1/suppliers", params={"per_page": 1, "sort": "id"}, headers=moderator).json()["items"][
+        0
+    ]
     new_id = publish_tool(
         client,
         moderator,
-        {"name": "Wrenfold Network Analysis Suite", "supplier_id": supplier["id"], "summary": "Network analysis of OCG links.", "hosting": "uk", "trl": 7},
+        {
+            "name": "Wrenfold Network Analysis Suite",
+            "supplier_id": supplier["id"],
+            "summary": "Network analysis of OCG links.",
+            "hosting": "uk",
+            "trl": 7,
+        },
     )
     counts = _run_alerts(db)
     assert counts["alerts_sent"] == 1 and counts["new_listings"] == 1
@@ -152,12 +169,18 @@ def test_alerts_are_opt_in_and_each_new_listing_is_sent_once(client: Any, db: An
     # Told once: the next run sends nothing about it.
     assert _run_alerts(db)["alerts_sent"] == 0 and len(_mail(db, "buyer_a")) == before + 1
     with Session(db.engine) as s:
-        told = set(s.execute(select(SavedSearchSeen.tool_id).where(SavedSearchSeen.saved_search_id == loud.id)).scalars())
-        quiet_seen = s.execute(select(func.count()).select_from(SavedSearchSeen).where(SavedSearchSeen.saved_search_id == quiet.id)).scalar_one()
+        told = set(
+            s.execute(select(SavedSearchSeen.tool_id).where(SavedSearchSeen.saved_search_id == loud.id)).scalars()
+        )
+        quiet_seen = s.execute(
+            select(func.count()).select_from(SavedSearchSeen).where(SavedSearchSeen.saved_search_id == quiet.id)
+        ).scalar_one()
     assert new_id in told and quiet_seen == 0  # alerts off: nothing tracked, nothing sent
 
     # Switching alerts on for the quiet one takes today's matches (the new tool included) as known.
-    on = client.post(f"/saved-searches/{quiet.id}/alerts", data={"_csrf_token": token, "alerts": "on"}, follow_redirects=False)
+    on = client.post(
+        f"/saved-searches/{quiet.id}/alerts", data={"_csrf_token": token, "alerts": "on"}, follow_redirects=False
+    )
     assert on.status_code in (302, 303)
     assert "E-mail alerts: <strong>on</strong>" in client.get("/saved-searches").text
     assert _run_alerts(db)["alerts_sent"] == 0

@@ -8,7 +8,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-TAG = re.compile(r'<a class="app-filter-tag" href="([^"]+)"><span class="govuk-visually-hidden">Remove this filter: </span>([^<]+)</a>')
+TAG = re.compile(
+    r'<a class="app-filter-tag" href="([^"]+)"><span class="govuk-visually-hidden">Remove this filter: </span>([^<]+)</a>'
+)
 
 
 def _tags(page: str) -> dict[str, str]:
@@ -39,7 +41,13 @@ def test_each_tag_removes_its_own_filter(client: Any, db: Any) -> None:
     page = client.get("/search", params=params).text
     assert "Selected filters" in page
     tags = _tags(page)
-    assert set(tags) == {"Economic & Financial Crime", "UK", "OFFICIAL-SENSITIVE", "TRL 5 or higher", "SME suppliers only"}
+    assert set(tags) == {
+        "Economic & Financial Crime",
+        "UK",
+        "OFFICIAL-SENSITIVE",
+        "TRL 5 or higher",
+        "SME suppliers only",
+    }
     filtered = _found(page)
     for label, href in tags.items():
         kept = parse_qsl(urlsplit(href).query)

@@ -18,7 +18,9 @@ from registry.suppliers import directory
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
 
-ROW = re.compile(r'<tr class="govuk-table__row app-directory-row">\s*<td class="govuk-table__cell"><a class="govuk-link" href="/suppliers/(\d+)">([^<]+)</a>')
+ROW = re.compile(
+    r'<tr class="govuk-table__row app-directory-row">\s*<td class="govuk-table__cell"><a class="govuk-link" href="/suppliers/(\d+)">([^<]+)</a>'
+)
 
 
 def _ids(page: str) -> list[int]:
@@ -65,7 +67,9 @@ def test_lists_every_approved_supplier_once_across_pages(client: Any, db: Any) -
 def test_rows_show_size_region_and_published_counts(client: Any, db: Any) -> None:
     with Session(db.engine) as s:
         counts = dict(
-            s.execute(select(Tool.supplier_id, func.count()).where(Tool.status == "published").group_by(Tool.supplier_id)).all()
+            s.execute(
+                select(Tool.supplier_id, func.count()).where(Tool.status == "published").group_by(Tool.supplier_id)
+            ).all()
         )
         kestrel = s.execute(select(Supplier).where(Supplier.name.like("Kestrel%"))).scalars().first()
         assert kestrel is not None
@@ -93,15 +97,25 @@ def test_search_by_name_allows_typos_and_filters(client: Any, db: Any) -> None:
         large = set(s.execute(select(Supplier.id).where(Supplier.size_band == "large")).scalars())
     assert sme and not set(sme) & large
     with Session(db.engine) as s:
-        region = s.execute(select(Supplier.region).where(Supplier.status == "active", Supplier.region != "")).scalars().first()
+        region = (
+            s.execute(select(Supplier.region).where(Supplier.status == "active", Supplier.region != ""))
+            .scalars()
+            .first()
+        )
     regional = _ids(client.get("/suppliers", params={"region": region}).text)
     with Session(db.engine) as s:
-        there = set(s.execute(select(Supplier.id).where(Supplier.region == region, Supplier.status == "active")).scalars())
+        there = set(
+            s.execute(select(Supplier.id).where(Supplier.region == region, Supplier.status == "active")).scalars()
+        )
     assert regional and set(regional) <= there
 
 
 def test_bad_parameters_are_named(client: Any, db: Any) -> None:
-    for params, words in (({"page": "x"}, "page number"), ({"region": "Atlantis"}, "not a region"), ({"q": "x" * 201}, "200 characters")):
+    for params, words in (
+        ({"page": "x"}, "page number"),
+        ({"region": "Atlantis"}, "not a region"),
+        ({"q": "x" * 201}, "200 characters"),
+    ):
         resp = client.get("/suppliers", params=params)
         assert 400 <= resp.status_code < 500 and words in resp.text, params
 
@@ -123,7 +137,9 @@ def test_a_renamed_supplier_is_found_by_its_new_name(client: Any, db: Any, auth:
     assert client.get("/suppliers", params={"q": "Quillfeather"}).text.count("app-directory-row") == 0
     current = client.get(f"/api/v1/suppliers/{sid}", headers=auth("moderator")).json()
     resp = client.patch(
-        f"/api/v1/suppliers/{sid}", json={"name": "Quillfeather Analytics Ltd", "version": current["version"]}, headers=auth("moderator")
+        f"/api/v1/suppliers/{sid}",
+        json={"name": "Quillfeather Analytics Ltd", "version": current["version"]},
+        headers=auth("moderator"),
     )
     assert resp.status_code == 200, resp.text
     assert _ids(client.get("/suppliers", params={"q": "Quillfeather"}).text) == [sid]
