@@ -148,3 +148,16 @@ def test_a_renamed_supplier_is_found_by_its_new_name(client: Any, db: Any, auth:
         bump_generation(s)
         s.commit()
     assert _ids(client.get("/suppliers", params={"q": "Quillfeather"}).text) == []
+
+
+def test_search_api_lists_matching_suppliers_like_the_page(client: Any, db: Any) -> None:
+    names = _active(db)
+    target_id, target = next((i, n) for i, n in names.items() if n.startswith("Kestrel"))
+    word = target.split()[0]
+    body = client.get("/api/v1/search", params={"q": word}).json()
+    assert target_id in [s["supplier_id"] for s in body["suppliers"]]
+    page = client.get("/search", params={"q": word}).text
+    section = page.split('id="supplier-matches-heading"', 1)[1].split("</section>", 1)[0]
+    shown = [int(i) for i in re.findall(r'href="/suppliers/(\d+)"', section)]
+    assert [s["supplier_id"] for s in body["suppliers"]][: len(shown)] == shown  # same matching, same order
+    assert client.get("/api/v1/search").json()["suppliers"] == []
