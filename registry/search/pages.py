@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from registry.actor import Actor
 from registry.errors import InvalidInput
+from registry.savedsearches import services as saved_searches
 from registry.search.query import BY_NAME, parse_query
 from registry.search.service import service_for
 from registry.search.views import (
@@ -118,6 +119,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
             q=query.q,
             region_html=Markup(region_html),  # rendered (and escaped) by _region.html
             can_shortlist=_can_shortlist(actor),
+            can_save=saved_searches.may_save(actor),
         )
     return Template("search/index.html", context=ctx, headers=VARY)
 

@@ -184,3 +184,12 @@ def test_alerts_are_opt_in_and_each_new_listing_is_sent_once(client: Any, db: An
     assert on.status_code in (302, 303)
     assert "E-mail alerts: <strong>on</strong>" in client.get("/saved-searches").text
     assert _run_alerts(db)["alerts_sent"] == 0
+
+
+def test_the_search_page_links_buyers_to_their_saved_searches(client: Any, db: Any) -> None:
+    link = '<a class="govuk-link" href="/saved-searches">Your saved searches</a>'
+    assert link not in client.get("/search").text
+    sign_in(client, "supplier_a")
+    assert link not in client.get("/search").text
+    sign_in(client, "lead_a")
+    assert link in client.get("/search").text
