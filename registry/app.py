@@ -26,7 +26,10 @@ import assessments.pages
 import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
+import assessments.reports.services
 import registry.accounts.api
+import registry.accounts.mail
+import registry.accounts.pages
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -36,6 +39,7 @@ import registry.moderation.pages
 import registry.notifications.api
 import registry.notifications.jobs
 import registry.notifications.pages
+import registry.notifications.services
 import registry.procurement.api
 import registry.procurement.pages
 import registry.requirements.api
@@ -60,8 +64,9 @@ from registry.accounts.services import ORG_SPEC
 from registry.changelog import services as changelog
 from registry.db import make_engine
 from registry.inventory.services import SPEC as INVENTORY_SPEC
-from registry.jobs import runner
+from registry.jobs import queue, runner
 from registry.jobs.runner import JobDef
+from registry.jobs.worker import start_in_thread
 from registry.lru import LRUCache
 from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.resources import ResourceSpec
@@ -100,6 +105,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.home,
     registry.web.signin,
     registry.accounts.api,
+    registry.accounts.pages,
     registry.search.pages,
     registry.search.api,
     registry.savedsearches.pages,
@@ -136,8 +142,14 @@ JOBS: tuple[JobDef, ...] = (
     registry.inventory.jobs.LICENCE_RENEWALS,
     assessments.jobs.REASSESS,
     assessments.reports.jobs.SCHEDULED_REPORTS,
+    assessments.reports.jobs.EXPIRE_LOST_REPORTS,
     registry.notifications.jobs.OUTBOX,
     registry.savedsearches.jobs.SAVED_SEARCH_ALERTS,
+)
+
+# Background work a worker process runs (registry/jobs/queue.py), each body in its domain.
+QUEUE_TASKS: tuple[tuple[str, Any], ...] = (
+    (assessments.reports.services.RENDER_TASK, assessments.reports.jobs.render_report),
 )
 
 # Who hears of each audit event, in the same transaction.
@@ -151,6 +163,10 @@ def wire() -> None:
         runner.register(job)
     for listener in AUDIT_LISTENERS:
         changelog.listen(listener)
+    # Account e-mails (verification, password reset, registration notices) go to the outbox.
+    registry.accounts.mail.use(registry.notifications.services.queue_email)
+    for kind, task in QUEUE_TASKS:
+        queue.register_task(kind, task)
 
 
 def _route_handlers() -> list[Any]:
@@ -203,11 +219,16 @@ def create_app(
         else ()
     )
     startup = list(hooks[:1])
+    shutdown = list(hooks[1:])
+    if settings.worker_threads > 0:  # tests and embedding; `socreg serve` runs a worker process
+        stops: list[Any] = []
+        startup.append(lambda: stops.extend(start_in_thread(engine) for _ in range(settings.worker_threads)))
+        shutdown.append(lambda: [stop() for stop in stops])
     if settings.warm_index:
         startup.append(lambda: warm_up_in_background(engine))
     app = Litestar(
         on_startup=startup,
-        on_shutdown=hooks[1:],
+        on_shutdown=shutdown,
         # One Router for everything, the project's only workaround for a framework quirk: given a
         # flat list, Litestar 2.25 re-registers the handlers of a path when another method joins it
         # and wraps a sync_to_thread handler twice (it then returns an un-awaited coroutine).

@@ -16,7 +16,7 @@ from assessments.reports.render_pdf import render_pdf
 from registry.procurement import services as procurement
 from registry.procurement.api import EXPORT_PREFIXES, download, export_handler
 from registry.web.crud import ERRORS_READ, ERRORS_WRITE
-from registry.web.deps import engine_of, unit_of_work
+from registry.web.deps import unit_of_work
 
 ID = Parameter(min_length=1, max_length=64)
 NO_STORE = {"Cache-Control": "no-store, private"}
@@ -81,7 +81,6 @@ class ReportsController(Controller):
                 session, actor, kind=data.kind, source_id=data.source_id, fmt=data.format, marking=data.marking
             )
             job = ReportJob(**service.job_dict(row))
-        service.start(engine_of(request), job.id)
         return Response(job, status_code=202, headers={"Location": job.links["self"]})
 
     @get("/", summary="Your organisation's report library, newest first", responses=ERRORS_READ, sync_to_thread=True)

@@ -1,7 +1,7 @@
 """a user's saved searches with opt-in alerts: user_saved_search, user_saved_search_seen
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

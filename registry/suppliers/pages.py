@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import formatting, resources
+from registry.accounts.email_verification import supplier_email_problem
 from registry.actor import Actor
 from registry.db_types import require_id, today
 from registry.enums import (
     Role,
     ToolStatus,
 )
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from registry.resources import ListParams, list_resources, read_one
 from registry.suppliers import directory, registration
 from registry.suppliers.models import Supplier
@@ -32,6 +33,7 @@ from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.views import REGIONS, editor_choices
+from registry.web.client_address import from_request as client_address
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -131,7 +133,7 @@ def register_form(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/register", include_in_schema=False, sync_to_thread=True)
-def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
+def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template:
     values = registration.form_values(data)
     confirmed = str(data.get("confirmed_distinct") or "") == "yes"
     try:
@@ -140,10 +142,19 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
         return _register_page(request, values, exc.fields, 400, confirmed)
     try:
         with unit_of_work(request) as (session, _actor):
-            supplier, user = registration.register(session, reg, confirmed_distinct=confirmed)
-            uid, pw, name = user.id, user.password_hash[-16:], supplier.name
+            registration.register(
+                session,
+                reg,
+                confirmed_distinct=confirmed,
+                client=client_address(request),
+                settings=request.app.state.settings,
+            )
     except InvalidInput as exc:
         return _register_page(request, values, exc.fields, 400, confirmed)
+    except TooManyRequests as exc:
+        page = _register_page(request, values, {"email": exc.detail}, 429, confirmed)
+        page.headers.update(exc.headers)
+        return page
     except registration.PossibleDuplicates as dup:
         with unit_of_work(request):
             ctx = page_context(
@@ -154,10 +165,10 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
                 errors={},
             )
         return Template("suppliers/register_duplicates.html", context=ctx)
-    request.clear_session()
-    request.set_session({"uid": uid, "pw": pw})
-    flash(request, f"{name} is registered. A moderator will check it; meanwhile you can prepare listings.")
-    return Redirect(path="/supplier/dashboard")
+    # The same page whether or not the address already had an account (it is told by e-mail).
+    with unit_of_work(request):
+        ctx = page_context(request, page_title="Check your email", email=reg.email, reason="register")
+    return Template("accounts/check_email.html", context=ctx)
 
 
 @post("/register/claim", include_in_schema=False, sync_to_thread=True)
@@ -236,6 +247,7 @@ def dashboard(request: Request[Any, Any, Any]) -> Template:
             tools=tools,
             attention=_attention(session, tools),
             returned=[t for t in tools if t.moderator_feedback],
+            email_problem=supplier_email_problem(session, supplier.organisation_id) if supplier else None,
         )
     return Template("suppliers/dashboard.html", context=ctx)
 
