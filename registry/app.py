@@ -41,7 +41,10 @@ import registry.notifications.pages
 import registry.notifications.services
 import registry.procurement.api
 import registry.procurement.pages
+import registry.requirements.api
 import registry.requirements.pages
+import registry.savedsearches.jobs
+import registry.savedsearches.pages
 import registry.search.api
 import registry.search.pages
 import registry.shortlists.pages
@@ -107,6 +110,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.accounts.pages,
     registry.search.pages,
     registry.search.api,
+    registry.savedsearches.pages,
     registry.tools.pages,
     registry.tools.api,
     registry.suppliers.pages,
@@ -115,6 +119,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.changelog.pages,
     registry.versions.pages,
     registry.requirements.pages,
+    registry.requirements.api,
     registry.inventory.pages,
     registry.skills.pages,
     registry.shortlists.pages,
@@ -141,6 +146,7 @@ JOBS: tuple[JobDef, ...] = (
     assessments.reports.jobs.SCHEDULED_REPORTS,
     assessments.reports.jobs.EXPIRE_LOST_REPORTS,
     registry.notifications.jobs.OUTBOX,
+    registry.savedsearches.jobs.SAVED_SEARCH_ALERTS,
 )
 
 # Background work a worker process runs (registry/jobs/queue.py), each body in its domain.

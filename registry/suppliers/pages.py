@@ -5,6 +5,7 @@ the supplier dashboard and the organisation details form.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -23,7 +24,7 @@ from registry.enums import (
 )
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from registry.resources import ListParams, list_resources, read_one
-from registry.suppliers import registration
+from registry.suppliers import directory, registration
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierUpdate
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
@@ -31,7 +32,7 @@ from registry.suppliers.services import to_read as suppliers_to_read
 from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.tools.views import editor_choices
+from registry.tools.views import REGIONS, editor_choices
 from registry.web.client_address import from_request as client_address
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
@@ -54,6 +55,54 @@ def supplier_page(request: Request[Any, Any, Any], supplier_id: int) -> Template
         ).items
         ctx = page_context(request, page_title=supplier["name"], nav_active="search", supplier=supplier, tools=tools)
     return Template("suppliers/public.html", context=ctx)
+
+
+# --- the supplier directory -------------------------------------------------------------------
+
+
+def _directory_params(request: Request[Any, Any, Any]) -> tuple[str, bool, str, int]:
+    """(q, sme only, region, page) from the query string; a bad value is named in plain words."""
+    params = request.query_params
+    q = str(params.get("q") or "").strip()
+    raw_page = str(params.get("page") or "1")
+    region = str(params.get("region") or "")
+    errors = {}
+    if len(q) > 200:
+        errors["q"] = "The supplier name must be 200 characters or fewer."
+    if not raw_page.isdecimal() or not 1 <= int(raw_page) <= directory.MAX_PAGE:
+        errors["page"] = f"The page number must be a whole number from 1 to {directory.MAX_PAGE:,}."
+    if region and region not in REGIONS:
+        errors["region"] = f"“{region[:40]}” is not a region. Choose one from the list."
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), fields=errors)
+    return q, str(params.get("sme") or "") == "true", region, int(raw_page)
+
+
+@get("/suppliers", sync_to_thread=True, include_in_schema=False)
+def supplier_directory(request: Request[Any, Any, Any]) -> Template:
+    q, sme, region, page = _directory_params(request)
+    with unit_of_work(request) as (session, _actor):
+        everyone = directory.entries(session)
+        found = directory.page_of(directory.search(everyone, q, sme=sme, region=region), page)
+
+        def page_url(n: int) -> str:
+            pairs = [("q", q), ("sme", "true" if sme else ""), ("region", region), ("page", str(n))]
+            return "/suppliers?" + urlencode([(k, v) for k, v in pairs if v and not (k == "page" and v == "1")])
+
+        ctx = page_context(
+            request,
+            page_title="Supplier directory" if not q else f"Suppliers: {q}",
+            nav_active="search",
+            q=q,
+            sme=sme,
+            region=region,
+            regions=REGIONS,
+            found=found,
+            page_url=page_url,
+            filtered=bool(q or sme or region),
+            size_label=directory.size_label,
+        )
+    return Template("suppliers/directory.html", context=ctx)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -303,6 +352,7 @@ def organisation_save(request: Request[Any, Any, Any], data: dict[str, Any] = FO
 
 
 ROUTES: list[Any] = [
+    supplier_directory,
     supplier_page,
     register_form,
     register_submit,

@@ -20,6 +20,7 @@ from registry.enums import (
     ToolStatus,
 )
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.inventory import services as inventory
 from registry.resources import get_visible, read_one
 from registry.shortlists import services as shortlists
 from registry.skills.models import Skill
@@ -133,8 +134,17 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
             basket=basket(request),
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if _can_shortlist(actor) else [],
+            inventory=_inventory_action(session, actor, tool),
         )
     return Template("tools/detail.html", context=ctx)
+
+
+def _inventory_action(session: Session, actor: Actor, tool: dict[str, Any]) -> dict[str, Any] | None:
+    """The "Add to inventory" action for those the inventory form accepts (capability leads), or
+    a link to the item when the tool is already held; None for everyone else and unpublished tools."""
+    if tool["status"] != ToolStatus.PUBLISHED.value or not inventory.may_add(actor):
+        return None
+    return {"item_id": inventory.held_item(session, actor, tool["id"])}
 
 
 # --- compare ----------------------------------------------------------------------------------

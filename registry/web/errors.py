@@ -57,7 +57,12 @@ def problem(
 
 
 def _page(
-    request: Request[Any, Any, Any], status: int, title: str, detail: str, template: str | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    template: str | None = None,
+    kind: str | None = None,
 ) -> Response[Any]:
     from registry.web.context import page_context
 
@@ -73,6 +78,7 @@ def _page(
         status_code=status,
         error_title=title,
         error_detail=detail,
+        error_kind=kind,  # a 404 names what was not found ("Assessment not found")
     )
     return Template(template_name=template, context=ctx, status_code=status)
 
@@ -87,7 +93,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         )
     if isinstance(exc, NotAuthenticated):
         return Redirect(path=login_url(request))
-    page = _page(request, exc.status, exc.title, exc.detail)
+    page = _page(request, exc.status, exc.title, exc.detail, kind=getattr(exc, "kind", None))
     if isinstance(exc, TooManyRequests):
         page.headers.update(exc.headers)
     return page
