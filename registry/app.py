@@ -27,6 +27,7 @@ import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
 import registry.accounts.api
+import registry.accounts.pages
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -72,10 +73,8 @@ from registry.tools.services import SPEC as TOOL_SPEC
 from registry.versions.services import on_audit_event as record_listing_version
 from registry.web import health, templating
 from registry.web.crud import build_controller
-from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.errors import EXCEPTION_HANDLERS, STATIC_EXCEPTION_HANDLERS
 from registry.web.security_headers import add_security_headers
-
-SESSION_MAX_AGE = 8 * 3600
 
 # --- what the service is made of ------------------------------------------------------------
 
@@ -97,6 +96,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.home,
     registry.web.signin,
     registry.accounts.api,
+    registry.accounts.pages,
     registry.search.pages,
     registry.search.api,
     registry.tools.pages,
@@ -170,7 +170,9 @@ def create_app(
     session_config = CookieBackendConfig(
         secret=secret,
         key="socreg_session",
-        max_age=SESSION_MAX_AGE,
+        # The cookie lives no longer than a session may; the server-side record
+        # (registry/accounts/sessions.py) enforces the idle and absolute timeouts.
+        max_age=int(settings.session_lifetime_hours * 3600),
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
@@ -185,7 +187,11 @@ def create_app(
         exclude=["/api/", "/health/", "/schema"],
     )
     static = create_static_files_router(
-        path="/static", directories=[ROOT / "static"], name="static", include_in_schema=False
+        path="/static",
+        directories=[ROOT / "static"],
+        name="static",
+        include_in_schema=False,
+        exception_handlers=STATIC_EXCEPTION_HANDLERS,
     )
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
     # Every worker campaigns to run the job scheduler; one leader per database runs it (never in tests).

@@ -50,6 +50,9 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
     demo_password: str = "demo-password-2026"
+    # Browser sessions end after this long without a request, and this long after sign-in at most.
+    idle_timeout_minutes: float = 30.0
+    session_lifetime_hours: float = 12.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -72,4 +75,6 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+        idle_timeout_minutes=float(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
+        session_lifetime_hours=float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
     )

@@ -31,6 +31,7 @@ from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.views import editor_choices
+from registry.web.auth import begin_session
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -92,7 +93,8 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
     try:
         with unit_of_work(request) as (session, _actor):
             supplier, user = registration.register(session, reg, confirmed_distinct=confirmed)
-            uid, pw, name = user.id, user.password_hash[-16:], supplier.name
+            begin_session(request, session, require_id(user))  # signed in as the new supplier
+            name = supplier.name
     except InvalidInput as exc:
         return _register_page(request, values, exc.fields, 400, confirmed)
     except registration.PossibleDuplicates as dup:
@@ -105,8 +107,6 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
                 errors={},
             )
         return Template("suppliers/register_duplicates.html", context=ctx)
-    request.clear_session()
-    request.set_session({"uid": uid, "pw": pw})
     flash(request, f"{name} is registered. A moderator will check it; meanwhile you can prepare listings.")
     return Redirect(path="/supplier/dashboard")
 

@@ -9,7 +9,9 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from registry.accounts.services import authenticate
+from registry.db_types import require_id
 from registry.errors import TooManyRequests
+from registry.web.auth import begin_session, end_session
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -59,16 +61,18 @@ def login(request: Request[Any, Any, Any], data: dict[str, str] = FORM) -> Templ
         with unit_of_work(request):
             ctx = page_context(request, page_title="Sign in", next=target, errors=errors, values={"email": email})
         return Template("login.html", context=ctx, status_code=400)
-    # Rotate the session at sign-in: start from an empty session with fresh contents.
-    request.clear_session()
-    request.set_session({"uid": user.id, "pw": user.password_hash[-16:]})
+    # Rotate the session at sign-in: a new server-side session record and a fresh cookie naming it.
+    with unit_of_work(request) as (session, _actor):
+        begin_session(request, session, require_id(user))
     flash(request, f"Signed in as {user.name}.")
     return Redirect(path=target)
 
 
-@post("/logout", sync_to_thread=False, include_in_schema=False)
+@post("/logout", sync_to_thread=True, include_in_schema=False)
 def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
+    # Ends the server-side session, so a copy of the cookie stops working too.
+    with unit_of_work(request) as (session, actor):
+        end_session(request, session, actor)
     return Redirect(path="/")
 
 
