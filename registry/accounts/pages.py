@@ -56,7 +56,7 @@ def sign_out_everywhere(request: Request[Any, Any, Any]) -> Redirect:
     with unit_of_work(request) as (session, actor):
         actor.require_auth()
         ended = sessions.sign_out_everywhere(session, actor)
-    request.clear_session()
+    request.set_session({})  # this browser too; a fresh, empty session just for the message
     flash(request, f"You are signed out everywhere ({ended} session{'' if ended == 1 else 's'} ended).")
     return Redirect(path="/login")
 

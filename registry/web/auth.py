@@ -72,7 +72,8 @@ def _actor_for_cookie(request: Request[Any, Any, Any], session: Session) -> Acto
     now = utcnow()
     found = sessions.find_live(session, raw, session_policy(request), now)
     if found is None:
-        request.clear_session()  # ended or timed out: the browser drops the cookie too
+        # Ended or timed out: forget the id (the browser's cookie loses it), keep flash messages.
+        request.session.pop(SESSION_KEY, None)
         return ANONYMOUS
     record, user, org_name = found
     record_id = record.id
