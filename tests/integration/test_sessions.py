@@ -78,20 +78,29 @@ def shortlist_count(db: DBHandle) -> int:
         return int(s.execute(select(func.count()).select_from(Shortlist)).scalar_one())
 
 
-def test_a_copied_cookie_stops_working_after_sign_out(app: Any, db: DBHandle) -> None:
-    with browsers(app, 2) as (mine, thief):
-        sign_in(mine)
-        form_token = csrf_from(mine.get("/shortlists").text)
-        copy_cookies(mine, thief)
-        assert signed_in(thief, "/requirements")  # the copy works while the session lives
+def test_a_copied_cookie_stops_working_after_sign_out_in_every_worker(app: Any, db: DBHandle, tmp_path: Path) -> None:
+    from registry.app import create_app
+    from registry.db import make_engine
 
-        resp = mine.post("/logout", data={"_csrf_token": form_token}, follow_redirects=False)
-        assert resp.status_code in (302, 303)
-        assert not signed_in(mine)
+    # The copy is used against a second worker: its own app and connection pool, same database.
+    other_engine = make_engine(db.url)
+    other_worker = create_app(make_settings(db.url, tmp_path), engine=other_engine)
+    try:
+        with browsers(app, 1) as (mine,), TestClient(app=other_worker) as thief:
+            sign_in(mine)
+            form_token = csrf_from(mine.get("/shortlists").text)
+            copy_cookies(mine, thief)
+            assert signed_in(thief, "/requirements")  # the copy works while the session lives
 
-        # The copy was taken before sign-out: it must be dead too, for reading and for writing.
-        assert not signed_in(thief, "/requirements")
-        assert not signed_in(thief, "/account")
+            resp = mine.post("/logout", data={"_csrf_token": form_token}, follow_redirects=False)
+            assert resp.status_code in (302, 303)
+            assert not signed_in(mine)
+
+            # The copy was taken before sign-out: it must be dead too, for reading and for writing.
+            assert not signed_in(thief, "/requirements")
+            assert not signed_in(thief, "/account")
+    finally:
+        other_engine.dispose()
 
 
 def test_a_cookie_copied_before_sign_out_cannot_write_even_with_its_csrf_token(app: Any, db: DBHandle) -> None:
