@@ -26,8 +26,12 @@ import assessments.pages
 import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
+import registry.accounts.account_page
 import registry.accounts.api
+import registry.accounts.mail
 import registry.accounts.pages
+import registry.accounts.password_reset
+import registry.accounts.sessions
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -37,6 +41,7 @@ import registry.moderation.pages
 import registry.notifications.api
 import registry.notifications.jobs
 import registry.notifications.pages
+import registry.notifications.services
 import registry.procurement.api
 import registry.procurement.pages
 import registry.requirements.pages
@@ -97,6 +102,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.signin,
     registry.accounts.api,
     registry.accounts.pages,
+    registry.accounts.account_page,
     registry.search.pages,
     registry.search.api,
     registry.tools.pages,
@@ -145,6 +151,12 @@ def wire() -> None:
         runner.register(job)
     for listener in AUDIT_LISTENERS:
         changelog.listen(listener)
+    # Account e-mails (verification, password reset, registration notices) go to the outbox.
+    registry.accounts.mail.use(registry.notifications.services.queue_email)
+    # A password reset ends every browser session of that user (the server-side session records).
+    enders = registry.accounts.password_reset.SESSION_ENDERS
+    if registry.accounts.sessions.end_every_session not in enders:
+        enders.append(registry.accounts.sessions.end_every_session)
 
 
 def _route_handlers() -> list[Any]:

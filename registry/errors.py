@@ -51,3 +51,11 @@ class PreconditionRequired(DomainError):
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int = 60, fields: dict[str, str] | None = None) -> None:
+        super().__init__(detail, fields=fields)
+        self.retry_after = max(1, int(retry_after))  # seconds; sent as the Retry-After header
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -53,11 +53,37 @@ class Settings:
     # Browser sessions end after this long without a request, and this long after sign-in at most.
     idle_timeout_minutes: float = 30.0
     session_lifetime_hours: float = 12.0
+    # What `socreg restore` accepts from an archive (registry/backup.py::RestoreLimits).
+    restore_max_member_bytes: int = 4 * 1024**3
+    restore_max_line_bytes: int = 32 * 1024**2
+    restore_max_manifest_bytes: int = 4 * 1024**2
+    restore_max_ratio: float = 200.0
+    # Sign-in throttling (registry/accounts/throttle.py): failures counted in a sliding window.
+    signin_window_seconds: int = 15 * 60
+    signin_max_failures: int = 5  # per account
+    signin_max_ip_failures: int = 20  # per client address, over every account it tries
+    # Registrations (and password-reset requests) one client address may make per hour.
+    registrations_per_hour: int = 5
+    # Reverse proxies whose X-Forwarded-For is believed (CIDR list; empty: believe none).
+    trusted_proxies: tuple[str, ...] = ()
+    # Public-sector email domains whose staff may register as buyers (subdomains included).
+    buyer_email_domains: tuple[str, ...] = ()
+    # The address people reach the service at, for links in e-mails (never the Host header).
+    public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
+
+
+def cli_tracebacks() -> bool:
+    """SOCREG_DEBUG=1: an internal error in a socreg command shows its traceback."""
+    return os.environ.get("SOCREG_DEBUG") == "1"
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
 
 
 def load_settings() -> Settings:
@@ -77,4 +103,15 @@ def load_settings() -> Settings:
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
         idle_timeout_minutes=float(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
         session_lifetime_hours=float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
+        restore_max_member_bytes=int(os.environ.get("RESTORE_MAX_MEMBER_BYTES", str(4 * 1024**3))),
+        restore_max_line_bytes=int(os.environ.get("RESTORE_MAX_LINE_BYTES", str(32 * 1024**2))),
+        restore_max_manifest_bytes=int(os.environ.get("RESTORE_MAX_MANIFEST_BYTES", str(4 * 1024**2))),
+        restore_max_ratio=float(os.environ.get("RESTORE_MAX_RATIO", "200")),
+        signin_window_seconds=int(os.environ.get("SIGNIN_WINDOW_SECONDS", str(15 * 60))),
+        signin_max_failures=int(os.environ.get("SIGNIN_MAX_FAILURES", "5")),
+        signin_max_ip_failures=int(os.environ.get("SIGNIN_MAX_IP_FAILURES", "20")),
+        registrations_per_hour=int(os.environ.get("REGISTRATIONS_PER_HOUR", "5")),
+        trusted_proxies=_csv(os.environ.get("TRUSTED_PROXIES", "")),
+        buyer_email_domains=_csv(os.environ.get("BUYER_EMAIL_DOMAINS", "")),
+        public_url=os.environ.get("PUBLIC_URL", "").rstrip("/"),
     )

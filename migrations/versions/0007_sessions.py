@@ -1,7 +1,7 @@
 """server-side sessions and revocable API tokens: user_session, api_token.revoked_at
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"  # main already holds 0008 (on 0006); the lead may re-chain
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,9 +3,11 @@ browser sessions, and the admin's controls over anyone's (revoke tokens, sign ou
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
 from pydantic import BaseModel
 
 from registry.accounts import services as accounts
@@ -21,8 +23,23 @@ from registry.accounts.schemas import (
 )
 from registry.db_types import require_id, utcnow
 from registry.errors import NotAuthenticated
-from registry.web.crud import ERRORS_READ, ERRORS_WRITE
+from registry.web.client_address import from_request as client_address
+from registry.web.crud import ERRORS_READ, ERRORS_WRITE, _problem
 from registry.web.deps import unit_of_work
+
+RETRY_AFTER = OpenAPIHeader(
+    description="Seconds to wait before trying again", schema=Schema(type=OpenAPIType.INTEGER, minimum=1)
+)
+
+
+@dataclass
+class RateLimitedOperation(Operation):
+    """An operation whose 429 answer declares its Retry-After header (a ResponseSpec cannot)."""
+
+    def __post_init__(self) -> None:
+        response = (self.responses or {}).get("429")
+        if isinstance(response, OpenAPIResponse):
+            response.headers = {**(response.headers or {}), "Retry-After": RETRY_AFTER}
 
 
 class WhoAmI(BaseModel):
@@ -58,14 +75,21 @@ class AuthController(Controller):
         "shown again). Name it with `name`; `replace: true` revokes your earlier live tokens of that "
         f"name. At most {accounts.MAX_LIVE_TOKENS} of your tokens are live at once: the oldest are "
         "revoked first. List and revoke them at GET/DELETE /api/v1/tokens.",
-        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]},
+        responses={
+            401: ERRORS_WRITE[401],
+            400: ERRORS_WRITE[400],
+            403: _problem("The account is waiting for its organisation's approval, or its address is unconfirmed"),
+            429: _problem("Too many failed sign-ins for this account or client address; see Retry-After"),
+        },
+        operation_class=RateLimitedOperation,
         sync_to_thread=True,
         status_code=201,
     )
     def token(self, request: Request[Any, Any, Any], data: TokenRequest) -> TokenResponse:
-        ip = request.client.host if request.client else ""
         with unit_of_work(request) as (session, _actor):
-            user = accounts.authenticate(session, data.email, data.password, ip)
+            user = accounts.authenticate(
+                session, data.email, data.password, client_address(request), request.app.state.settings
+            )
             issued = accounts.issue_token(session, user, data.name, replace=data.replace) if user else None
         if user is None or issued is None:
             raise NotAuthenticated("The email address or password is not right.")

@@ -123,6 +123,11 @@ def end_all(session: Session, user_id: int) -> int:
     return rows_affected(result)
 
 
+def end_every_session(session: Session, user_id: int) -> None:
+    """The hook a password reset calls (registry/accounts/password_reset.py::SESSION_ENDERS)."""
+    end_all(session, user_id)
+
+
 def purge_dead(session: Session, user_id: int, policy: SessionPolicy, now: datetime) -> None:
     """Forget a user's ended and timed-out sessions (called at sign-in, so the table stays small
     without a job). The audit trail keeps the sign-ins and sign-outs."""

@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import formatting, resources
+from registry.accounts.email_verification import supplier_email_problem
 from registry.actor import Actor
 from registry.db_types import require_id, today
 from registry.enums import (
     Role,
     ToolStatus,
 )
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from registry.resources import ListParams, list_resources, read_one
 from registry.suppliers import registration
 from registry.suppliers.models import Supplier
@@ -31,7 +32,7 @@ from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.views import editor_choices
-from registry.web.auth import begin_session
+from registry.web.client_address import from_request as client_address
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -83,7 +84,7 @@ def register_form(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/register", include_in_schema=False, sync_to_thread=True)
-def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
+def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template:
     values = registration.form_values(data)
     confirmed = str(data.get("confirmed_distinct") or "") == "yes"
     try:
@@ -92,11 +93,19 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
         return _register_page(request, values, exc.fields, 400, confirmed)
     try:
         with unit_of_work(request) as (session, _actor):
-            supplier, user = registration.register(session, reg, confirmed_distinct=confirmed)
-            begin_session(request, session, require_id(user))  # signed in as the new supplier
-            name = supplier.name
+            registration.register(
+                session,
+                reg,
+                confirmed_distinct=confirmed,
+                client=client_address(request),
+                settings=request.app.state.settings,
+            )
     except InvalidInput as exc:
         return _register_page(request, values, exc.fields, 400, confirmed)
+    except TooManyRequests as exc:
+        page = _register_page(request, values, {"email": exc.detail}, 429, confirmed)
+        page.headers.update(exc.headers)
+        return page
     except registration.PossibleDuplicates as dup:
         with unit_of_work(request):
             ctx = page_context(
@@ -107,8 +116,10 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
                 errors={},
             )
         return Template("suppliers/register_duplicates.html", context=ctx)
-    flash(request, f"{name} is registered. A moderator will check it; meanwhile you can prepare listings.")
-    return Redirect(path="/supplier/dashboard")
+    # The same page whether or not the address already had an account (it is told by e-mail).
+    with unit_of_work(request):
+        ctx = page_context(request, page_title="Check your email", email=reg.email, reason="register")
+    return Template("accounts/check_email.html", context=ctx)
 
 
 @post("/register/claim", include_in_schema=False, sync_to_thread=True)
@@ -187,6 +198,7 @@ def dashboard(request: Request[Any, Any, Any]) -> Template:
             tools=tools,
             attention=_attention(session, tools),
             returned=[t for t in tools if t.moderator_feedback],
+            email_problem=supplier_email_problem(session, supplier.organisation_id) if supplier else None,
         )
     return Template("suppliers/dashboard.html", context=ctx)
 

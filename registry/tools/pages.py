@@ -33,9 +33,10 @@ from registry.tools.views import accreditation_views, compare_rows, editor_choic
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
-from registry.web.signin import safe_next
+from registry.web.return_to import safe_next
+from registry.web.signin import COMPARE_BASKET_KEY
 
-BASKET_KEY = "compare"
+BASKET_KEY = COMPARE_BASKET_KEY  # kept through sign-in (registry/web/signin.py)
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
 
@@ -436,7 +437,7 @@ def submit_tool(request: Request[Any, Any, Any], tool_id: int, data: dict[str, A
             name = tool.name
     except InvalidInput as exc:
         errors = exc.fields
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:
         errors = {"": exc.detail}
     if not errors:
         flash(request, f"{name} is submitted. A moderator will review it, usually within 5 working days.")

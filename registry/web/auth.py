@@ -91,13 +91,16 @@ def resolve_actor(request: Request[Any, Any, Any], session: Session) -> Actor:
     return _actor_for_cookie(request, session)
 
 
-def begin_session(request: Request[Any, Any, Any], session: Session, user_id: int) -> None:
+def begin_session(
+    request: Request[Any, Any, Any], session: Session, user_id: int, kept: dict[str, Any] | None = None
+) -> None:
     """After a user proved who they are: a new server-side session and a fresh cookie naming it
-    (the old cookie's contents are dropped, so a planted session id never gains a sign-in)."""
+        (the old cookie's contents are dropped, so a planted session id never gains a sign-in; `kept`
+    carries what should survive sign-in, such as the compare basket)."""
     sessions.purge_dead(session, user_id, session_policy(request), utcnow())
     raw = sessions.start(session, user_id, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request))
     request.clear_session()
-    request.set_session({SESSION_KEY: raw})
+    request.set_session({**(kept or {}), SESSION_KEY: raw})
 
 
 def end_session(request: Request[Any, Any, Any], session: Session, actor: Actor) -> None:
