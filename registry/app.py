@@ -26,9 +26,12 @@ import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
 import assessments.reports.services
+import registry.accounts.account_page
 import registry.accounts.api
 import registry.accounts.mail
 import registry.accounts.pages
+import registry.accounts.password_reset
+import registry.accounts.sessions
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -81,10 +84,8 @@ from registry.tools.services import SPEC as TOOL_SPEC
 from registry.versions.services import on_audit_event as record_listing_version
 from registry.web import health, openapi_docs, templating
 from registry.web.crud import build_controller
-from registry.web.errors import EXCEPTION_HANDLERS
+from registry.web.errors import EXCEPTION_HANDLERS, STATIC_EXCEPTION_HANDLERS
 from registry.web.security_headers import add_security_headers
-
-SESSION_MAX_AGE = 8 * 3600
 
 # --- what the service is made of ------------------------------------------------------------
 
@@ -108,6 +109,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.signin,
     registry.accounts.api,
     registry.accounts.pages,
+    registry.accounts.account_page,
     registry.search.pages,
     registry.search.api,
     registry.savedsearches.pages,
@@ -169,6 +171,10 @@ def wire() -> None:
     registry.accounts.mail.use(registry.notifications.services.queue_email)
     for kind, task in QUEUE_TASKS:
         queue.register_task(kind, task)
+    # A password reset ends every browser session of that user (the server-side session records).
+    enders = registry.accounts.password_reset.SESSION_ENDERS
+    if registry.accounts.sessions.end_every_session not in enders:
+        enders.append(registry.accounts.sessions.end_every_session)
 
 
 def _route_handlers() -> list[Any]:
@@ -194,7 +200,9 @@ def create_app(
     session_config = CookieBackendConfig(
         secret=secret,
         key="socreg_session",
-        max_age=SESSION_MAX_AGE,
+        # The cookie lives no longer than a session may; the server-side record
+        # (registry/accounts/sessions.py) enforces the idle and absolute timeouts.
+        max_age=int(settings.session_lifetime_hours * 3600),
         httponly=True,
         secure=settings.secure_cookies,
         samesite="lax",
@@ -209,7 +217,11 @@ def create_app(
         exclude=["/api/", "/health/", "/schema"],
     )
     static = create_static_files_router(
-        path="/static", directories=[ROOT / "static"], name="static", include_in_schema=False
+        path="/static",
+        directories=[ROOT / "static"],
+        name="static",
+        include_in_schema=False,
+        exception_handlers=STATIC_EXCEPTION_HANDLERS,
     )
     logging.basicConfig(level=logging.INFO if settings.debug else logging.WARNING)
     # Every worker campaigns to run the job scheduler; one leader per database runs it (never in tests).

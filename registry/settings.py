@@ -50,6 +50,9 @@ class Settings:
     secure_cookies: bool = False
     max_upload_bytes: int = 5 * 1024 * 1024
     demo_password: str = "demo-password-2026"
+    # Browser sessions end after this long without a request, and this long after sign-in at most.
+    idle_timeout_minutes: float = 30.0
+    session_lifetime_hours: float = 12.0
     # What `socreg restore` accepts from an archive (registry/backup.py::RestoreLimits).
     restore_max_member_bytes: int = 4 * 1024**3
     restore_max_line_bytes: int = 32 * 1024**2
@@ -105,6 +108,8 @@ def load_settings() -> Settings:
         secure_cookies=os.environ.get("SECURE_COOKIES", "") == "1",
         max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         demo_password=os.environ.get("DEMO_PASSWORD", "demo-password-2026"),
+        idle_timeout_minutes=float(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
+        session_lifetime_hours=float(os.environ.get("SESSION_LIFETIME_HOURS", "12")),
         restore_max_member_bytes=int(os.environ.get("RESTORE_MAX_MEMBER_BYTES", str(4 * 1024**3))),
         restore_max_line_bytes=int(os.environ.get("RESTORE_MAX_LINE_BYTES", str(32 * 1024**2))),
         restore_max_manifest_bytes=int(os.environ.get("RESTORE_MAX_MANIFEST_BYTES", str(4 * 1024**2))),

@@ -45,7 +45,24 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(default="api", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime | None = None
-    last_used_at: datetime | None = None
+    last_used_at: datetime | None = None  # refreshed at most once a minute (see registry/accounts/sessions.py)
+    revoked_at: datetime | None = None  # set by the holder or an admin; a revoked token never works again
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser. The signed cookie carries only the random id; this row decides
+    whether it still works (ended at sign-out, idle and absolute timeouts in
+    registry/accounts/sessions.py), so ending it takes effect in every worker at once."""
+
+    __tablename__ = "user_session"
+    id: int | None = Field(default=None, primary_key=True)
+    key_hash: str = Field(max_length=64, unique=True, index=True)  # sha256 hex of the cookie's id
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+    user_agent: str = Field(default="", max_length=300)
+    ip: str = Field(default="", max_length=64)
 
 
 class ThrottleKey(SQLModel, table=True):

@@ -2,10 +2,9 @@
 
 `request_reset` answers the same way whether or not the address has an account (no
 enumeration): the caller always says "if an account exists, we have sent a link". Only the
-token's hash is stored (registry/accounts/one_time_links.py). Resetting changes the password
-hash, which already ends every signed-in cookie (the session carries a fragment of the hash),
-and calls each hook in SESSION_ENDERS, where a server-side session store registers the function
-that ends all of a user's sessions.
+token's hash is stored (registry/accounts/one_time_links.py). Resetting calls each hook in
+SESSION_ENDERS: `registry.app.wire` registers `registry/accounts/sessions.py::end_every_session`,
+which ends all of the user's server-side browser sessions.
 """
 
 from __future__ import annotations

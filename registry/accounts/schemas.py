@@ -28,11 +28,19 @@ class OrganisationUpdate(StrictModel):
 class TokenRequest(StrictModel):
     email: EmailStr
     password: str = Field(min_length=1, max_length=1000)
+    # Names the new token in the holder's token list (GET /api/v1/tokens).
+    name: str = Field(default="api", min_length=1, max_length=100)
+    # Revoke the holder's earlier live tokens of the same name, so a script that signs in on every
+    # run keeps one live token instead of a pile.
+    replace: bool = False
 
 
 class TokenResponse(BaseModel):
     token: str
     token_type: str = "bearer"
+    id: int
+    name: str
+    expires_at: datetime | None
     user_id: int
     role: str
     organisation_id: int
@@ -53,3 +61,24 @@ class UserCreate(StrictModel):
     role: RoleName
     organisation_id: int
     password: str = Field(min_length=12, max_length=1000)
+
+
+class TokenRead(BaseModel):
+    """An API token as its holder (or an admin) sees it: never the secret itself."""
+
+    id: int
+    user_id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    state: str  # active, expired or revoked
+
+
+class SessionsEnded(BaseModel):
+    ended: int
+
+
+class TokensRevoked(BaseModel):
+    revoked: int

@@ -34,3 +34,9 @@ def new_api_token() -> tuple[str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_session_key() -> tuple[str, str]:
+    """Return (random id for the signed session cookie, sha256 hex stored in user_session)."""
+    key = secrets.token_urlsafe(32)
+    return key, hash_token(key)

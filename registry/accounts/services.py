@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
-from registry.accounts import throttle
+from registry.accounts import sessions, throttle
 from registry.accounts.buyer_registration import PENDING_MESSAGE, UNVERIFIED_MESSAGE
 from registry.accounts.models import ApiToken, Organisation, User
 from registry.accounts.schemas import (
@@ -23,9 +23,9 @@ from registry.accounts.schemas import (
 from registry.accounts.security import hash_password, hash_token, new_api_token, verify_password
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import require_id, utcnow
+from registry.db_types import require_id, rows_affected, utcnow
 from registry.enums import Role
-from registry.errors import Conflict, Forbidden, InvalidInput
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.resources import FilterSpec, ResourceSpec
 from registry.settings import Settings
 
@@ -100,33 +100,184 @@ def authenticate(
     return user
 
 
-def issue_token(session: Session, user: User, name: str = "api") -> str:
-    token, digest = new_api_token()
-    session.add(
-        ApiToken(
-            user_id=require_id(user),
-            token_hash=digest,
-            name=name,
-            expires_at=utcnow() + timedelta(days=90),
-        )
+# --- API tokens -------------------------------------------------------------------------------
+# A token is shown once, when minted; only its sha256 is stored, so an existing token can never be
+# handed out again. Each POST /api/v1/auth/token therefore mints a new one, named by the caller;
+# `replace=True` revokes the caller's earlier live tokens of that name in the same transaction, and
+# no user holds more than MAX_LIVE_TOKENS live tokens (the oldest are revoked first), so scripts
+# that sign in on every run cannot pile up live credentials. Holders list and revoke their own
+# (GET/DELETE /api/v1/tokens, the account page); admins revoke anyone's. Every API request looks
+# the token up in the database (no cache), so a revocation works at once in every worker.
+
+TOKEN_LIFETIME = timedelta(days=90)
+MAX_LIVE_TOKENS = 20
+
+
+def _live_token_filter(now: Any) -> Any:
+    return (col(ApiToken.revoked_at).is_(None)) & (
+        col(ApiToken.expires_at).is_(None) | (col(ApiToken.expires_at) > now)
     )
-    return token
 
 
-def actor_for_token(session: Session, token: str) -> Actor | None:
-    """The active user holding an unexpired API token, in one query (every API call asks)."""
+def issue_token(session: Session, user: User, name: str = "api", *, replace: bool = False) -> tuple[str, ApiToken]:
+    """Mint a token; returns the secret (shown once) and its stored row."""
+    uid = require_id(user)
+    now = utcnow()
+    if replace:
+        session.execute(
+            update(ApiToken)
+            .where(col(ApiToken.user_id) == uid, col(ApiToken.name) == name, _live_token_filter(now))
+            .values(revoked_at=now)
+        )
+    live = list(
+        session.execute(
+            select(col(ApiToken.id))
+            .where(col(ApiToken.user_id) == uid, _live_token_filter(now))
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+        ).scalars()
+    )
+    surplus = live[MAX_LIVE_TOKENS - 1 :]  # room for the new one
+    if surplus:
+        session.execute(update(ApiToken).where(col(ApiToken.id).in_(surplus)).values(revoked_at=now))
+    token, digest = new_api_token()
+    row = ApiToken(user_id=uid, token_hash=digest, name=name, expires_at=now + TOKEN_LIFETIME)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def token_holder(session: Session, token: str) -> tuple[Actor, ApiToken] | None:
+    """The active user holding a live (unrevoked, unexpired) API token, in one query (every API
+    call asks), with the token row (for its last-used time)."""
     row = session.execute(
-        select(User, col(Organisation.name), col(ApiToken.expires_at))
+        select(User, col(Organisation.name), ApiToken)
         .join(ApiToken, col(ApiToken.user_id) == col(User.id))
         .outerjoin(Organisation, col(Organisation.id) == col(User.organisation_id))
         .where(col(ApiToken.token_hash) == hash_token(token))
     ).first()
     if row is None:
         return None
-    user, org_name, expires = row
-    if (expires is not None and expires < utcnow()) or not user.active:
+    user, org_name, api_token = row
+    if token_state(api_token, utcnow()) != "active" or not user.active:
         return None
-    return actor_for(session, user, org_name or "")
+    return actor_for(session, user, org_name or ""), api_token
+
+
+def actor_for_token(session: Session, token: str) -> Actor | None:
+    found = token_holder(session, token)
+    return found[0] if found else None
+
+
+def touch_token(session: Session, token_id: int, now: Any) -> None:
+    session.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
+
+
+def token_state(token: ApiToken, now: Any) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def _token_owner(session: Session, actor: Actor, user_id: int | None) -> User:
+    actor.require_auth()
+    target = user_id if user_id is not None else actor.require_user_id()
+    if target != actor.user_id and not actor.is_admin:
+        raise Forbidden("Only admins can see or revoke other people's tokens.")
+    user = session.get(User, target)
+    if user is None:
+        raise NotFound("There is no such user.")
+    return user
+
+
+def list_tokens(session: Session, actor: Actor, user_id: int | None = None, limit: int = 100) -> list[ApiToken]:
+    """One's own tokens (or, for admins, anyone's), newest first."""
+    user = _token_owner(session, actor, user_id)
+    return list(
+        session.execute(
+            select(ApiToken)
+            .where(col(ApiToken.user_id) == require_id(user))
+            .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    """Revoke one token: the holder's own, or any (admins). Someone else's is 'not found', so
+    ids reveal nothing. Revoking a revoked token changes nothing."""
+    actor.require_auth()
+    token = session.get(ApiToken, token_id)
+    if token is None or (token.user_id != actor.user_id and not actor.is_admin):
+        raise NotFound("There is no such token.")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        owner = session.get(User, token.user_id)
+        changelog.record(
+            session,
+            actor,
+            "revoke_token",
+            "api_token",
+            token_id,
+            organisation_id=owner.organisation_id if owner else None,
+            summary=f"Revoked API token '{token.name}' of {owner.email if owner else token.user_id}",
+        )
+    return token
+
+
+def revoke_all_tokens(session: Session, actor: Actor, user_id: int | None = None) -> int:
+    user = _token_owner(session, actor, user_id)
+    return _revoke_all(session, actor, user)
+
+
+def _revoke_all(session: Session, actor: Actor, user: User) -> int:
+    now = utcnow()
+    result = session.execute(
+        update(ApiToken)
+        .where(col(ApiToken.user_id) == require_id(user), col(ApiToken.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    count = rows_affected(result)
+    changelog.record(
+        session,
+        actor,
+        "revoke_tokens",
+        "user",
+        user.id,
+        organisation_id=user.organisation_id,
+        summary=f"Revoked {count} API token{'' if count == 1 else 's'} of {user.email}",
+    )
+    return count
+
+
+def deactivate_user(session: Session, actor: Actor, user_id: int) -> User:
+    """Admins switch an account off: it can no longer sign in, its browser sessions end and its
+    API tokens are revoked, so switching it back on later revives none of them."""
+    if not actor.is_admin:
+        raise Forbidden("Only admins can deactivate users.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no such user.")
+    if user.id == actor.user_id:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active:
+        user.active = False
+        user.version += 1
+        changelog.record(
+            session,
+            actor,
+            "deactivate",
+            "user",
+            user.id,
+            before={"active": True},
+            after={"active": False},
+            organisation_id=user.organisation_id,
+            summary=f"Deactivated {user.email}",
+        )
+    sessions.end_all(session, user_id)
+    _revoke_all(session, actor, user)
+    return user
 
 
 def actor_for_user_id(session: Session, user_id: int) -> tuple[User, Actor] | None:

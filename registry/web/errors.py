@@ -174,6 +174,36 @@ def handle_db_error(request: Request[Any, Any, Any], exc: Exception) -> Response
     return _page(request, status, title, detail, "errors/generic.html")
 
 
+def _from_decoding_a_body(exc: RecursionError) -> bool:
+    """Whether the recursion limit was hit while parsing a request body (msgspec, which Litestar
+    uses, says "while deserializing"; the stdlib json module says "while decoding"). Any other
+    RecursionError is our bug and stays a 500."""
+    message = str(exc)
+    return "deserializ" in message or "decoding a JSON" in message
+
+
+def handle_recursion_error(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested too deeply to parse (say 1,000 levels) is the client's problem on every JSON
+    endpoint, the anonymous token endpoint included: a 400, never a 500."""
+    if not _from_decoding_a_body(exc):
+        return handle_server_error(request, exc)
+    detail = "The request body is nested too deeply to read. Send a flatter JSON document."
+    if is_api(request):
+        return problem(request, 400, "Bad request", detail, {"body": "nested too deeply"})
+    return _page(request, 400, "There is a problem with your request", detail, "errors/generic.html")
+
+
+def handle_bad_static_path(request: Request[Any, Any, Any], exc: ValueError) -> Response[Any]:
+    """A static path the file system cannot even look up (a NUL byte: `/static/%00`) names no file."""
+    log.info("Refused static path %r: %s", request.url.path, exc)
+    return _page(request, 404, "Page not found", "There is no such file.")
+
+
+# For the static files router only (registry/app.py): there a ValueError means a path that
+# cannot name a file; elsewhere it stays an unexpected error.
+STATIC_EXCEPTION_HANDLERS: ExceptionHandlersMap = {ValueError: handle_bad_static_path}
+
+
 def _db_exceptions() -> ExceptionHandlersMap:
     from sqlalchemy.exc import DataError, IntegrityError
 
@@ -183,6 +213,7 @@ def _db_exceptions() -> ExceptionHandlersMap:
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     **_db_exceptions(),
+    RecursionError: handle_recursion_error,
     DomainError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_server_error,

@@ -13,7 +13,9 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from registry.accounts.services import authenticate
+from registry.db_types import require_id
 from registry.errors import Forbidden, TooManyRequests
+from registry.web.auth import begin_session, end_session
 from registry.web.client_address import from_request as client_address
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
@@ -64,16 +66,18 @@ def login(request: Request[Any, Any, Any], data: dict[str, str] = FORM) -> Templ
     if user is None:
         return _form(request, target, {"email": "The email address or password is not right"}, email, 400)
     kept = {key: request.session[key] for key in KEPT_THROUGH_SIGN_IN if key in request.session}
-    # Rotate the session at sign-in: start from an empty session with fresh contents.
-    request.clear_session()
-    request.set_session({**kept, "uid": user.id, "pw": user.password_hash[-16:]})
+    # Rotate the session at sign-in: a new server-side session record and a fresh cookie naming it.
+    with unit_of_work(request) as (session, _actor):
+        begin_session(request, session, require_id(user), kept)
     flash(request, f"Signed in as {user.name}.")
     return Redirect(path=target)
 
 
-@post("/logout", sync_to_thread=False, include_in_schema=False)
+@post("/logout", sync_to_thread=True, include_in_schema=False)
 def logout(request: Request[Any, Any, Any]) -> Redirect:
-    request.clear_session()
+    # Ends the server-side session, so a copy of the cookie stops working too.
+    with unit_of_work(request) as (session, actor):
+        end_session(request, session, actor)
     return Redirect(path="/")
 
 
