@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -350,3 +351,63 @@ def test_the_status_read_never_writes_and_the_scheduled_job_expires_lost_reports
     assert result.outcome == "ok" and result.counts == {"expired": 1}
     after = client.get(f"/api/v1/reports/{report_id}", headers=lead).json()
     assert after["status"] == "failed" and after["error"] == reports.LOST_ERROR
+
+
+# --- the fence on PostgreSQL -----------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="PgQueuer is the PostgreSQL adapter; needs TEST_POSTGRES_URL")
+def test_on_postgresql_only_the_owning_worker_writes_the_result(templates: dict[str, str], tmp_path: Path) -> None:
+    """An attempt whose job PgQueuer re-picked for another worker renders, but its result is
+    rolled back; the owner's attempt stores it; a job picked more than three times is given up."""
+    from registry.jobs import pg_worker
+
+    db = fresh_db("postgres", templates, tmp_path)
+    try:
+        with session_scope(db.engine, write=True) as s:
+            _aid, run = _gap_run(s)
+            report_id = reports.request(s, actor(s, "lead_a"), kind="capability_gap", source_id=run.id, fmt="html").id
+        job_id = _library_job(db.engine, report_id)
+        assert job_id is not None
+        stale, owner = str(uuid.uuid4()), str(uuid.uuid4())
+        with session_scope(db.engine, write=True) as s:  # PgQueuer re-picked it for `owner`
+            s.execute(
+                text(
+                    f"UPDATE {pg_queue.QUEUE_TABLE} SET status = 'picked', queue_manager_id = CAST(:qm AS uuid) WHERE id = :id"
+                ),  # noqa: S608, E501
+                {"qm": owner, "id": job_id},
+            )
+
+        def attempt(qm: str) -> queue.Task:
+            fence = pg_worker._fence(job_id, qm)
+            return queue.Task(db.engine, str(job_id), reports.RENDER_TASK, {"report_id": report_id}, 1, qm, fence=fence)
+
+        assert queue.execute(attempt(stale)) == "lost"
+        with session_scope(db.engine) as s:
+            lost = s.get(StoredReport, report_id)
+            assert lost is not None and lost.status == "running" and lost.content is None  # nothing landed
+        assert queue.execute(attempt(owner)) == "done"
+        with session_scope(db.engine) as s:
+            stored = s.get(StoredReport, report_id)
+            assert stored is not None and stored.status == "done" and stored.content
+
+        with session_scope(db.engine, write=True) as s:  # a job every worker died on
+            for _ in range(4):
+                s.execute(
+                    text(
+                        f"INSERT INTO {pg_queue.LOG_TABLE} (job_id, status, priority, entrypoint) VALUES (:id, 'picked', 0, :ep)"
+                    ),  # noqa: S608, E501
+                    {"id": job_id, "ep": reports.RENDER_TASK},
+                )
+        job = pg_worker.Job.model_validate(
+            {
+                "id": job_id, "priority": 0, "created": utcnow(), "updated": utcnow(), "heartbeat": utcnow(),
+                "execute_after": utcnow(), "status": "picked", "entrypoint": reports.RENDER_TASK,
+                "payload": b"{}", "queue_manager_id": owner, "headers": None,
+            }
+        )  # fmt: skip
+        with pytest.raises(pg_worker.JobFailed, match="every one of 3 attempts"):
+            pg_worker._run_picked(db.engine, owner, job, timedelta(seconds=30))
+    finally:
+        drop_db(db)
