@@ -1,16 +1,21 @@
-"""Background work: one small interface, `enqueue(engine, kind, payload)` and a worker
-(`registry/jobs/worker.py::run_worker`), over the job queue table `job_queue`.
+"""Background work: one small interface, `enqueue(target, kind, payload)` and a worker
+(`registry/jobs/worker.py::run_worker`), with one adapter per database:
 
-Why a table and not a library on PostgreSQL: see README "Background workers". In short, the
-table works on the embedded SQLite default and on PostgreSQL with one code path; on
-PostgreSQL the claim adds `FOR UPDATE SKIP LOCKED`, so many workers on many hosts claim
-different jobs without waiting on each other.
+- SQLite (the embedded default): the `job_queue` table below (migration 0009);
+- PostgreSQL: PgQueuer, a well-kept PostgreSQL job queue (`registry/jobs/pg_queue.py`, its
+  schema installed by migration 0012). Why PgQueuer and not Procrastinate: README "Which queue
+  on PostgreSQL, and why".
 
-Delivery: a worker claims a job by writing a fresh lease token and `lease_until`, and renews the
-lease while it works. If the worker dies (SIGKILL, a lost host) the lease runs out and another
-worker claims the job again. The task's finishing write calls `Task.finish(session)` in the same
-transaction as its result; that update is fenced on the lease token, so if a second worker has
-taken the job over, the first one's result is rolled back: the effect happens exactly once.
+The app never branches on the adapter: it calls `enqueue`, task bodies get a `Task` and call
+`task.finish(session)` in the transaction that writes their result.
+
+Delivery on the table queue: a worker claims a job by writing a fresh lease token and
+`lease_until`, and renews the lease while it works. If the worker dies (SIGKILL, a lost host) the
+lease runs out and another worker claims the job again. On PgQueuer the heartbeat and the re-pick
+of a stale job are the library's. Either way `Task.finish(session)` runs in the same transaction
+as the result and is fenced on the current owner (the lease token; PgQueuer's queue manager id),
+so if a second worker has taken the job over, the first one's result is rolled back: the effect
+happens exactly once.
 
 Task bodies live in their domains (e.g. `assessments/reports/jobs.py`); the composition root
 (`registry/app.py`, `QUEUE_TASKS`) registers them.
@@ -18,8 +23,10 @@ Task bodies live in their domains (e.g. `assessments/reports/jobs.py`); the comp
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +40,8 @@ from sqlmodel import col
 from registry.db import in_write_transaction, session_scope
 from registry.db_types import rows_affected, utcnow
 from registry.jobs.models import QueuedJob
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=30)
 MAX_ERROR = 8000
@@ -53,11 +62,18 @@ class Task:
     attempt: int
     token: str
     lease: timedelta = DEFAULT_LEASE
+    # The PostgreSQL adapter's ownership check (registry/jobs/pg_queue.py); None: the table queue.
+    fence: Callable[[Session, str, str | None], None] | None = None
     finished: bool = field(default=False)
+    result_status: str = ""  # what finish() recorded: done or failed
 
     def finish(self, session: Session, *, status: str = "done", error: str | None = None) -> None:
         """Mark the job finished inside the caller's transaction (with the result it wrote).
         Raises LeaseLost, so the caller's transaction rolls back, when another worker owns it."""
+        if self.fence is not None:  # PgQueuer records the outcome itself once the body returns
+            self.fence(session, status, error)
+            self.finished, self.result_status = True, status
+            return
         result = session.execute(
             update(QueuedJob)
             .where(col(QueuedJob.id) == self.id, col(QueuedJob.lease_token) == self.token)
@@ -66,7 +82,7 @@ class Task:
         )
         if rows_affected(result) != 1:
             raise LeaseLost(f"job {self.id} was taken over by another worker")
-        self.finished = True
+        self.finished, self.result_status = True, status
 
 
 TaskFunc = Callable[[Task], None]
@@ -84,16 +100,26 @@ def worker_name() -> str:
 # --- the interface --------------------------------------------------------------------------
 
 
+def uses_library(target: Engine | Session) -> bool:
+    """True when jobs on this database go through PgQueuer (PostgreSQL), False for the table."""
+    bind = target.get_bind() if isinstance(target, Session) else target
+    return bind.dialect.name == "postgresql"
+
+
 def enqueue(target: Engine | Session, kind: str, payload: dict[str, Any], *, max_attempts: int = 3) -> str:
     """Queue one job; returns its id. Any worker on the same database will run it.
 
     Given a session, the job is part of that transaction: it exists exactly when the work it is
-    for was committed (a request's report row and its job commit together). Given an engine, it
-    is queued in a transaction of its own."""
+    for was committed (a request's report row and its job commit together), on both adapters.
+    Given an engine, it is queued in a transaction of its own."""
     if kind not in TASKS:
         raise KeyError(f"no background task {kind!r} is registered")
 
     def add(session: Session) -> str:
+        if uses_library(session):
+            from registry.jobs import pg_queue  # imports PgQueuer only where it is used
+
+            return pg_queue.enqueue(session, kind, payload)
         row = QueuedJob(kind=kind, payload=dict(payload), max_attempts=max_attempts)
         session.add(row)
         session.flush()
@@ -105,7 +131,7 @@ def enqueue(target: Engine | Session, kind: str, payload: dict[str, Any], *, max
 
 
 def claim(engine: Engine, *, lease: timedelta = DEFAULT_LEASE, worker: str | None = None) -> Task | None:
-    """The oldest job that is queued, or whose worker's lease ran out; None when there is none."""
+    """(Table queue.) The oldest job that is queued, or whose worker's lease ran out; None when there is none."""
     name = worker or worker_name()
     with session_scope(engine) as session:  # a cheap read first: idle polls take no write lock
         if session.execute(_claimable(utcnow()).with_only_columns(col(QueuedJob.id))).first() is None:
@@ -173,6 +199,29 @@ def fail(task: Task, error: str) -> None:
     in_write_transaction(
         task.engine, lambda session: task.finish(session, status="failed", error=error), what=f"fail job {task.id}"
     )
+
+
+def execute(task: Task) -> str:
+    """Run a claimed or picked job's body and its fenced finish (both adapters); returns done, failed or lost."""
+    try:
+        func = TASKS.get(task.kind)
+        if func is None:
+            fail(task, f"No background task named {task.kind!r} is registered in this worker.")
+            return "failed"
+        func(task)
+        if not task.finished:
+            in_write_transaction(task.engine, task.finish, what=f"finish job {task.id}")
+        return "done"
+    except LeaseLost:
+        log.warning("job %s: another worker took it over; this result was discarded", task.id)
+        return "lost"
+    except Exception:  # noqa: BLE001 - recorded on the job, and logged
+        log.exception("job %s (%s) failed", task.id, task.kind)
+        try:
+            fail(task, traceback.format_exc())
+        except Exception:  # noqa: BLE001 - already logged by the helper; the lease will expire
+            return "lost"
+        return "failed"
 
 
 def get(engine: Engine, job_id: str) -> QueuedJob | None:

@@ -1,5 +1,9 @@
 """The background worker: claims jobs from the queue (`registry/jobs/queue.py`) and runs them.
 
+On PostgreSQL `run_worker` hands over to PgQueuer's queue manager (`registry/jobs/pg_queue.py`),
+which picks jobs, heartbeats them and re-picks a dead worker's job; each picked job runs through
+the same `queue.execute` as here. On SQLite it claims from the `job_queue` table with a lease.
+
 `socreg worker` runs one in its own process; `socreg serve` starts one next to the web server on
 the embedded default (registry/serving.py), so report rendering never competes with the event
 loop that serves pages and searches. While a job runs, a heartbeat thread renews its lease; a
@@ -11,16 +15,14 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-import traceback
 from collections.abc import Callable
 from datetime import timedelta
 from types import FrameType
 
 from sqlalchemy import Engine
 
-from registry.db import in_write_transaction
 from registry.jobs import queue
-from registry.jobs.queue import DEFAULT_LEASE, TASKS, LeaseLost, Task
+from registry.jobs.queue import DEFAULT_LEASE, Task
 
 log = logging.getLogger(__name__)
 
@@ -37,29 +39,12 @@ def _heartbeat(task: Task, done: threading.Event) -> None:
 
 
 def run_one(task: Task) -> str:
-    """Run a claimed job to its end; returns the outcome (done, failed, lost)."""
+    """(Table queue.) Run a claimed job to its end, renewing its lease; returns the outcome."""
     done = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(task, done), name=f"lease-{task.id[:8]}", daemon=True)
     beat.start()
     try:
-        func = TASKS.get(task.kind)
-        if func is None:
-            queue.fail(task, f"No background task named {task.kind!r} is registered in this worker.")
-            return "failed"
-        func(task)
-        if not task.finished:
-            in_write_transaction(task.engine, task.finish, what=f"finish job {task.id}")
-        return "done"
-    except LeaseLost:
-        log.warning("job %s: another worker took it over; this result was discarded", task.id)
-        return "lost"
-    except Exception:  # noqa: BLE001 - recorded on the job, and logged
-        log.exception("job %s (%s) failed", task.id, task.kind)
-        try:
-            queue.fail(task, traceback.format_exc())
-        except Exception:  # noqa: BLE001 - already logged by the helper; the lease will expire
-            return "lost"
-        return "failed"
+        return queue.execute(task)
     finally:
         done.set()
         beat.join(5)
@@ -75,6 +60,10 @@ def run_worker(
 ) -> int:
     """Claim and run jobs until `stop` is set (or `max_jobs` ran); returns how many ran."""
     stop = stop or threading.Event()
+    if queue.uses_library(engine):
+        from registry.jobs import pg_worker  # imports PgQueuer only where it is used
+
+        return pg_worker.run_worker(engine, stop=stop, poll_seconds=poll_seconds, lease=lease, max_jobs=max_jobs)
     ran = 0
     while not stop.is_set() and (max_jobs is None or ran < max_jobs):
         try:
