@@ -24,14 +24,8 @@
     }
   });
 
-  // Forms or buttons marked data-confirm ask before submitting (no inline onclick allowed).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var message = form && form.getAttribute && form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
-    }
-  });
+  // Destructive actions ask on a confirmation page (registry/web/confirm.py), never in a
+  // browser dialog, so the same question is asked with or without JavaScript.
 
   // Move focus to content that htmx swapped in when it asks for it (e.g. new results heading),
   // so screen reader users learn that the page changed.

@@ -18,6 +18,7 @@ from registry.resources import get_visible
 from registry.shortlists import services
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
 from registry.tools.services import SPEC as TOOL_SPEC
+from registry.web.confirm import Confirmation, confirm_page
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import many as _many
@@ -149,6 +150,24 @@ def shortlist_rename(
         return _detail(request, session, actor, shortlist_id, errors, {"name": name}, status=400)
 
 
+@get("/shortlists/{shortlist_id:int}/delete", sync_to_thread=True, include_in_schema=False)
+def shortlist_delete_confirm(request: Request[Any, Any, Any], shortlist_id: int) -> Template:
+    with unit_of_work(request) as (session, actor):
+        shortlist = services.get_owned(session, actor, shortlist_id)
+        return confirm_page(
+            request,
+            Confirmation(
+                question=f"Are you sure you want to delete the shortlist “{shortlist.name}”?",
+                warning="This cannot be undone. The tools stay in the registry; only this list is removed.",
+                action=f"/shortlists/{shortlist_id}/delete",
+                button="Yes, delete the shortlist",
+                cancel=f"/shortlists/{shortlist_id}",
+                caption="Shortlists",
+            ),
+            nav_active="shortlists",
+        )
+
+
 @post("/shortlists/{shortlist_id:int}/delete", sync_to_thread=True, include_in_schema=False)
 def shortlist_delete(request: Request[Any, Any, Any], shortlist_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
@@ -277,6 +296,7 @@ ROUTES = [
     shortlist_create,
     shortlist_detail,
     shortlist_rename,
+    shortlist_delete_confirm,
     shortlist_delete,
     shortlist_remove_item,
     shortlist_export_csv,
