@@ -27,6 +27,17 @@
   // Destructive actions ask on a confirmation page (registry/web/confirm.py), never in a
   // browser dialog, so the same question is asked with or without JavaScript.
 
+  // A form re-rendered with its errors answers 400 with HTML (the same partial, now showing what
+  // is wrong); htmx leaves error responses unswapped by default, so swap those in place too.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var type = xhr && xhr.getResponseHeader("Content-Type");
+    if (xhr && xhr.status === 400 && type && type.indexOf("text/html") === 0) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // Move focus to content that htmx swapped in when it asks for it (e.g. new results heading),
   // so screen reader users learn that the page changed.
   document.addEventListener("htmx:afterSettle", function (event) {
