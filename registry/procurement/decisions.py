@@ -12,8 +12,8 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import require_id, utcnow
 from registry.errors import InvalidInput, NotFound
-from registry.locking import claim_version
 from registry.formatting import pounds
+from registry.locking import claim_version
 from registry.procurement.models import (
     Decision,
     FrozenResult,
@@ -142,7 +142,7 @@ def _check_reason_facts(
         raise InvalidInput(message + ".", fields={"reason_code": message})
     if reason_code == "does_not_meet_requirement":
         linked = session.execute(
-            select(ProjectRequirement.id).where(col(ProjectRequirement.project_id) == project.id).limit(1)
+            select(col(ProjectRequirement.id)).where(col(ProjectRequirement.project_id) == project.id).limit(1)
         ).first()
         if linked is None:
             message = (

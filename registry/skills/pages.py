@@ -169,4 +169,11 @@ def workforce_remove(request: Request[Any, Any, Any], holding_id: int) -> Redire
     return Redirect(path="/workforce")
 
 
-ROUTES: list[Any] = [workforce, workforce_add, workforce_edit_form, workforce_update, workforce_remove_confirm, workforce_remove]
+ROUTES: list[Any] = [
+    workforce,
+    workforce_add,
+    workforce_edit_form,
+    workforce_update,
+    workforce_remove_confirm,
+    workforce_remove,
+]

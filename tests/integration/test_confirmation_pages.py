@@ -42,7 +42,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("who", "listing", "pattern", "question", "cancel"), CASES, ids=["retire", "inventory", "workforce"])
+@pytest.mark.parametrize(
+    ("who", "listing", "pattern", "question", "cancel"), CASES, ids=["retire", "inventory", "workforce"]
+)
 def test_list_action_asks_first_then_acts(
     client: Any, db: Any, who: str, listing: str, pattern: str, question: str, cancel: str
 ) -> None:
@@ -78,7 +80,9 @@ def test_shortlist_delete_asks_first(client: Any, db: Any) -> None:
     detail = client.get(f"/shortlists/{sid}").text
     assert f'href="/shortlists/{sid}/delete"' in detail and "data-confirm" not in detail
     confirm = client.get(f"/shortlists/{sid}/delete")
-    _assert_confirmation(confirm.text, "delete the shortlist “To be deleted”", f"/shortlists/{sid}/delete", f"/shortlists/{sid}")
+    _assert_confirmation(
+        confirm.text, "delete the shortlist “To be deleted”", f"/shortlists/{sid}/delete", f"/shortlists/{sid}"
+    )
     assert client.get(f"/shortlists/{sid}").status_code == 200  # still there after asking
     client.post(f"/shortlists/{sid}/delete", data={"_csrf_token": csrf_of(confirm.text)})
     assert client.get(f"/shortlists/{sid}").status_code == 404

@@ -67,7 +67,9 @@ def test_linked_requirement_reason_needs_a_linked_requirement(client: Any, auth:
     assert refused.status_code == 422
     message = refused.json()["errors"][0]["message"]
     assert "this project has no linked requirements" in message
-    assert message.startswith("“Does not meet a linked requirement” cannot apply to " + _tool_name(client, results[0]["tool_id"]))
+    assert message.startswith(
+        "“Does not meet a linked requirement” cannot apply to " + _tool_name(client, results[0]["tool_id"])
+    )
     pid2, results2 = _frozen(client, buyer, name="With requirements")  # new_project links two
     ok = _decide(client, buyer, pid2, results2[0]["id"], decision="exclude", reason_code="does_not_meet_requirement")
     assert ok.status_code == 200, ok.text
@@ -92,10 +94,24 @@ def test_log_and_record_print_the_reason_and_the_note(client: Any, auth: Any) ->
     buyer = auth("buyer_a")
     pid, results = _frozen(client, buyer, budget=1)
     other, priced = results[0], results[1]
-    assert _decide(client, buyer, pid, other["id"], decision="exclude", reason_code="other", reason_text="No POLE export").status_code == 200
-    assert _decide(
-        client, buyer, pid, priced["id"], decision="exclude", reason_code="over_budget", reason_text="Twice our money"
-    ).status_code == 200
+    assert (
+        _decide(
+            client, buyer, pid, other["id"], decision="exclude", reason_code="other", reason_text="No POLE export"
+        ).status_code
+        == 200
+    )
+    assert (
+        _decide(
+            client,
+            buyer,
+            pid,
+            priced["id"],
+            decision="exclude",
+            reason_code="over_budget",
+            reason_text="Twice our money",
+        ).status_code
+        == 200
+    )
     names = _tool_name(client, other["tool_id"]), _tool_name(client, priced["tool_id"])
     csrf = sign_in(client, "buyer_a")
     assert csrf
@@ -121,7 +137,7 @@ def test_decision_updates_in_place_with_htmx_and_returns_to_the_result_without(c
     csrf = sign_in(client, "buyer_a")
     page = client.get(f"/projects/{pid}").text
     assert f'data-hx-post="/projects/{pid}/results/{first}/decision"' in page
-    assert ' hx-post=' not in page  # only the valid data-hx-* form
+    assert " hx-post=" not in page  # only the valid data-hx-* form
     plain = client.post(
         f"/projects/{pid}/results/{first}/decision",
         data={"_csrf_token": csrf, "decision": "keep"},
