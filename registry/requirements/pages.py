@@ -64,6 +64,7 @@ def lead_choices(session: Session) -> dict[str, Any]:
 REQ_MESSAGES = {
     "code": "Enter a code made of letters, digits, dots or dashes, like IM-001",
     "title": "Enter a title",
+    "priority": "Select a priority: must, should, could or won't have",
     "capability_code": "Select the capability it needs",
     "weight": "Weight must be a number from 0 to 100",
     "skills": "Write skills like SK-DATAENG:4:2",
@@ -73,7 +74,7 @@ REQ_MESSAGES = {
 def _requirement_values(read: dict[str, Any] | None) -> dict[str, Any]:
     if read is None:
         return {
-            "priority": "should",
+            "priority": "",  # a question the lead answers: nothing is chosen in advance
             "weight": "1",
             "workstreams": [],
             "four_ps": [],

@@ -258,7 +258,8 @@ def shortlist_add_form(request: Request[Any, Any, Any]) -> Template:
 def shortlist_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
     """Fields: tool_id (repeatable), shortlist_id (an id or "new"), new_name, note."""
     tool_ids = _tool_ids(_many(data, "tool_id"))
-    choice = _one(data, "shortlist_id") or "new"
+    # Nothing is chosen in advance: a typed new name with no choice means a new shortlist.
+    choice = _one(data, "shortlist_id") or ("new" if _one(data, "new_name") else "")
     values = {"shortlist_id": choice, "new_name": _one(data, "new_name"), "note": _one(data, "note")}
     with unit_of_work(request) as (session, actor):
         services.require_user(actor)
