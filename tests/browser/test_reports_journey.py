@@ -92,7 +92,7 @@ def test_lead_generates_gap_report_pdf_and_xlsx(page: Page, live_server: Any) ->
 
     page.goto(f"/reports/new?kind=capability_gap&source_id={run_id}")
     expect(page.get_by_role("heading", level=1, name="Generate a report")).to_be_visible()
-    expect(page.get_by_label("OFFICIAL", exact=True)).to_be_checked()  # the default marking
+    expect(page.get_by_label("OFFICIAL", exact=True)).not_to_be_checked()  # the marking is chosen, never defaulted
     assert_accessible(page)
     save_screenshot(page, "reports-new")
     narrow(page, "reports-new")
