@@ -6,6 +6,7 @@ Accessibility (axe) on every page, screenshots at desktop and 320 px, PDF pages 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -178,7 +179,9 @@ def test_officer_evaluates_a_shortlist_and_downloads_the_report(page: Page, live
     for tid in ids[:-1]:
         page.locator(f"#reason-{tid}-social-value").fill("Apprenticeships in the region")
     page.get_by_role("button", name="Save scores").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Give a reason for this score")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        re.compile(r"Give a reason for the Social value score of \w")
+    )
     expect(page.locator(f"#score-{ids[0]}-functional-fit")).to_have_value("85")
     page.locator(f"#reason-{ids[-1]}-social-value").fill("Apprenticeships in the region")
     page.get_by_role("button", name="Save scores").click()
