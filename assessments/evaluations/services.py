@@ -608,8 +608,9 @@ def set_prices(
     evaluation = get_writable(session, actor, evaluation_id)
     _check(evaluation, version, if_match, required)
     rows = {t.tool_id: t for t in tool_rows(session, evaluation.id)}
+    names = tool_names(session, sorted(rows))
     errors = {
-        f"price-{tid}": "Enter a price of £0 or more"
+        f"price-{tid}": f"Enter the whole-life price of {names.get(tid, 'this tool')} as £0 or more"
         for tid, p in prices.items()
         if tid in rows and (p is None or p < 0)
     }

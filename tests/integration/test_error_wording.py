@@ -119,3 +119,13 @@ def test_duplicate_requirement_code_names_the_requirement_that_has_it(client: An
     assert page.status_code == 400
     assert message in unescape(page.text)
     assert 'href="#code"' in page.text
+
+
+def test_a_bad_price_names_the_tool_and_keeps_what_was_typed(client: Any, db: Any) -> None:
+    url, token, names, _keys = _evaluation(client)
+    (a, name_a), (b, _name_b) = list(names.items())
+    refused = client.post(f"{url}/prices", data={"_csrf_token": token, f"price-{a}": "lots", f"price-{b}": "1200"})
+    assert refused.status_code == 400
+    assert f"Enter the whole-life price of {name_a} as £0 or more" in unescape(refused.text)
+    assert re.search(rf'name="price-{a}"[^>]*value="lots"', refused.text)
+    assert re.search(rf'name="price-{b}"[^>]*value="1200"', refused.text)
