@@ -48,13 +48,13 @@ def first_year_cost(price_capital: float | None, price_annual: float | None) -> 
 def reason_words(reason_code: str | None, reason_text: str | None) -> str:
     """A decision's reason as people should read it in the log and the record: the reason's label
     and the buyer's note; for "other", the note alone (never the "explain in the text" label)."""
-    note = (reason_text or "").strip()
+    note = reason_text or ""  # as typed: exports escape it, and trimming would change it
     if reason_code is None:
         return note
     if reason_code == "other":
-        return note or "Other reason"
+        return note if note.strip() else "Other reason"
     label = REASONS.get(reason_code, reason_code)
-    return f"{label}: {note}" if note else label
+    return f"{label}: {note}" if note.strip() else label
 
 
 # --- decisions and outcome --------------------------------------------------------------------
