@@ -27,6 +27,7 @@ class AssessmentRunsController(Controller):
     @post(
         "/runs",
         summary="Run the assessment now (stores a new run)",
+        operation_id="runAssessment",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=201,
@@ -38,7 +39,13 @@ class AssessmentRunsController(Controller):
             row = services.run(session, actor, assessment)
             return run_read(row)
 
-    @get("/runs", summary="History of runs, newest first", responses=ERRORS_READ, sync_to_thread=True)
+    @get(
+        "/runs",
+        summary="History of runs, newest first",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+        operation_id="listAssessmentRuns",
+    )
     def history(self, request: Request[Any, Any, Any], assessment_id: str = ID) -> list[RunSummary]:
         with unit_of_work(request) as (session, actor):
             return [RunSummary(**services.summary(r)) for r in services.runs(session, actor, assessment_id)]
@@ -46,6 +53,7 @@ class AssessmentRunsController(Controller):
     @get(
         "/runs/{run_id:str}",
         summary="One run with its inputs snapshot, results and recommendation",
+        operation_id="getAssessmentRun",
         responses=ERRORS_READ,
         sync_to_thread=True,
     )
@@ -61,6 +69,7 @@ class AssessmentRunsController(Controller):
     @get(
         "/diff",
         summary="What changed between two runs (score, gaps opened and closed)",
+        operation_id="diffAssessmentRuns",
         responses=ERRORS_READ,
         sync_to_thread=True,
     )

@@ -13,7 +13,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import Engine
@@ -26,7 +25,10 @@ import assessments.pages
 import assessments.reports.api
 import assessments.reports.jobs
 import assessments.reports.pages
+import assessments.reports.services
 import registry.accounts.api
+import registry.accounts.mail
+import registry.accounts.pages
 import registry.changelog.pages
 import registry.inventory.jobs
 import registry.inventory.pages
@@ -36,9 +38,13 @@ import registry.moderation.pages
 import registry.notifications.api
 import registry.notifications.jobs
 import registry.notifications.pages
+import registry.notifications.services
 import registry.procurement.api
 import registry.procurement.pages
+import registry.requirements.api
 import registry.requirements.pages
+import registry.savedsearches.jobs
+import registry.savedsearches.pages
 import registry.search.api
 import registry.search.pages
 import registry.shortlists.pages
@@ -51,14 +57,17 @@ import registry.tools.pages
 import registry.transfer.api
 import registry.versions.pages
 import registry.web.home
+import registry.web.info_pages
 import registry.web.signin
+from assessments.reports.document import REPORT_JSON_SCHEMA
 from assessments.services import SPEC as ASSESSMENT_SPEC
 from registry.accounts.services import ORG_SPEC
 from registry.changelog import services as changelog
 from registry.db import make_engine
 from registry.inventory.services import SPEC as INVENTORY_SPEC
-from registry.jobs import runner
+from registry.jobs import queue, runner
 from registry.jobs.runner import JobDef
+from registry.jobs.worker import start_in_thread
 from registry.lru import LRUCache
 from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.resources import ResourceSpec
@@ -70,7 +79,7 @@ from registry.taxonomy.services import SPEC as TAXONOMY_SPEC
 from registry.tools.read_cache import PublishedToolCache
 from registry.tools.services import SPEC as TOOL_SPEC
 from registry.versions.services import on_audit_event as record_listing_version
-from registry.web import health, templating
+from registry.web import health, openapi_docs, templating
 from registry.web.crud import build_controller
 from registry.web.errors import EXCEPTION_HANDLERS
 from registry.web.security_headers import add_security_headers
@@ -95,10 +104,13 @@ CRUD_SPECS: tuple[ResourceSpec[Any, Any, Any], ...] = (
 # Every page and API route module, by domain. Each exports ROUTES.
 ROUTE_MODULES: tuple[Any, ...] = (
     registry.web.home,
+    registry.web.info_pages,
     registry.web.signin,
     registry.accounts.api,
+    registry.accounts.pages,
     registry.search.pages,
     registry.search.api,
+    registry.savedsearches.pages,
     registry.tools.pages,
     registry.tools.api,
     registry.suppliers.pages,
@@ -107,6 +119,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.changelog.pages,
     registry.versions.pages,
     registry.requirements.pages,
+    registry.requirements.api,
     registry.inventory.pages,
     registry.skills.pages,
     registry.shortlists.pages,
@@ -131,7 +144,14 @@ JOBS: tuple[JobDef, ...] = (
     registry.inventory.jobs.LICENCE_RENEWALS,
     assessments.jobs.REASSESS,
     assessments.reports.jobs.SCHEDULED_REPORTS,
+    assessments.reports.jobs.EXPIRE_LOST_REPORTS,
     registry.notifications.jobs.OUTBOX,
+    registry.savedsearches.jobs.SAVED_SEARCH_ALERTS,
+)
+
+# Background work a worker process runs (registry/jobs/queue.py), each body in its domain.
+QUEUE_TASKS: tuple[tuple[str, Any], ...] = (
+    (assessments.reports.services.RENDER_TASK, assessments.reports.jobs.render_report),
 )
 
 # Who hears of each audit event, in the same transaction.
@@ -145,6 +165,10 @@ def wire() -> None:
         runner.register(job)
     for listener in AUDIT_LISTENERS:
         changelog.listen(listener)
+    # Account e-mails (verification, password reset, registration notices) go to the outbox.
+    registry.accounts.mail.use(registry.notifications.services.queue_email)
+    for kind, task in QUEUE_TASKS:
+        queue.register_task(kind, task)
 
 
 def _route_handlers() -> list[Any]:
@@ -197,11 +221,16 @@ def create_app(
         else ()
     )
     startup = list(hooks[:1])
+    shutdown = list(hooks[1:])
+    if settings.worker_threads > 0:  # tests and embedding; `socreg serve` runs a worker process
+        stops: list[Any] = []
+        startup.append(lambda: stops.extend(start_in_thread(engine) for _ in range(settings.worker_threads)))
+        shutdown.append(lambda: [stop() for stop in stops])
     if settings.warm_index:
         startup.append(lambda: warm_up_in_background(engine))
     app = Litestar(
         on_startup=startup,
-        on_shutdown=hooks[1:],
+        on_shutdown=shutdown,
         # One Router for everything, the project's only workaround for a framework quirk: given a
         # flat list, Litestar 2.25 re-registers the handlers of a path when another method joins it
         # and wraps a sync_to_thread handler twice (it then returns an un-awaited coroutine).
@@ -223,7 +252,15 @@ def create_app(
             description="Find, compare and buy counter-SOC tools; assess capability and skills gaps. "
             "Authenticate with `Authorization: Bearer <token>` from POST /api/v1/auth/token. "
             "Errors are RFC 9457 problem details.",
-            render_plugins=[SwaggerRenderPlugin()],
+            # Described for generated clients: registry/web/openapi_docs.py (the bearer scheme,
+            # needed by default; readable operationIds); the docs page from our vendored Swagger UI.
+            components=openapi_docs.components(
+                openapi_docs.json_schema_components(openapi_docs.REPORT_SCHEMA_NAME, REPORT_JSON_SCHEMA)
+            ),
+            security=openapi_docs.SIGNED_IN,
+            operation_id_creator=openapi_docs.operation_id,
+            create_examples=False,
+            render_plugins=[openapi_docs.SelfHostedSwagger()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=settings.max_upload_bytes,

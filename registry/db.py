@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from registry.settings import ROOT
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -71,6 +78,38 @@ def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A write that may succeed if tried again: SQLite's lock, PostgreSQL serialisation or deadlock,
+    a dropped connection."""
+    if isinstance(exc, OperationalError) and "locked" in str(exc).lower():
+        return True
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        return bool(exc.connection_invalidated or code in {"40001", "40P01"})
+    return False
+
+
+def in_write_transaction(
+    engine: Engine, work: Callable[[Session], T], *, attempts: int = 5, what: str = "background write"
+) -> T:
+    """Background work's one transaction discipline (report jobs, scheduled jobs, the queue,
+    notifications): the same write transaction as a request (`session_scope(write=True)`, so
+    SQLite's write lock is taken at BEGIN and writers queue instead of failing), retried with
+    backoff when the failure is transient, and logged each time so a lost write is never silent.
+    `work` must be safe to run again (it runs in a fresh transaction each time)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session_scope(engine, write=True) as session:
+                return work(session)
+        except Exception as exc:
+            if attempt == attempts or not is_transient(exc):
+                log.exception("%s failed after %d attempt(s)", what, attempt)
+                raise
+            log.warning("%s failed (attempt %d of %d), retrying: %s", what, attempt, attempts, exc)
+            time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))  # noqa: S311 - jitter
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def alembic_config(url: str) -> Any:

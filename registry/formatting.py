@@ -1,6 +1,8 @@
 """How numbers, money and dates are written for people: pages, reports, e-mails. Pure.
 
 One home so a budget reads "£1,234" on the assessment page, in the PDF and in the e-mail alike.
+Dates are GOV.UK style everywhere people read them: "4 December 2026", and with a time
+"4 December 2026 at 6:30pm" (``long_date``, ``date_time``); short forms are for chart labels only.
 Machine formats (JSON, OCDS, bulk export) keep ISO dates and plain numbers and never use this.
 Each function takes ``missing``: what to show for None (a dash in tables, "Not set" or
 "never" in sentences).
@@ -102,23 +104,46 @@ def long_date(value: date | datetime | None, *, missing: str = "") -> str:
 
 
 def short_date(value: date | datetime | None, *, missing: str = "") -> str:
-    """ "4 Dec 2026": tables, charts and report cells."""
+    """ "4 Dec 2026": chart labels, where space is short. Pages and report tables use ``long_date``."""
     if value is None:
         return missing
     day = _day(value)
     return f"{day.day} {day:%b %Y}"
 
 
+def time_of_day(value: datetime) -> str:
+    """GOV.UK style times in UK time: "6:30pm", "9am", "midday", "midnight"."""
+    local = _local(value)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
+
+
 def date_time(value: datetime | None, *, missing: str = "") -> str:
-    """ "4 December 2026, 14:05" in UK time."""
+    """ "4 December 2026 at 6:30pm" in UK time: the one style pages, e-mails and documents use
+    wherever a time is shown (GOV.UK style: 12-hour clock, "midday" and "midnight")."""
     if value is None:
         return missing
-    local = _local(value)
-    return f"{local.day} {local:%B %Y, %H:%M}"
+    return f"{long_date(value)} at {time_of_day(value)}"
+
+
+def machine_datetime(value: date | datetime | None) -> str:
+    """The ``datetime`` attribute of ``<time>``: ISO 8601 in UTC to the second, "2026-12-04T14:05:00Z"
+    (the HTML standard allows at most three fractional digits, and people never need them); a
+    date stays a date, "2026-12-04"."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def short_date_time(value: datetime | None, *, missing: str = "", year: bool = True) -> str:
-    """ "4 Dec 2026, 14:05" in UK time; without the year ("4 Dec 14:05") for chart points."""
+    """ "4 Dec 2026, 14:05" in UK time; without the year ("4 Dec 14:05") for chart points, where
+    space is short. Pages use ``date_time``."""
     if value is None:
         return missing
     local = _local(value)

@@ -15,6 +15,7 @@ import registry.jobs.models
 import registry.notifications.models
 import registry.procurement.models
 import registry.requirements.models
+import registry.savedsearches.models
 import registry.shortlists.models
 import registry.skills.models
 import registry.suppliers.models
@@ -36,6 +37,7 @@ TABLE_MODULES = (
     registry.procurement.models,
     registry.jobs.models,
     registry.notifications.models,
+    registry.savedsearches.models,
     assessments.models,
     assessments.evaluations.models,
     assessments.reports.models,

@@ -19,6 +19,7 @@ from registry.db import session_scope
 from registry.db_types import require_id, today, utcnow
 from registry.enums import WORKSTREAMS
 from registry.inventory.models import InventoryItem
+from registry.progress import NULL_PROGRESS, Progress
 from registry.requirements.models import Requirement, RequirementSkill
 from registry.seed_files import read_seed
 from registry.skills.models import Skill, SkillHolding
@@ -285,7 +286,9 @@ def _next_id(session: Session, model: Any) -> int:
     return int(session.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()) + 1
 
 
-def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5000) -> dict[str, Any]:
+def load_synthetic(
+    engine: Engine, *, tools: int, seed: int = 42, batch: int = 5000, progress: Progress = NULL_PROGRESS
+) -> dict[str, Any]:
     """Bulk-load N synthetic published tools (plus suppliers) in one transaction, with Core inserts."""
     from registry import synthetic
 
@@ -340,6 +343,7 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
         accs: list[dict[str, Any]] = []
         needs: list[dict[str, Any]] = []
         trains: list[dict[str, Any]] = []
+        progress.start("Generating tools", tools)
         for t in synthetic.iter_tools(
             tools=tools,
             seed=seed,
@@ -372,6 +376,7 @@ def load_synthetic(engine: Engine, *, tools: int, seed: int = 42, batch: int = 5
                 if c in skills
             ]
             tool_id += 1
+            progress.advance()
             if len(tool_rows) >= batch:
                 _flush_tools(session, tool_rows, claims, accs, needs, trains)
                 tool_rows, claims, accs, needs, trains = [], [], [], [], []

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Copy the pinned GOV.UK Frontend and htmx builds from node_modules into static/vendor/.
+# Copy the pinned GOV.UK Frontend, htmx and Swagger UI builds from node_modules into static/vendor/.
+# (vnu-jar, the Nu HTML checker, is a devDependency the tests run from node_modules; not vendored.)
 # Idempotent: reinstalls only when package-lock.json changed, rebuilds static/vendor each run.
 # Nothing is fetched at run time by the app; this script is the only network step (npm ci).
 set -eu
@@ -17,6 +18,7 @@ fi
 
 govuk="node_modules/govuk-frontend/dist/govuk"
 htmx="node_modules/htmx.org/dist"
+swagger="node_modules/swagger-ui-dist"
 out="static/vendor"
 tmp="static/.vendor.tmp"
 
@@ -33,6 +35,11 @@ sed -e 's#url(/assets/#url(assets/#g' \
 cp "$govuk/govuk-frontend.min.js" "$govuk/govuk-frontend.min.js.map" "$tmp/"
 cp -R "$govuk/assets" "$tmp/assets"
 cp "$htmx/htmx.min.js" "$tmp/htmx.min.js"
+# The API docs page (/schema/swagger) loads these from us: the CSP allows no CDN.
+mkdir -p "$tmp/swagger-ui"
+for f in swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css; do
+    sed -e 's#//\# sourceMappingURL=.*##' -e 's#/\*\# sourceMappingURL=[^*]*\*/##' "$swagger/$f" >"$tmp/swagger-ui/$f"
+done
 
 # Every url() left in the CSS must point at a file we copied.
 missing=0
@@ -48,7 +55,7 @@ done
 
 node -e '
 const v = (p) => require("./node_modules/" + p + "/package.json").version;
-console.log(`govuk-frontend ${v("govuk-frontend")}\nhtmx.org ${v("htmx.org")}`);
+console.log(`govuk-frontend ${v("govuk-frontend")}\nhtmx.org ${v("htmx.org")}\nswagger-ui-dist ${v("swagger-ui-dist")}`);
 ' >"$tmp/VERSIONS"
 
 rm -rf "$out"

@@ -44,6 +44,26 @@ def _pg_url(dbname: str) -> str:
     return base.rsplit("/", 1)[0] + "/" + dbname
 
 
+def _drop_run_databases() -> None:
+    """Drop every database this run made: all are named socreg... with RUN_ID in them."""
+    with _pg_admin().connect() as conn:
+        names = conn.execute(
+            text("SELECT datname FROM pg_database WHERE datname LIKE 'socreg%' AND strpos(datname, :run) > 0"),
+            {"run": RUN_ID},
+        ).scalars()
+        for name in list(names):
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_databases_outlive_the_run() -> Iterator[None]:
+    """Runs at the end of every session, passed or failed, even when a template failed to build
+    (the templates fixture's own teardown never runs if its set-up raised)."""
+    yield
+    if PG_URL:
+        _drop_run_databases()
+
+
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Build each backend's migrated + seeded template once per run."""

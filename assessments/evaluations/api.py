@@ -27,7 +27,8 @@ from assessments.evaluations.schemas import (
     ScoresIn,
 )
 from registry.actor import Actor
-from registry.web.crud import ERRORS_READ, ERRORS_WRITE, IfMatch, etag, parse_if_match
+from registry.web import openapi_docs as docs
+from registry.web.crud import ERRORS_READ, ERRORS_WRITE, IfMatch, conditional, etag, parse_if_match
 from registry.web.deps import unit_of_work
 
 ID = Parameter(min_length=1, max_length=64)
@@ -76,7 +77,13 @@ class EvaluationsController(Controller):
     path = "/api/v1/evaluations"
     tags = ["evaluations"]
 
-    @get("/", summary="Your organisation's evaluations, newest first", responses=ERRORS_READ, sync_to_thread=True)
+    @get(
+        "/",
+        summary="Your organisation's evaluations, newest first",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+        operation_id="listEvaluations",
+    )
     def list_evaluations(self, request: Request[Any, Any, Any]) -> list[EvaluationSummaryRead]:
         with unit_of_work(request) as (session, actor):
             return [
@@ -89,6 +96,8 @@ class EvaluationsController(Controller):
     @post(
         "/",
         summary="Create a draft evaluation over one of your shortlists (or 2 to 30 tool ids)",
+        operation_id="createEvaluation",
+        operation_class=docs.documented(etag=True, location=True),
         description="Starts with default criteria (60 quality, 30 price, 10 social value) and whole-life prices.",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
@@ -110,16 +119,20 @@ class EvaluationsController(Controller):
     @get(
         "/{evaluation_id:str}",
         summary="One evaluation: criteria, tools, scores and the result (with an ETag)",
+        operation_id="getEvaluation",
+        operation_class=docs.documented(etag=True, not_modified=True),
         responses=ERRORS_READ,
         sync_to_thread=True,
     )
     def get_evaluation(self, request: Request[Any, Any, Any], evaluation_id: str = ID) -> Response[EvaluationRead]:
         with unit_of_work(request) as (session, actor):
-            return _read(session, actor, evaluation_id)
+            return conditional(request, _read(session, actor, evaluation_id))
 
     @put(
         "/{evaluation_id:str}/criteria",
         summary="Replace the criteria (weights sum to 100, social value at least 10, one price criterion)",
+        operation_id="setEvaluationCriteria",
+        operation_class=docs.documented(etag=True),
         description=f"{LOCKING} {FIELD_NAMES}",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
@@ -141,6 +154,8 @@ class EvaluationsController(Controller):
     @put(
         "/{evaluation_id:str}/prices",
         summary="Set whole-life prices used for price scoring",
+        operation_id="setEvaluationPrices",
+        operation_class=docs.documented(etag=True),
         description=f"{LOCKING} {FIELD_NAMES}",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
@@ -162,6 +177,8 @@ class EvaluationsController(Controller):
     @put(
         "/{evaluation_id:str}/scores",
         summary="Save quality and social value scores (0-100), each with a reason",
+        operation_id="setEvaluationScores",
+        operation_class=docs.documented(etag=True),
         description=f"A null score with an empty reason clears it. {LOCKING} {FIELD_NAMES}",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
@@ -183,6 +200,8 @@ class EvaluationsController(Controller):
     @post(
         "/{evaluation_id:str}/finalise",
         summary="Make a complete evaluation final; it can no longer be changed",
+        operation_id="finaliseEvaluation",
+        operation_class=docs.documented(etag=True),
         description=LOCKING,
         responses=ERRORS_WRITE,
         sync_to_thread=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from registry.formatting import number, pct, pounds, short_date
+from registry.formatting import long_date, number, pct, pounds
 
 
 def json_value(value: Any) -> Any:
@@ -31,5 +31,5 @@ def format_value(value: Any, kind: str) -> str:
     if kind == "score":
         return number(float(value), digits=1)
     if kind == "date" and isinstance(value, date):
-        return short_date(value)
+        return long_date(value)
     return str(value)

@@ -280,8 +280,8 @@ def column_widths(table: Table, budget: float | None = None, sample: int = 300) 
         if col.kind == "money":
             texts = [f"£{t}," for t in texts]  # thousands separators and pound sign
         words = [w for t in [*texts, col.label] for w in t.split()]
-        if col.kind == "date":  # "30 Sep 2025" must not wrap
-            texts = words = ["30 Sep 2025"]
+        if col.kind == "date":  # "30 September 2025" should not wrap
+            texts = words = ["30 September 2025"]
         longest_word = max((_text_len(w) for w in words), default=1.0)
         longest = max((_text_len(t) for t in texts), default=0.0)
         minimum.append(min(longest_word, 22.0) + 2.2)  # + cell padding, bold header
@@ -319,6 +319,7 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
         "sections",
     ],
     "properties": {
+        "$schema": {"type": "string", "description": "Where this schema is served: /schema/report.json"},
         "schema_version": {"const": SCHEMA_VERSION},
         "kind": {"enum": list(REPORT_KINDS)},
         "title": {"type": "string"},

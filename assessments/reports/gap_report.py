@@ -32,7 +32,7 @@ from assessments.reports.document import (
     Table,
 )
 from registry.enums import FiveD, FourP, MoSCoW, workstream_label
-from registry.formatting import pct, plural, short_date, short_date_time, signed
+from registry.formatting import date_time, long_date, pct, plural, short_date, signed
 from registry.formatting import pounds as money
 
 # Compact layout (PDF and HTML): WeasyPrint spends ~5 ms per long, wrapped table row, so print
@@ -378,7 +378,7 @@ def _change_section(data: GapReportData, info: Mapping[str, Mapping[str, Any]]) 
     d = diff(data.previous, data.result)
     change = "unchanged" if d.score_change is None else f"{signed(d.score_change)} points"
     paragraphs = [
-        f"Since the previous run on {short_date(data.previous_run_at)}, weighted coverage moved from "
+        f"Since the previous run on {long_date(data.previous_run_at)}, weighted coverage moved from "
         f"{pct(d.score_before)} to {pct(d.score_after)} ({change}). "
         f"{plural(len(d.gaps_closed), 'gap')} closed or narrowed, {plural(len(d.gaps_opened), 'gap')} opened or "
         f"widened; {plural(len(d.added), 'requirement')} added and {len(d.removed):,} removed."
@@ -411,7 +411,7 @@ def _method_section(data: GapReportData) -> Section:
         id="method",
         title="Method and assumptions",
         paragraphs=[
-            f"Data as at {short_date_time(data.run_at)} UK time: "
+            f"Data as at {date_time(data.run_at)} UK time: "
             f"{plural(len(inputs.get('requirements', [])), 'requirement')}, "
             f"{plural(len(inputs.get('inventory', [])), 'inventory tool')}, "
             f"{plural(len(inputs.get('workforce', [])), 'workforce record')} and "
@@ -498,7 +498,7 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
     ]
     total = full + partial + none
     paras = [
-        f"This run of “{data.assessment_name}” on {short_date(data.run_at)} compared {plural(total, 'requirement')} "
+        f"This run of “{data.assessment_name}” on {long_date(data.run_at)} compared {plural(total, 'requirement')} "
         f"with the current tool inventory and workforce skills. Weighted coverage is {pct(result.overall_score)}: "
         f"{full:,} met, {partial:,} partly met and {none:,} not met.",
         f"Must-have requirements are {pct(must.score if must else None)} covered; "
@@ -513,7 +513,7 @@ def _gap_summary(data: GapReportData) -> tuple[list[KeyFigure], list[str]]:
     if data.previous is not None and data.previous.overall_score is not None and result.overall_score is not None:
         delta = result.overall_score - data.previous.overall_score
         paras.append(
-            f"Coverage changed by {signed(delta)} points since the previous run on {short_date(data.previous_run_at)}."
+            f"Coverage changed by {signed(delta)} points since the previous run on {long_date(data.previous_run_at)}."
         )
     return figures, paras
 

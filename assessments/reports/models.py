@@ -27,7 +27,7 @@ class StoredReport(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     kind: str = Field(max_length=30)  # capability_gap | procurement | evaluation
     source_id: str = Field(max_length=64)
-    format: str = Field(max_length=10)  # pdf | xlsx | csv | json | html
+    format: str = Field(max_length=10)  # a name in assessments/reports/formats.py
     marking: str = Field(default="OFFICIAL", max_length=30)
     title: str = Field(default="", max_length=300)
     status: str = Field(default="queued", max_length=10, index=True)
@@ -55,7 +55,7 @@ class ReportSubscription(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     created_by: int | None = None
     kind: str = Field(max_length=40)  # a reports kind, e.g. "capability_gap"
-    format: str = Field(default="pdf", max_length=10)  # html | pdf | xlsx | csv | json
+    format: str = Field(default="pdf", max_length=10)  # a name in assessments/reports/formats.py
     schedule: str = Field(default="monthly", max_length=10)  # weekly | monthly
     source_id: str | None = Field(default=None, max_length=32)  # assessment id
     marking: str = Field(default="OFFICIAL", max_length=30)

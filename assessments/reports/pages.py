@@ -16,7 +16,7 @@ from assessments.reports.document import (
 )
 from registry.errors import InvalidInput, NotFound
 from registry.web.context import page_context
-from registry.web.deps import engine_of, unit_of_work
+from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, VARY, is_htmx
 
 ID = Parameter(min_length=1, max_length=64)
@@ -94,7 +94,6 @@ def create_page(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) ->
             errors = {k: v for k, v in exc.fields.items() if k in ("format", "marking")}
             return _new_form(request, session, actor, values, errors, status=400)
         report_id = row.id
-    service.start(engine_of(request), report_id)
     return Redirect(path=f"/reports/{report_id}")
 
 

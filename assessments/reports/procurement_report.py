@@ -29,7 +29,7 @@ from assessments.reports.document import (
     Table,
 )
 from registry.enums import Classification, Clearance, Deployment, Hosting, ToolStatus
-from registry.formatting import plural, pounds, short_date
+from registry.formatting import long_date, plural, pounds
 from registry.tools import hygiene
 
 # ---------------------------------------------------------------- procurement / evaluation report
@@ -121,9 +121,9 @@ def _risks(data: ProcurementData) -> list[dict[str, CellValue]]:
         for name, expires in t.accreditations:
             state = hygiene.accreditation_state(expires, today)
             if state == "expired":
-                add("Expired accreditation", f"{name} expired on {short_date(expires)}.")
+                add("Expired accreditation", f"{name} expired on {long_date(expires)}.")
             elif state == "expiring":
-                add("Accreditation expiring", f"{name} expires on {short_date(expires)}.")
+                add("Accreditation expiring", f"{name} expires on {long_date(expires)}.")
         if hygiene.is_stale(t.last_reviewed, t.first_published, today):
             checked = hygiene.checked_text(t.last_reviewed, t.first_published)
             add("Stale listing", f"The listing was {checked}, more than 12 months ago.")
@@ -173,7 +173,7 @@ def _comparison(data: ProcurementData) -> Table:
 
 def _suppliers(data: ProcurementData) -> Table:
     def accs(t: ToolFacts) -> str:
-        return "; ".join(f"{n} (expires {short_date(e)})" if e else n for n, e in t.accreditations) or "None"
+        return "; ".join(f"{n} (expires {long_date(e)})" if e else n for n, e in t.accreditations) or "None"
 
     return Table(
         id="supplier-details",
@@ -420,7 +420,7 @@ def build_procurement_report(
                 "Quality and social value scores are 0–100 per tool per criterion, each with a written reason.",
                 f"Accreditations expiring within {hygiene.ACCREDITATION_WARN_DAYS} days and listings not "
                 f"reviewed for 12 months (counted from first publication when never reviewed) are flagged as "
-                f"risks (as at {short_date(data.today)}).",
+                f"risks (as at {long_date(data.today)}).",
                 "Ties never favour a supplier by name: equal totals share a rank.",
             ],
         )

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from assessments.reports.cells import format_value
 from assessments.reports.charts import chart_svg
 from assessments.reports.document import REPORT_KIND_LABELS, Chart, Report, Section, Table, column_widths
-from registry.formatting import date_time
+from registry.formatting import date_time, machine_datetime
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "reports"
 # Rows per <table> in print. WeasyPrint lays out a long table in time that grows faster than
@@ -154,6 +154,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["kind_labels"] = REPORT_KIND_LABELS
+    env.filters["datetime_attr"] = machine_datetime  # as the site's templates have it
     return env
 
 

@@ -2,10 +2,10 @@
 
 Two ways in:
 
-* ``request`` + ``start`` (pages and API): the request transaction stores a *queued* job;
-  after it commits, ``start`` hands the job id to a small thread pool. The worker builds the
-  report model, renders it (WeasyPrint is single-threaded and slow, so never on the event loop)
-  and stores the bytes, updating ``progress`` as it goes. Clients poll the job.
+* ``request`` (pages and API): the request transaction stores a *queued* report and its
+  background job (registry/jobs/queue.py). A worker process (assessments/reports/jobs.py)
+  builds the report model, renders it (WeasyPrint is single-threaded and slow, so never in the
+  process serving pages) and stores the bytes, updating ``progress`` as it goes. Clients poll.
 * ``generate`` (scheduler, CLI, tests): the same work synchronously in the caller's session::
 
       report = generate(session, actor, kind="capability_gap", source_id=run_or_assessment_id,
@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import QueryableAttribute, Session, defer
 from sqlmodel import col
 
@@ -35,6 +33,7 @@ from assessments.evaluations import services as evaluations
 from assessments.models import Assessment, AssessmentRun
 from assessments.reports.common import ReportMeta
 from assessments.reports.document import MARKINGS, REPORT_KIND_LABELS, Report
+from assessments.reports.formats import REPORT_FORMATS
 from assessments.reports.gap_report import GapReportData, RunPoint, build_gap_report
 from assessments.reports.models import StoredReport
 from assessments.reports.procurement_report import (
@@ -46,11 +45,11 @@ from assessments.reports.procurement_report import (
 from registry.accounts.models import Organisation
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db import session_scope
-from registry.db_types import today, utcnow
+from registry.db_types import rows_affected, today, utcnow
 from registry.enums import Role
 from registry.errors import InvalidInput, NotFound
 from registry.formatting import short_date
+from registry.jobs.queue import enqueue
 from registry.shortlists.models import Shortlist, ShortlistItem
 from registry.tools import publication
 
@@ -65,29 +64,16 @@ KINDS = ("capability_gap", "procurement", "evaluation")
 KIND_ALIASES = {"gap_assessment": "capability_gap", "gap": "capability_gap"}
 # The kinds a person can request (the project record is built on the project page).
 KIND_LABELS = {k: v for k, v in REPORT_KIND_LABELS.items() if k != "project_record"}
-# format -> (content type, file extension)
-FORMATS: dict[str, tuple[str, str]] = {
-    "pdf": ("application/pdf", "pdf"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "csv": ("application/zip", "zip"),
-    "json": ("application/json", "json"),
-    "html": ("text/html; charset=utf-8", "html"),
-}
-FORMAT_LABELS = {
-    "pdf": "PDF",
-    "xlsx": "Spreadsheet (XLSX)",
-    "csv": "CSV files (zip)",
-    "json": "JSON",
-    "html": "Web page (HTML)",
-}
+# format -> (content type, file extension) and format -> label, from the one format registry.
+FORMATS: dict[str, tuple[str, str]] = {f.name: (f.content_type, f.extension) for f in REPORT_FORMATS.values()}
+FORMAT_LABELS = {f.name: f.label for f in REPORT_FORMATS.values()}
 # A job still queued or running after this long was lost (e.g. the process restarted).
 STALE_JOB = timedelta(minutes=15)
-WORKERS = 1  # rendering holds a process-wide lock anyway; one worker keeps CPU free for requests
-COMPACT_FORMATS = ("pdf", "html")  # read by people: least covered gaps only (see builders)
+# Read by people: least covered gaps only (see builders).
+COMPACT_FORMATS = tuple(f.name for f in REPORT_FORMATS.values() if f.compact)
 HTML_START, HTML_END = "<!-- report:start -->", "<!-- report:end -->"
 
-_executor: ThreadPoolExecutor | None = None
-_executor_lock = threading.Lock()
+RENDER_TASK = "render_report"  # the queue task kind (assessments/reports/jobs.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +148,19 @@ def _scope(actor: Actor, stmt: Any) -> Any:
     return stmt.where(col(StoredReport.organisation_id) == actor.organisation_id)
 
 
-def _expire_lost(session: Session, row: StoredReport) -> None:
-    if row.status in ("queued", "running") and utcnow() - _aware(row.created_at) > STALE_JOB:
-        row.status, row.error = "failed", "Generation was interrupted; request the report again."
-        row.finished_at = utcnow()
-        session.add(row)
+LOST_ERROR = "Generation was interrupted; request the report again."
 
 
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+def expire_lost(session: Session, now: datetime) -> int:
+    """Mark failed every report still queued or running STALE_JOB after it was requested (its
+    worker and every retry are gone). Run by the scheduler (assessments/reports/jobs.py), never
+    by a read: a GET must not write. Returns how many it expired."""
+    result = session.execute(
+        update(StoredReport)
+        .where(col(StoredReport.status).in_(("queued", "running")), col(StoredReport.created_at) < now - STALE_JOB)
+        .values(status="failed", error=LOST_ERROR, finished_at=now)
+    )
+    return rows_affected(result)
 
 
 def get_visible(session: Session, actor: Actor, report_id: str) -> StoredReport:
@@ -184,7 +172,6 @@ def get_visible(session: Session, actor: Actor, report_id: str) -> StoredReport:
     row = session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound("No such report.")
-    _expire_lost(session, row)
     return row
 
 
@@ -195,10 +182,7 @@ def library(session: Session, actor: Actor, *, limit: int = 200) -> list[StoredR
         actor,
         select(StoredReport).options(WITHOUT_CONTENT).order_by(col(StoredReport.created_at).desc()).limit(limit),
     )
-    rows = list(session.execute(stmt).scalars())
-    for row in rows:
-        _expire_lost(session, row)
-    return rows
+    return list(session.execute(stmt).scalars())
 
 
 def content_of(session: Session, actor: Actor, report_id: str) -> tuple[StoredReport, bytes]:
@@ -327,7 +311,8 @@ def build_report(
     return build_procurement_report(_evaluation_data(session, source_id), meta, kind=kind)
 
 
-def _html_document(report: Report) -> bytes:
+def html_document(report: Report) -> bytes:
+    """The report as a standalone web page (the stored "html" format)."""
     from assessments.reports.render_html import render_html
 
     css = (
@@ -353,26 +338,11 @@ def _html_document(report: Report) -> bytes:
 
 
 def render(report: Report, fmt: str) -> bytes:
-    """Report model → file bytes. Renderers are imported lazily (WeasyPrint is slow to import)."""
-    if fmt == "pdf":
-        from assessments.reports.render_pdf import render_pdf
-
-        return render_pdf(report)
-    if fmt == "xlsx":
-        from assessments.reports.render_xlsx import render_xlsx
-
-        return render_xlsx(report)
-    if fmt == "csv":
-        from assessments.reports.render_csv import render_csv_zip
-
-        return render_csv_zip(report)
-    if fmt == "json":
-        from assessments.reports.render_json import render_json
-
-        return render_json(report)
-    if fmt == "html":
-        return _html_document(report)
-    raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": "Choose a format"})
+    """Report model → file bytes, through the format registry (renderers load lazily)."""
+    report_format = REPORT_FORMATS.get(fmt)
+    if report_format is None:
+        raise InvalidInput(f"Unknown format {fmt!r}.", fields={"format": "Choose a format"})
+    return report_format.render(report)
 
 
 def _filename(title: str, fmt: str, when: datetime) -> str:
@@ -380,7 +350,7 @@ def _filename(title: str, fmt: str, when: datetime) -> str:
     return f"{slug}-{when:%Y%m%d-%H%M}.{FORMATS[fmt][1]}"
 
 
-def _store(row: StoredReport, report: Report, content: bytes) -> None:
+def store_rendered(row: StoredReport, report: Report, content: bytes) -> None:
     row.title = report.title[:300]
     row.content = content
     row.size = len(content)
@@ -395,7 +365,8 @@ def _store(row: StoredReport, report: Report, content: bytes) -> None:
 def request(
     session: Session, actor: Actor, *, kind: str, source_id: str, fmt: str = "pdf", marking: str = "OFFICIAL"
 ) -> StoredReport:
-    """Queue a report. Call ``start(engine, row.id)`` after the transaction commits."""
+    """Queue a report: the row and its background job (assessments/reports/jobs.py, run by a
+    worker process) are written in the caller's transaction, so they commit together."""
     actor.require_role(*READ_ROLES)
     _check_choice(fmt, marking)
     source = resolve_source(session, actor, kind, source_id)
@@ -421,59 +392,8 @@ def request(
         after={"kind": row.kind, "source_id": row.source_id, "format": fmt, "marking": marking},
         summary=f"Requested {row.title} ({fmt.upper()}, {marking})",
     )
+    enqueue(session, RENDER_TASK, {"report_id": row.id})
     return row
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _executor
-    with _executor_lock:
-        if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="reports")
-        return _executor
-
-
-def start(engine: Engine, report_id: str) -> Future[None]:
-    """Generate a queued report in the background worker."""
-    return _pool().submit(run_job, engine, report_id)
-
-
-def _set(engine: Engine, report_id: str, **values: Any) -> StoredReport | None:
-    with session_scope(engine) as session:
-        row = session.get(StoredReport, report_id, options=[WITHOUT_CONTENT])
-        if row is None:
-            return None
-        for key, value in values.items():
-            setattr(row, key, value)
-        session.flush()
-        session.expunge(row)
-        return row
-
-
-def run_job(engine: Engine, report_id: str) -> None:
-    """Worker body: build (own transaction), render (no transaction held), store (own transaction)."""
-    row = _set(engine, report_id, status="running", progress=10, started_at=utcnow())
-    if row is None or row.status != "running":
-        return
-    try:
-        with session_scope(engine) as session:
-            report = build_report(
-                session,
-                kind=row.kind,
-                source_id=row.source_id,
-                organisation_id=row.organisation_id,
-                marking=row.marking,
-                generated_by=row.created_by_label or "unknown",
-                compact=row.format in COMPACT_FORMATS,
-            )
-        _set(engine, report_id, progress=40)
-        content = render(report, row.format)
-        with session_scope(engine) as session:
-            stored = session.get(StoredReport, report_id)
-            if stored is not None:
-                _store(stored, report, content)
-    except Exception as exc:  # noqa: BLE001 - any failure is shown on the job, and logged
-        log.exception("report %s failed", report_id)
-        _set(engine, report_id, status="failed", error=f"{type(exc).__name__}: {exc}"[:2000], finished_at=utcnow())
 
 
 def generate(
@@ -530,7 +450,7 @@ def generate(
         generated_by=actor.label,
         compact=fmt in COMPACT_FORMATS,
     )
-    _store(row, report, render(report, fmt))
+    store_rendered(row, report, render(report, fmt))
     session.add(row)
     session.flush()
     changelog.record(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from assessments.reports.formats import FORMAT_NAMES
 from assessments.reports.models import ReportSubscription
 from registry.actor import Actor
 from registry.changelog import services as changelog
@@ -15,7 +16,7 @@ from registry.errors import InvalidInput, NotFound
 from registry.locking import claim_version
 
 SCHEDULES = ("weekly", "monthly")
-FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+FORMATS = FORMAT_NAMES  # the one format registry
 
 
 def _check(actor: Actor, organisation_id: int) -> None:

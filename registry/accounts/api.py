@@ -11,6 +11,8 @@ from registry.accounts.schemas import TokenRequest, TokenResponse
 from registry.accounts.services import authenticate, issue_token
 from registry.db_types import require_id
 from registry.errors import NotAuthenticated
+from registry.web import openapi_docs as docs
+from registry.web.client_address import from_request as client_address
 from registry.web.crud import ERRORS_WRITE
 from registry.web.deps import unit_of_work
 
@@ -31,14 +33,20 @@ class AuthController(Controller):
     @post(
         "/token",
         summary="Exchange email and password for a bearer token (valid 90 days)",
-        responses={401: ERRORS_WRITE[401], 400: ERRORS_WRITE[400]},
+        responses={
+            401: ERRORS_WRITE[401],
+            400: ERRORS_WRITE[400],
+            403: docs.problem("The account is waiting for its organisation's approval, or its address is unconfirmed"),
+            429: docs.problem("Too many failed sign-ins for this account or client address; see Retry-After"),
+        },
+        operation_id="getToken",
+        operation_class=docs.THROTTLED_ANONYMOUS_OPERATION,
         sync_to_thread=True,
         status_code=201,
     )
     def token(self, request: Request[Any, Any, Any], data: TokenRequest) -> TokenResponse:
-        ip = request.client.host if request.client else ""
         with unit_of_work(request) as (session, _actor):
-            user = authenticate(session, data.email, data.password, ip)
+            user = authenticate(session, data.email, data.password, client_address(request), request.app.state.settings)
             token = issue_token(session, user) if user else None
         if user is None or token is None:
             raise NotAuthenticated("The email address or password is not right.")
@@ -49,7 +57,13 @@ class AuthController(Controller):
             organisation_id=user.organisation_id,
         )
 
-    @get("/me", summary="Who the bearer token belongs to", sync_to_thread=True)
+    @get(
+        "/me",
+        summary="Who the bearer token belongs to",
+        sync_to_thread=True,
+        operation_id="whoAmI",
+        operation_class=docs.OPTIONAL_TOKEN_OPERATION,
+    )
     def me(self, request: Request[Any, Any, Any]) -> WhoAmI:
         with unit_of_work(request) as (_session, actor):
             return WhoAmI(

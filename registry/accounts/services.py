@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlmodel import col
 
-from registry.accounts.models import ApiToken, LoginAttempt, Organisation, User
+from registry.accounts import throttle
+from registry.accounts.buyer_registration import PENDING_MESSAGE, UNVERIFIED_MESSAGE
+from registry.accounts.models import ApiToken, Organisation, User
 from registry.accounts.schemas import (
     OrganisationCreate,
     OrganisationRead,
@@ -23,12 +25,9 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import require_id, utcnow
 from registry.enums import Role
-from registry.errors import Conflict, Forbidden, InvalidInput, TooManyRequests
+from registry.errors import Conflict, Forbidden, InvalidInput
 from registry.resources import FilterSpec, ResourceSpec
-
-# Throttling: after this many failures, each further attempt waits 2^(n - FREE) seconds (capped).
-FREE_FAILURES = 5
-MAX_BACKOFF_S = 15 * 60
+from registry.settings import Settings
 
 
 def actor_for(session: Session, user: User, organisation_name: str | None = None) -> Actor:
@@ -53,56 +52,26 @@ def actor_for(session: Session, user: User, organisation_name: str | None = None
     )
 
 
-def _backoff_seconds(failures: int) -> float:
-    if failures < FREE_FAILURES:
-        return 0.0
-    return float(min(2 ** (failures - FREE_FAILURES + 1), MAX_BACKOFF_S))
-
-
-def _throttle_check(session: Session, keys: Sequence[str]) -> None:
-    now = utcnow()
-    for key in keys:
-        row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
-        if row is None:
-            continue
-        wait = _backoff_seconds(row.failures)
-        last = row.last_failure_at
-        if last.tzinfo is None:
-            last = last.replace(tzinfo=now.tzinfo)
-        remaining = (last + timedelta(seconds=wait) - now).total_seconds()
-        if remaining > 0:
-            raise TooManyRequests(f"Too many failed sign-in attempts. Try again in {int(remaining) + 1} seconds.")
-
-
-def _throttle_fail(session: Session, keys: Sequence[str]) -> None:
-    for key in keys:
-        row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
-        if row is None:
-            session.add(LoginAttempt(key=key, failures=1))
-        else:
-            row.failures += 1
-            row.last_failure_at = utcnow()
-
-
-def _throttle_clear(session: Session, key: str) -> None:
-    row = session.execute(select(LoginAttempt).where(col(LoginAttempt.key) == key)).scalar_one_or_none()
-    if row is not None:
-        session.delete(row)
-
-
-def authenticate(session: Session, email: str, password: str, ip: str = "") -> User | None:
-    """Check a password; throttled per account and per IP (TooManyRequests when locked out).
+def authenticate(
+    session: Session, email: str, password: str, ip: str = "", settings: Settings | None = None
+) -> User | None:
+    """Check a password, throttled per account and per client address in a sliding window
+    (registry/accounts/throttle.py; TooManyRequests with retry_after when at the limit).
 
     Returns None on a wrong password: the caller must let the transaction commit, so the
-    failure counter sticks, and only then tell the user.
+    failure is counted, and only then tell the user. A right password clears both counters.
+    A self-registered buyer whose address is unconfirmed, or whose membership is not yet
+    approved, gets Forbidden with the reason in plain words.
     """
     email = email.strip().lower()
-    keys = [f"email:{email}"] + ([f"ip:{ip}"] if ip else [])
-    _throttle_check(session, keys)
+    keys = throttle.signin_keys(email, ip)
+    rules = throttle.signin_rules(throttle.Policy.from_settings(settings), keys)
+    throttle.hold(session, keys)  # concurrent attempts on these keys wait here: counted one at a time
+    throttle.check(session, rules)
     user = session.execute(select(User).where(col(User.email) == email)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        _throttle_fail(session, keys)
+        throttle.count(session, rules)
         changelog.record(
             session,
             Actor(email=email),
@@ -112,7 +81,12 @@ def authenticate(session: Session, email: str, password: str, ip: str = "") -> U
             summary=f"Failed sign-in for {email}",
         )
         return None
-    _throttle_clear(session, f"email:{email}")
+    throttle.clear(session, keys)
+    if user.awaiting_approval:
+        if user.email_verified_at is None:
+            raise Forbidden(UNVERIFIED_MESSAGE)
+        org = session.get(Organisation, user.organisation_id)
+        raise Forbidden(PENDING_MESSAGE.format(org=org.name if org else "your organisation"))
     user.last_login_at = utcnow()
     changelog.record(
         session,

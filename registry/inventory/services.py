@@ -60,6 +60,30 @@ def create(session: Session, actor: Actor, data: InventoryCreate) -> InventoryIt
     return item
 
 
+def may_add(actor: Actor) -> bool:
+    """Whether the actor may add tools to its organisation's inventory from a tool page: the
+    inventory form's own rule (`lead_org`: a capability lead, or an admin, of an organisation)."""
+    from registry.accounts.scope import lead_org
+    from registry.errors import DomainError
+
+    try:
+        lead_org(actor)
+    except DomainError:
+        return False
+    return True
+
+
+def held_item(session: Session, actor: Actor, tool_id: int) -> int | None:
+    """The id of this tool's item in the actor's organisation's inventory, if it is there."""
+    if actor.organisation_id is None:
+        return None
+    return session.execute(
+        select(col(InventoryItem.id)).where(
+            col(InventoryItem.organisation_id) == actor.organisation_id, col(InventoryItem.tool_id) == tool_id
+        )
+    ).scalar()
+
+
 def _apply(_s: Session, _a: Actor, item: InventoryItem, data: InventoryUpdate) -> None:
     for key, value in data.model_dump(exclude_unset=True, exclude={"version"}).items():
         setattr(item, key, value)

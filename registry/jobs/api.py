@@ -61,6 +61,7 @@ class JobsController(Controller):
     @get(
         "/",
         summary="Scheduled jobs with next run, paused state and last outcome (admins)",
+        operation_id="listJobs",
         responses=ERRORS_READ,
         sync_to_thread=True,
     )
@@ -71,6 +72,7 @@ class JobsController(Controller):
     @get(
         "/{job_id:str}/runs",
         summary="Run history of one job, newest first (admins)",
+        operation_id="listJobRuns",
         responses=ERRORS_READ,
         sync_to_thread=True,
     )
@@ -83,6 +85,7 @@ class JobsController(Controller):
     @post(
         "/{job_id:str}/run",
         summary="Run a job now (admins). force=false skips it if this period already ran",
+        operation_id="runJobNow",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=200,
@@ -97,6 +100,7 @@ class JobsController(Controller):
     @post(
         "/{job_id:str}/pause",
         summary="Pause a job's schedule (admins)",
+        operation_id="pauseJob",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=200,
@@ -107,6 +111,7 @@ class JobsController(Controller):
     @post(
         "/{job_id:str}/resume",
         summary="Resume a paused job (admins)",
+        operation_id="resumeJob",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=200,

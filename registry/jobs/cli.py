@@ -77,7 +77,7 @@ def list_jobs() -> None:
 def run(job_id: str, force: Annotated[bool, typer.Option(help="Run even if this period already ran")] = False) -> None:
     """Run one job now for the current period."""
     if job_id not in JOBS:
-        typer.echo(f"No such job: {job_id}. Jobs: {', '.join(JOBS)}", err=True)
+        typer.echo(f"Error: No such job: {job_id}. Jobs: {', '.join(JOBS)}", err=True)
         raise typer.Exit(2)
     engine, settings = _setup()
     result = run_job(engine, job_id, trigger="cli", force=force, smtp_url=settings.smtp_url)
@@ -87,8 +87,12 @@ def run(job_id: str, force: Annotated[bool, typer.Option(help="Run even if this 
 
 @jobs_app.command("history")
 def show_history(job_id: str, limit: int = 20) -> None:
+    """The job's last runs, newest first."""
     from registry.db import session_scope
+    from registry.errors import NotFound
 
+    if job_id not in JOBS:
+        raise NotFound(f"No such job: {job_id}. Jobs: {', '.join(JOBS)}")
     engine, _ = _setup()
     with session_scope(engine) as session:
         for r in history(session, job_id, limit=limit):

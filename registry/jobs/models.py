@@ -43,3 +43,26 @@ APSCHEDULER_JOBS = Table(
     Column("next_run_time", Float(25), index=True),
     Column("job_state", LargeBinary, nullable=False),
 )
+
+
+class QueuedJob(SQLModel, table=True):
+    """One unit of background work (a report to render) in the embedded queue.
+
+    A worker claims a queued row, or a running row whose lease ran out (its worker died), by
+    writing its own `lease_token` and a `lease_until`; it renews the lease while it works. The
+    finishing write is fenced on the token, so only the current owner can complete a job."""
+
+    __tablename__ = "job_queue"
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    kind: str = Field(max_length=60)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="queued", max_length=10, index=True)  # queued | running | done | failed
+    attempts: int = Field(default=0)
+    max_attempts: int = Field(default=3)
+    lease_token: str | None = Field(default=None, max_length=32)
+    lease_until: datetime | None = Field(default=None, index=True)
+    worker: str = Field(default="", max_length=120)  # host:pid of the last claimant, for people
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from registry.formatting import short_date_time
+from registry.formatting import date_time
 from registry.jobs import services as admin
 from registry.jobs.runner import JobResult
 from registry.notifications import services as notifications
@@ -134,7 +134,7 @@ def job_resume(request: Request[Any, Any, Any], job_id: str) -> Redirect:
     state = admin.resume(engine_of(request), actor, job_id)
     flash(
         request,
-        f"Resumed {admin.job_def(job_id).title}. Next run: {short_date_time(state.next_run_time, missing='not known yet')}.",
+        f"Resumed {admin.job_def(job_id).title}. Next run: {date_time(state.next_run_time, missing='not known yet')}.",
     )
     return Redirect(path="/admin/jobs")
 

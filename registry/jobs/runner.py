@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from registry.db import session_scope
+from registry.db import in_write_transaction, session_scope
 from registry.db_types import utcnow
 from registry.jobs import periods
 from registry.jobs.models import JobRun
@@ -189,21 +189,26 @@ def _claim(session: Session, job_id: str, key: str, trigger: str) -> JobRun | No
 
 
 def _record_error(engine: Engine, job_id: str, key: str, trigger: str, text: str) -> None:
+    """Write down that a run failed: retried while the failure is transient (registry/db.py
+    in_write_transaction), and logged if it still cannot be written, never dropped silently."""
+
+    def write(session: Session) -> None:
+        row = session.execute(
+            select(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.period_key) == key)
+        ).scalar_one_or_none()
+        if row is None:
+            row = JobRun(job_id=job_id, period_key=key, trigger=trigger, attempts=1)
+        elif row.outcome != "error":
+            return  # another process completed it meanwhile
+        else:
+            row.attempts += 1
+        row.outcome, row.error, row.finished_at, row.counts = "error", text, utcnow(), {}
+        session.add(row)
+
     try:
-        with session_scope(engine, write=True) as session:
-            row = session.execute(
-                select(JobRun).where(col(JobRun.job_id) == job_id, col(JobRun.period_key) == key)
-            ).scalar_one_or_none()
-            if row is None:
-                row = JobRun(job_id=job_id, period_key=key, trigger=trigger, attempts=1)
-            elif row.outcome != "error":
-                return  # another process completed it meanwhile
-            else:
-                row.attempts += 1
-            row.outcome, row.error, row.finished_at, row.counts = "error", text, utcnow(), {}
-            session.add(row)
-    except Exception:  # noqa: BLE001 - recording must never take the scheduler down
-        log.exception("could not record the failure of job %s", job_id)
+        in_write_transaction(engine, write, what=f"record the failure of job {job_id}")
+    except Exception:  # noqa: BLE001 - logged by the helper; recording must never take the scheduler down
+        log.error("the failure of job %s (%s) could not be recorded:\n%s", job_id, key, text)
 
 
 def run_all(

@@ -30,7 +30,13 @@ class NotificationsController(Controller):
     path = "/api/v1/notifications"
     tags = ["notifications"]
 
-    @get("/", summary="My notifications, newest first", responses=ERRORS_READ, sync_to_thread=True)
+    @get(
+        "/",
+        summary="My notifications, newest first",
+        responses=ERRORS_READ,
+        sync_to_thread=True,
+        operation_id="listNotifications",
+    )
     def mine(
         self,
         request: Request[Any, Any, Any],
@@ -49,6 +55,7 @@ class NotificationsController(Controller):
     @post(
         "/{notification_id:int}/read",
         summary="Mark one of my notifications as read",
+        operation_id="markNotificationRead",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=200,
@@ -60,6 +67,7 @@ class NotificationsController(Controller):
     @post(
         "/read-all",
         summary="Mark all my notifications as read",
+        operation_id="markAllNotificationsRead",
         responses=ERRORS_WRITE,
         sync_to_thread=True,
         status_code=200,

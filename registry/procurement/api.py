@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.spec import Operation
 from litestar.params import Parameter
 
 from registry.procurement import decisions, exports, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
 from registry.search.openapi import SearchOperation
 from registry.versions import services as versions
+from registry.web import openapi_docs as docs
 from registry.web.crud import ERRORS_READ, ERRORS_WRITE, _problem
 from registry.web.deps import engine_of, unit_of_work
 
@@ -23,7 +25,13 @@ class ProjectsController(Controller):
     path = "/api/v1/projects"
     tags = ["procurement projects"]
 
-    @get("/", summary="Your organisation's procurement projects", sync_to_thread=True, responses=ERRORS_READ)
+    @get(
+        "/",
+        summary="Your organisation's procurement projects",
+        sync_to_thread=True,
+        responses=ERRORS_READ,
+        operation_id="listProjects",
+    )
     def list_projects(self, request: Request[Any, Any, Any]) -> list[dict[str, Any]]:
         with unit_of_work(request) as (session, actor):
             return [
@@ -45,6 +53,8 @@ class ProjectsController(Controller):
         summary="Create a project (name, need statement, budget, linked requirement ids)",
         sync_to_thread=True,
         responses=ERRORS_WRITE,
+        operation_id="createProject",
+        operation_class=docs.documented(location=True),
         status_code=201,
     )
     def create(self, request: Request[Any, Any, Any], data: ProjectCreate) -> Response[dict[str, Any]]:
@@ -57,6 +67,7 @@ class ProjectsController(Controller):
         "/{project_id:str}",
         summary="The project record: searches, frozen results, decisions, outcome",
         sync_to_thread=True,
+        operation_id="getProject",
         responses=ERRORS_READ,
     )
     def get_project(self, request: Request[Any, Any, Any], project_id: str = PROJECT_ID) -> dict[str, Any]:
@@ -66,6 +77,7 @@ class ProjectsController(Controller):
     @get(
         "/{project_id:str}/log",
         summary="The project log (audit events), newest first",
+        operation_id="getProjectLog",
         sync_to_thread=True,
         responses=ERRORS_READ,
     )
@@ -76,6 +88,7 @@ class ProjectsController(Controller):
     @get(
         "/{project_id:str}/search",
         summary="Search tools for this project",
+        operation_id="searchProjectTools",
         description="The parameters, results and facet counts of GET /api/v1/search; ties are shuffled stably "
         "per project.",
         sync_to_thread=True,
@@ -99,6 +112,7 @@ class ProjectsController(Controller):
     @post(
         "/{project_id:str}/searches",
         summary="Save a search to the project",
+        operation_id="saveProjectSearch",
         sync_to_thread=True,
         responses=ERRORS_PROJECT_WRITE,
         status_code=201,
@@ -113,6 +127,7 @@ class ProjectsController(Controller):
     @post(
         "/{project_id:str}/end-search",
         summary="End the search: freeze the current results (tool ids and listing versions, in order)",
+        operation_id="endProjectSearch",
         description="Refused (422) when the search has more results than the reviewable limit (default "
         "30): every frozen result needs a reasoned decision, so narrow the search first.",
         sync_to_thread=True,
@@ -136,6 +151,7 @@ class ProjectsController(Controller):
     @post(
         "/{project_id:str}/results/{result_id:int}/decision",
         summary="Keep or exclude a frozen result (exclusions need a reason code)",
+        operation_id="decideProjectResult",
         sync_to_thread=True,
         responses=ERRORS_PROJECT_WRITE,
         status_code=200,
@@ -151,6 +167,7 @@ class ProjectsController(Controller):
     @post(
         "/{project_id:str}/outcome",
         summary="Record the outcome (awarded, cancelled, none suitable); locks it",
+        operation_id="recordProjectOutcome",
         sync_to_thread=True,
         responses=ERRORS_PROJECT_WRITE,
         status_code=201,
@@ -160,7 +177,13 @@ class ProjectsController(Controller):
             decisions.record_outcome(session, actor, project_id, data)
             return services.project_dict(services.project_view(session, actor, project_id, with_log=False))
 
-    @get("/reasons", summary="Exclusion reason codes and their labels", sync_to_thread=False)
+    @get(
+        "/reasons",
+        summary="Exclusion reason codes and their labels",
+        sync_to_thread=False,
+        operation_id="listExclusionReasons",
+        operation_class=docs.ANONYMOUS_OPERATION,
+    )
     def reasons(self) -> dict[str, str]:
         return dict(decisions.REASONS)
 
@@ -215,6 +238,16 @@ EXPORTS = (
 )
 
 
+# What each file export is, for OpenAPI.
+EXPORT_MEDIA_TYPES = {
+    "results.csv": (docs.CSV,),
+    "results.xlsx": (docs.XLSX,),
+    "record.pdf": (docs.PDF,),
+    "record.html": (docs.HTML,),
+    "ocds.json": (docs.JSON,),
+}
+
+
 def export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
     """GET {prefix}/{project_id}/{suffix} answered by ``body(request, project_id)``."""
 
@@ -229,7 +262,10 @@ def export_handler(prefix: str, suffix: str, body: Any, summary: str) -> Any:
         sync_to_thread=True,
         responses=ERRORS_READ,
         include_in_schema=api,
-        operation_id=f"project_export_{suffix.replace('.', '_')}" if api else None,
+        operation_id=docs.camel("export project", suffix) if api else None,
+        operation_class=docs.documented(files=EXPORT_MEDIA_TYPES[suffix], attachment=suffix != "record.html")
+        if suffix in EXPORT_MEDIA_TYPES
+        else Operation,
     )(export)
 
 
@@ -245,6 +281,8 @@ EXPORT_ROUTES = [
 @get(
     "/api/v1/tools/{tool_id:int}/versions",
     summary="A published tool's versions, newest first",
+    operation_id="listToolVersions",
+    operation_class=docs.OPTIONAL_TOKEN_OPERATION,
     description="Every change to a published listing is kept as an immutable, numbered version with "
     "a field-level diff from the previous one.",
     tags=["tools"],
@@ -261,6 +299,8 @@ def tool_versions_api(request: Request[Any, Any, Any], tool_id: int) -> list[dic
 @get(
     "/api/v1/tools/{tool_id:int}/versions/{number:int}",
     summary="One version of a tool: snapshot and diff",
+    operation_id="getToolVersion",
+    operation_class=docs.OPTIONAL_TOKEN_OPERATION,
     tags=["tools"],
     sync_to_thread=True,
     responses=ERRORS_READ,
@@ -273,6 +313,7 @@ def tool_version_api(request: Request[Any, Any, Any], tool_id: int, number: int)
 @get(
     "/api/v1/supplier/feedback",
     summary="Anonymised feedback on the signed-in supplier's tools",
+    operation_id="getSupplierFeedback",
     description="How often each tool appeared in buyers' frozen searches, kept vs excluded and the "
     "exclusion reasons, aggregated. No buyer or project is named.",
     tags=["suppliers"],

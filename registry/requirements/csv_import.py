@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from registry.actor import Actor
 from registry.errors import DomainError, InvalidInput
+from registry.exports import unescape_cell
 from registry.requirements.models import Requirement
 from registry.requirements.schemas import RequirementCreate
 from registry.requirements.services import SPEC
@@ -168,7 +169,8 @@ def parse_skills(cell: str) -> list[dict[str, Any]]:
 
 
 def _row_payload(row: dict[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {k: (row.get(k) or "").strip() for k in COLUMNS if k not in LIST_COLUMNS}
+    # A cell the export escaped against formula injection ("'=x") reads back as written ("=x").
+    data: dict[str, Any] = {k: unescape_cell((row.get(k) or "").strip()) for k in COLUMNS if k not in LIST_COLUMNS}
     for key in LIST_COLUMNS:
         data[key] = _split(row.get(key) or "")
     data["four_ps"] = [v.lower() for v in data["four_ps"]]

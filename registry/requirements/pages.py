@@ -182,6 +182,8 @@ def requirements(
             items=REQUIREMENT_SPEC.to_read(session, rows),
             filters=filters,
             org_name=org_name(session, org_id),
+            # An admin looking at another organisation downloads that organisation's register.
+            org_query=f"?organisation_id={org_id}" if actor.is_admin else "",
             **lead_choices(session),
         )
     return Template("requirements/index.html", context=ctx)

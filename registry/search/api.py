@@ -9,9 +9,10 @@ from typing import Any
 from litestar import Request, get
 from pydantic import BaseModel
 
-from registry.search.openapi import SearchOperation
+from registry.search.openapi import PublicSearchOperation
 from registry.search.query import parse_query
 from registry.search.service import service_for
+from registry.suppliers import directory
 from registry.web.crud import ERRORS_READ
 from registry.web.deps import engine_of, unit_of_work
 
@@ -40,6 +41,18 @@ class HitOut(BaseModel):
     explain: list[MatchOut]
 
 
+class SupplierMatchOut(BaseModel):
+    """An approved supplier whose name matches the search words (its public directory entry)."""
+
+    supplier_id: int
+    name: str
+    size_band: str
+    sme: bool
+    region: str
+    verified: bool
+    published_tools: int
+
+
 class SearchOut(BaseModel):
     total: int
     page: int
@@ -47,6 +60,10 @@ class SearchOut(BaseModel):
     query_terms: list[str]
     hits: list[HitOut]
     facets: dict[str, dict[str, int]]
+    suppliers: list[SupplierMatchOut] = []  # best name matches (at most SUPPLIERS_SHOWN); none without words
+
+
+SUPPLIERS_SHOWN = 5
 
 
 @get(
@@ -55,9 +72,11 @@ class SearchOut(BaseModel):
     summary="Fuzzy search of published tools with facets",
     description="Repeatable parameters are ORed, different parameters ANDed; a blank value means not given. "
     "Facet counts of a chosen group ignore that group's own selection. Ties are ordered by a stable "
-    "per-search shuffle, never alphabetically. An invalid parameter gives a 422 problem naming it.",
+    "per-search shuffle, never alphabetically. An invalid parameter gives a 422 problem naming it. "
+    "`suppliers` lists approved suppliers whose name matches the words (the /suppliers directory's matching).",
     responses=ERRORS_READ,
-    operation_class=SearchOperation,  # the parameters, from registry.search.query.PARAMS
+    operation_class=PublicSearchOperation,  # the parameters, from registry.search.query.PARAMS; a token is optional
+    operation_id="searchTools",
     sync_to_thread=False,  # event loop: see the search page
 )
 def search_api(request: Request[Any, Any, Any]) -> SearchOut:
@@ -66,6 +85,19 @@ def search_api(request: Request[Any, Any, Any]) -> SearchOut:
         service = service_for(engine_of(request))
         result = service.run(query, session)
         index = service.current(session)
+        matched = directory.search(directory.entries(session), query.q)[:SUPPLIERS_SHOWN] if query.q.strip() else []
+        suppliers = [
+            SupplierMatchOut(
+                supplier_id=e.id,
+                name=e.name,
+                size_band=e.size_band,
+                sme=e.sme,
+                region=e.region,
+                verified=e.verified,
+                published_tools=e.listings,
+            )
+            for e in matched
+        ]
         hits = []
         for hit in result.hits:
             doc = index.get(hit.tool_id)
@@ -99,6 +131,7 @@ def search_api(request: Request[Any, Any, Any]) -> SearchOut:
         query_terms=list(result.query_terms),
         hits=hits,
         facets=result.facets,
+        suppliers=suppliers,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from litestar.openapi.spec import OpenAPIType, Operation, Parameter, Schema
 
 from registry.search.query import PARAMS, Kind, SearchParam
+from registry.web.openapi_docs import OPTIONAL_TOKEN
 
 _TYPES = {
     Kind.TEXT: OpenAPIType.STRING,
@@ -61,3 +62,12 @@ class SearchOperation(Operation):
 
     def __post_init__(self) -> None:
         self.parameters = [*(self.parameters or []), *(parameter(p) for p in PARAMS)]
+
+
+@dataclass
+class PublicSearchOperation(SearchOperation):
+    """The public search (GET /api/v1/search): anyone may call it, with or without a token."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.security = OPTIONAL_TOKEN

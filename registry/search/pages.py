@@ -7,6 +7,7 @@ and an API URL with the same query string give the same results.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response, get
 from litestar.enums import MediaType
@@ -15,14 +16,25 @@ from markupsafe import Markup
 
 from registry.actor import Actor
 from registry.errors import InvalidInput
+from registry.savedsearches import services as saved_searches
 from registry.search.query import BY_NAME, parse_query
 from registry.search.service import service_for
-from registry.search.views import SORT_OPTIONS, facet_view, query_pairs, result_cards, search_url
+from registry.search.views import (
+    SORT_OPTIONS,
+    facet_view,
+    query_pairs,
+    result_cards,
+    search_url,
+    selected_filters,
+)
 from registry.shortlists import services as shortlists
+from registry.suppliers import directory
 from registry.tools.pages import basket
 from registry.web.context import page_context
 from registry.web.deps import engine_of, unit_of_work
 from registry.web.forms import VARY, is_htmx
+
+SUPPLIERS_SHOWN = 3  # the search page's short "Suppliers" section; the directory has the rest
 
 
 def _can_shortlist(actor: Actor) -> bool:
@@ -67,6 +79,9 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
         def render_region() -> str:
             result = service.run(query, session)
             docs = {h.tool_id: d for h in result.hits if (d := index.get(h.tool_id)) is not None}
+            tree = service.taxonomy_tree(session)
+            # Suppliers whose name matches the words, by the directory's own matching.
+            suppliers = directory.search(directory.entries(session), query.q) if query.q.strip() else []
             region = {
                 "page_title": page_title,
                 "q": query.q,
@@ -75,7 +90,13 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
                 "result": result,
                 "pages": max(1, -(-result.total // query.per_page)),
                 "cards": result_cards(result.hits, docs),
-                "facets": facet_view(result.facets, query, service.taxonomy_tree(session)),
+                "facets": facet_view(result.facets, query, tree),
+                "filter_tags": selected_filters(pairs, query, tree),
+                "suppliers": suppliers[:SUPPLIERS_SHOWN],
+                "supplier_total": len(suppliers),
+                "suppliers_url": "/suppliers?" + urlencode({"q": query.q}),
+                "save_url": "/saved-searches/new?"
+                + urlencode([(k, v) for k, v in pairs if k not in ("page", "per_page")]),
                 "page_url": lambda n: search_url(pairs, page=n),
                 "clear_url": search_url([("q", query.q)] if query.q else []),
                 "current_url": search_url(pairs),
@@ -98,6 +119,7 @@ def search_page(request: Request[Any, Any, Any]) -> Template | Response[str]:
             q=query.q,
             region_html=Markup(region_html),  # rendered (and escaped) by _region.html
             can_shortlist=_can_shortlist(actor),
+            can_save=saved_searches.may_save(actor),
         )
     return Template("search/index.html", context=ctx, headers=VARY)
 

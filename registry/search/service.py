@@ -221,6 +221,11 @@ class SearchService:
             ),
         )
 
+    def capability_counts(self, session: Session | None = None) -> dict[str, int]:
+        """Published tools per capability code (areas included), as the unfiltered search
+        counts them: what a link filtered by that capability finds."""
+        return dict(self.run(SearchQuery(), session).facets.get("capability", {}))
+
     def candidate_index(self, session: Session | None = None) -> Any:
         """A CandidateIndex over the published tools for the gap engine, rebuilt only when the
         search index changed (building one for 100k tools is the costly step of an assessment)."""

@@ -172,3 +172,43 @@ class SynonymTable:
             if found and (best is None or found[1] > best[0]):
                 best = (float(found[1]), self._by_len[count][found[2]])
         return best
+
+
+# --- names (suppliers): the one fuzzy name match the supplier directory and the search use -------
+
+# Each query word must match a word of the name: as its start ("kes" -> "Kestrel"), or, for
+# words of 4+ letters, with fuzz.ratio at least WORD_CUTOFF (typos: "kestral", "halwin").
+WORD_CUTOFF = 80.0
+_MIN_FUZZY_WORD = 4
+
+
+def _word_score(word: str, tokens: Sequence[str]) -> float:
+    best = 0.0
+    for token in tokens:
+        if token.startswith(word):
+            return 100.0
+        if len(word) >= _MIN_FUZZY_WORD:
+            best = max(best, float(fuzz.ratio(word, token, score_cutoff=WORD_CUTOFF)))
+    return best
+
+
+def name_scores(query: str, names: Sequence[str]) -> list[tuple[int, float]]:
+    """(index, score 0..101) of each name in `names` (already `normalise`d) that matches
+    `query`, in input order: the mean of its words' scores, 101 for the whole name exactly.
+    The caller orders them (ties fairly, never by name)."""
+    q = normalise(query)
+    words = content_tokens(q.split())
+    if not words:
+        return []
+    out: list[tuple[int, float]] = []
+    for i, name in enumerate(names):
+        if not name:
+            continue
+        if name == q:
+            out.append((i, 101.0))
+            continue
+        tokens = name.split()
+        scores = [_word_score(w, tokens) for w in words]
+        if all(scores):
+            out.append((i, sum(scores) / len(scores)))
+    return out

@@ -185,6 +185,139 @@ def active_filters(query: SearchQuery) -> int:
     return count
 
 
+# --- selected filters (GOV.UK "filter summary": each a link that removes it) ---------------------
+
+FILTER_GROUPS = {
+    "workstream": "Workstream",
+    "capability": "Capability",
+    "four_p": "4P function",
+    "five_d": "5D function",
+    "classification": "Highest classification",
+    "trl_min": "Technology readiness",
+    "deployment": "Deployment",
+    "hosting": "Data hosted in",
+    "sme": "Supplier and assurance",
+    "verified": "Supplier and assurance",
+    "accredited": "Supplier and assurance",
+    "max_price": "Annual price",
+}
+FLAG_LABELS = {
+    "sme": "SME suppliers only",
+    "verified": "Verified suppliers only",
+    "accredited": "Current accreditations only",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FilterTag:
+    label: str
+    remove_url: str  # this search without this one value (back to the first page)
+
+
+@dataclass
+class FilterTagGroup:
+    heading: str
+    tags: list[FilterTag] = field(default_factory=list)
+
+
+def _names(tree: list[dict[str, Any]]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
+        out[node["code"]] = node["name"]
+        stack.extend(node.get("children") or [])
+    return out
+
+
+def _tag_label(name: str, value: str, capability_names: Mapping[str, str]) -> str:
+    if name == "workstream":
+        return WORKSTREAMS.get(value, value)
+    if name == "capability":
+        return capability_names.get(value, value)
+    if name in ("four_p", "five_d"):
+        return value.capitalize()
+    if name == "classification":
+        return Classification[value].label if value in Classification.__members__ else value
+    if name == "trl_min":
+        return f"TRL {value} or higher"
+    if name == "deployment":
+        return Deployment.label_of(value)
+    if name == "hosting":
+        return Hosting.label_of(value)
+    if name in FLAG_LABELS:
+        return FLAG_LABELS[name]
+    if name == "max_price":
+        return f"Up to £{float(value):,.0f} a year"
+    return value
+
+
+def selected_filters(
+    pairs: Sequence[tuple[str, str]], query: SearchQuery, tree: list[dict[str, Any]]
+) -> list[FilterTagGroup]:
+    """The filters chosen in this search, grouped as the filter panel groups them, each with the
+    URL of the same search without it. Values are taken from the parsed query (so only valid,
+    effective values are shown, in canonical order) and removed from the URL as given."""
+    names = _names(tree)
+    groups: dict[str, FilterTagGroup] = {}
+    for param in PARAMS:
+        if not param.filter_field:
+            continue
+        chosen = query.chosen(param)
+        if param.multi:
+            values = [_as_given(v) for v in chosen]
+        elif chosen == param.empty or chosen is None:
+            continue
+        else:
+            values = ["true" if chosen is True else _number(chosen)]
+        for value in values:
+            kept = [(k, v) for k, v in pairs if not (k == param.name and _same(param.name, v, value))]
+            heading = FILTER_GROUPS.get(param.name, param.label)
+            group = groups.setdefault(heading, FilterTagGroup(heading))
+            group.tags.append(FilterTag(_tag_label(param.name, value, names), search_url(kept, page=None)))
+    return list(groups.values())
+
+
+def _as_given(value: Any) -> str:
+    """A parsed value as written in a query string (Classification members by name)."""
+    if isinstance(value, Classification):
+        return value.name
+    return str(value.value) if hasattr(value, "value") else str(value)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _same(name: str, given: str, value: str) -> bool:
+    if name == "max_price":
+        try:
+            return float(given) == float(value)
+        except ValueError:
+            return False
+    return given == value
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseArea:
+    code: str
+    name: str
+    count: int  # published tools claiming a capability in the area
+    url: str  # the search filtered by the area
+
+
+def capability_browse(counts: Mapping[str, int], tree: list[dict[str, Any]]) -> list[BrowseArea]:
+    """The top-level capability areas with their published tool counts (from the search's own
+    capability facet), each linking to the search filtered by it; empty areas are left out."""
+    areas = [
+        BrowseArea(
+            node["code"], node["name"], int(counts.get(node["code"], 0)), search_url([("capability", node["code"])])
+        )
+        for node in tree
+    ]
+    return [a for a in areas if a.count]
+
+
 @dataclass(frozen=True, slots=True)
 class ResultCard:
     doc: ToolDoc

@@ -20,6 +20,7 @@ from registry.suppliers import workflow
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierRead
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
+from registry.web import openapi_docs as docs
 from registry.web.crud import (
     DECISION_VERSION_DOC,
     ERRORS_WRITE,
@@ -57,7 +58,8 @@ def _decide(
     description="409 unless the supplier is pending. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="approve_supplier",
+    operation_id="approveSupplier",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def approve_supplier(
@@ -77,7 +79,8 @@ def approve_supplier(
     description="`reasons` is required (422 otherwise); 409 unless the supplier is pending. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="reject_supplier",
+    operation_id="rejectSupplier",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def reject_supplier(
@@ -98,7 +101,8 @@ def reject_supplier(
     description="409 if it is already verified or not yet approved. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="verify_supplier",
+    operation_id="verifySupplier",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def verify_supplier(

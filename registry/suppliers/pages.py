@@ -5,6 +5,7 @@ the supplier dashboard and the organisation details form.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
@@ -14,15 +15,16 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from registry import formatting, resources
+from registry.accounts.email_verification import supplier_email_problem
 from registry.actor import Actor
 from registry.db_types import require_id, today
 from registry.enums import (
     Role,
     ToolStatus,
 )
-from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from registry.resources import ListParams, list_resources, read_one
-from registry.suppliers import registration
+from registry.suppliers import directory, registration
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import SupplierUpdate
 from registry.suppliers.services import SPEC as SUPPLIER_SPEC
@@ -30,7 +32,8 @@ from registry.suppliers.services import to_read as suppliers_to_read
 from registry.tools import hygiene, publication
 from registry.tools.models import Accreditation, Tool
 from registry.tools.services import SPEC as TOOL_SPEC
-from registry.tools.views import editor_choices
+from registry.tools.views import REGIONS, editor_choices
+from registry.web.client_address import from_request as client_address
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM
@@ -52,6 +55,54 @@ def supplier_page(request: Request[Any, Any, Any], supplier_id: int) -> Template
         ).items
         ctx = page_context(request, page_title=supplier["name"], nav_active="search", supplier=supplier, tools=tools)
     return Template("suppliers/public.html", context=ctx)
+
+
+# --- the supplier directory -------------------------------------------------------------------
+
+
+def _directory_params(request: Request[Any, Any, Any]) -> tuple[str, bool, str, int]:
+    """(q, sme only, region, page) from the query string; a bad value is named in plain words."""
+    params = request.query_params
+    q = str(params.get("q") or "").strip()
+    raw_page = str(params.get("page") or "1")
+    region = str(params.get("region") or "")
+    errors = {}
+    if len(q) > 200:
+        errors["q"] = "The supplier name must be 200 characters or fewer."
+    if not raw_page.isdecimal() or not 1 <= int(raw_page) <= directory.MAX_PAGE:
+        errors["page"] = f"The page number must be a whole number from 1 to {directory.MAX_PAGE:,}."
+    if region and region not in REGIONS:
+        errors["region"] = f"“{region[:40]}” is not a region. Choose one from the list."
+    if errors:
+        raise InvalidInput(next(iter(errors.values())), fields=errors)
+    return q, str(params.get("sme") or "") == "true", region, int(raw_page)
+
+
+@get("/suppliers", sync_to_thread=True, include_in_schema=False)
+def supplier_directory(request: Request[Any, Any, Any]) -> Template:
+    q, sme, region, page = _directory_params(request)
+    with unit_of_work(request) as (session, _actor):
+        everyone = directory.entries(session)
+        found = directory.page_of(directory.search(everyone, q, sme=sme, region=region), page)
+
+        def page_url(n: int) -> str:
+            pairs = [("q", q), ("sme", "true" if sme else ""), ("region", region), ("page", str(n))]
+            return "/suppliers?" + urlencode([(k, v) for k, v in pairs if v and not (k == "page" and v == "1")])
+
+        ctx = page_context(
+            request,
+            page_title="Supplier directory" if not q else f"Suppliers: {q}",
+            nav_active="search",
+            q=q,
+            sme=sme,
+            region=region,
+            regions=REGIONS,
+            found=found,
+            page_url=page_url,
+            filtered=bool(q or sme or region),
+            size_label=directory.size_label,
+        )
+    return Template("suppliers/directory.html", context=ctx)
 
 
 # --- registration -----------------------------------------------------------------------------
@@ -82,7 +133,7 @@ def register_form(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/register", include_in_schema=False, sync_to_thread=True)
-def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
+def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template:
     values = registration.form_values(data)
     confirmed = str(data.get("confirmed_distinct") or "") == "yes"
     try:
@@ -91,10 +142,19 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
         return _register_page(request, values, exc.fields, 400, confirmed)
     try:
         with unit_of_work(request) as (session, _actor):
-            supplier, user = registration.register(session, reg, confirmed_distinct=confirmed)
-            uid, pw, name = user.id, user.password_hash[-16:], supplier.name
+            registration.register(
+                session,
+                reg,
+                confirmed_distinct=confirmed,
+                client=client_address(request),
+                settings=request.app.state.settings,
+            )
     except InvalidInput as exc:
         return _register_page(request, values, exc.fields, 400, confirmed)
+    except TooManyRequests as exc:
+        page = _register_page(request, values, {"email": exc.detail}, 429, confirmed)
+        page.headers.update(exc.headers)
+        return page
     except registration.PossibleDuplicates as dup:
         with unit_of_work(request):
             ctx = page_context(
@@ -105,10 +165,10 @@ def register_submit(request: Request[Any, Any, Any], data: dict[str, Any] = FORM
                 errors={},
             )
         return Template("suppliers/register_duplicates.html", context=ctx)
-    request.clear_session()
-    request.set_session({"uid": uid, "pw": pw})
-    flash(request, f"{name} is registered. A moderator will check it; meanwhile you can prepare listings.")
-    return Redirect(path="/supplier/dashboard")
+    # The same page whether or not the address already had an account (it is told by e-mail).
+    with unit_of_work(request):
+        ctx = page_context(request, page_title="Check your email", email=reg.email, reason="register")
+    return Template("accounts/check_email.html", context=ctx)
 
 
 @post("/register/claim", include_in_schema=False, sync_to_thread=True)
@@ -187,6 +247,7 @@ def dashboard(request: Request[Any, Any, Any]) -> Template:
             tools=tools,
             attention=_attention(session, tools),
             returned=[t for t in tools if t.moderator_feedback],
+            email_problem=supplier_email_problem(session, supplier.organisation_id) if supplier else None,
         )
     return Template("suppliers/dashboard.html", context=ctx)
 
@@ -291,6 +352,7 @@ def organisation_save(request: Request[Any, Any, Any], data: dict[str, Any] = FO
 
 
 ROUTES: list[Any] = [
+    supplier_directory,
     supplier_page,
     register_form,
     register_submit,

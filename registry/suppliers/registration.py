@@ -1,7 +1,9 @@
 """How suppliers join the registry, and the one home of the duplicate rule.
 
 Self-registration validates the form, warns about likely duplicates, then creates the
-organisation, its (pending) supplier record and the first user in one transaction, audited.
+organisation, its (pending) supplier record and the first (unverified) user in one transaction,
+audited, and e-mails a verification link. It never says whether the e-mail address already has
+an account: the owner is told by e-mail, and the applicant sees the same "check your email" page.
 Staff creation (POST /api/v1/suppliers) and the bulk import get the same duplicate check
 (find_duplicates / find_batch_duplicates over registry/search/dedupe.py): likely duplicates
 are refused unless the caller confirms they are different organisations.
@@ -19,7 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from registry.accounts import email_verification, mail, throttle
 from registry.accounts.models import Organisation, User
+from registry.accounts.security import hash_password
 from registry.accounts.services import add_user
 from registry.actor import Actor
 from registry.changelog import services as changelog
@@ -33,6 +37,7 @@ from registry.search.dedupe import (
     duplicate_report,
     find_duplicate_suppliers,
 )
+from registry.settings import Settings
 from registry.suppliers.models import Supplier
 from registry.suppliers.schemas import StaffSupplierCreate, SupplierCreate
 from registry.suppliers.validation import check_ch_number
@@ -301,24 +306,54 @@ def create_by_staff(session: Session, actor: Actor, data: StaffSupplierCreate) -
 
 
 def _check_unique(session: Session, reg: Registration) -> None:
-    errors: dict[str, str] = {}
+    """Companies House numbers are public, so a taken one is said plainly. Whether the e-mail
+    address has an account is never said (register() tells the owner by e-mail instead)."""
     number = reg.supplier.companies_house_number
     if session.execute(select(col(Supplier.id)).where(col(Supplier.companies_house_number) == number)).first():
-        errors["companies_house_number"] = (
-            f"Companies House number {number} is already registered. If this is your organisation, "
-            "ask a colleague with an account to add you, or contact the registry team"
+        raise InvalidInput(
+            "Check the registration details.",
+            fields={
+                "companies_house_number": (
+                    f"Companies House number {number} is already registered. If this is your organisation, "
+                    "ask a colleague with an account to add you, or contact the registry team"
+                )
+            },
         )
-    if session.execute(select(col(User.id)).where(col(User.email) == reg.email)).first():
-        errors["email"] = "An account with this email address already exists. Sign in instead"
-    if errors:
-        raise InvalidInput("Check the registration details.", fields=errors)
 
 
-def register(session: Session, reg: Registration, *, confirmed_distinct: bool = False) -> tuple[Supplier, User]:
-    """Create organisation + pending supplier + supplier user. Raises PossibleDuplicates unless
-    the applicant has confirmed they are a different organisation."""
+def _tell_existing_owner(session: Session, user: User, settings: Settings | None) -> None:
+    hash_password("not-used")  # as much work as creating the account, so timing does not tell
+    mail.send(
+        session,
+        user.email,
+        "Someone tried to register with your email address",
+        "Someone tried to register a supplier organisation with this email address, which already has "
+        "an account on the SOC Capability Registry. If it was you, sign in instead, or reset your "
+        f"password: {mail.link(settings, '/forgot-password')}\n\nIf it was not you, you can ignore this message.",
+    )
+
+
+def register(
+    session: Session,
+    reg: Registration,
+    *,
+    confirmed_distinct: bool = False,
+    client: str = "",
+    settings: Settings | None = None,
+) -> tuple[Supplier, User] | None:
+    """Create organisation + pending supplier + unverified supplier user and e-mail the
+    verification link; raises PossibleDuplicates unless the applicant has confirmed they are a
+    different organisation. Rate-limited per client address (registry/accounts/throttle.py).
+
+    When the address already has an account, nothing is created and its owner is told by
+    e-mail; the result is None and the caller answers exactly as for a new account."""
+    throttle.limit_registration(session, client, throttle.Policy.from_settings(settings))
     _check_unique(session, reg)
     require_distinct(session, reg.supplier, confirmed=confirmed_distinct)
+    existing = session.execute(select(User).where(col(User.email) == reg.email)).scalar_one_or_none()
+    if existing is not None:
+        _tell_existing_owner(session, existing, settings)
+        return None
     org = Organisation(name=reg.supplier.name, kind=OrgKind.SUPPLIER.value)
     session.add(org)
     session.flush()
@@ -347,6 +382,8 @@ def register(session: Session, reg: Registration, *, confirmed_distinct: bool = 
         organisation_id=require_id(org),
         password=reg.password,
     )
+    user.email_verified_at = None  # until the link in the e-mail is followed
+    email_verification.send_link(session, user, settings)
     changelog.bump_generation(session)
     return supplier, user
 

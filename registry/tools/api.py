@@ -22,6 +22,7 @@ from registry.tools import workflow
 from registry.tools.models import Tool
 from registry.tools.schemas import ToolRead
 from registry.tools.services import SPEC as TOOL_SPEC
+from registry.web import openapi_docs as docs
 from registry.web.crud import (
     DECISION_VERSION_DOC,
     ERRORS_WRITE,
@@ -68,7 +69,8 @@ def _decide(
     + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="submit_tool",
+    operation_id="submitTool",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def submit_tool(
@@ -88,7 +90,8 @@ def submit_tool(
     description="409 while the supplier is not yet approved; 422 names what the listing still lacks. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="approve_tool",
+    operation_id="approveTool",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def approve_tool(
@@ -108,7 +111,8 @@ def approve_tool(
     description="`reasons` is required (422 otherwise). " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="reject_tool",
+    operation_id="rejectTool",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def reject_tool(
@@ -127,7 +131,8 @@ def reject_tool(
     description="`reasons` is required (422 otherwise): the supplier sees them. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="request_tool_changes",
+    operation_id="requestToolChanges",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def request_changes(
@@ -148,7 +153,8 @@ def request_changes(
     description="Same as DELETE /api/v1/tools/{id}, with an optional reason for the audit trail. " + VERSION_DOC,
     responses=ERRORS_WRITE,
     status_code=200,
-    operation_id="retire_tool",
+    operation_id="retireTool",
+    operation_class=docs.documented(etag=True),
     sync_to_thread=True,
 )
 def retire_tool(

@@ -20,6 +20,7 @@ from registry.enums import (
     ToolStatus,
 )
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
+from registry.inventory import services as inventory
 from registry.resources import get_visible, read_one
 from registry.shortlists import services as shortlists
 from registry.skills.models import Skill
@@ -33,9 +34,10 @@ from registry.tools.views import accreditation_views, compare_rows, editor_choic
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, VARY, is_htmx
-from registry.web.signin import safe_next
+from registry.web.return_to import safe_next
+from registry.web.signin import COMPARE_BASKET_KEY
 
-BASKET_KEY = "compare"
+BASKET_KEY = COMPARE_BASKET_KEY  # kept through sign-in (registry/web/signin.py)
 COMPARE_MIN, COMPARE_MAX = 2, 6
 
 
@@ -153,8 +155,17 @@ def tool_page(request: Request[Any, Any, Any], tool_id: int) -> Template:
             basket=basket(request),
             can_shortlist=_can_shortlist(actor),
             my_shortlists=shortlists.list_for(session, actor) if _can_shortlist(actor) else [],
+            inventory=_inventory_action(session, actor, tool),
         )
     return Template("tools/detail.html", context=ctx)
+
+
+def _inventory_action(session: Session, actor: Actor, tool: dict[str, Any]) -> dict[str, Any] | None:
+    """The "Add to inventory" action for those the inventory form accepts (capability leads), or
+    a link to the item when the tool is already held; None for everyone else and unpublished tools."""
+    if tool["status"] != ToolStatus.PUBLISHED.value or not inventory.may_add(actor):
+        return None
+    return {"item_id": inventory.held_item(session, actor, tool["id"])}
 
 
 # --- compare ----------------------------------------------------------------------------------
@@ -457,7 +468,7 @@ def submit_tool(request: Request[Any, Any, Any], tool_id: int, data: dict[str, A
             name = tool.name
     except InvalidInput as exc:
         errors = exc.fields
-    except Conflict as exc:
+    except (Conflict, Forbidden) as exc:
         errors = {"": exc.detail}
     if not errors:
         flash(request, f"{name} is submitted. A moderator will review it, usually within 5 working days.")

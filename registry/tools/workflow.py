@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from registry.accounts.email_verification import supplier_email_problem
 from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.changelog.models import AuditEvent
@@ -80,6 +81,10 @@ def submission_problems(session: Session, tool: Tool) -> dict[str, str]:
 def submit(session: Session, actor: Actor, tool_id: int, version: int | None = None) -> Tool:
     tool = _owned_tool(session, actor, tool_id)
     expect_status(tool, {ToolStatus.DRAFT.value}, "submitted")
+    supplier = session.get(Supplier, tool.supplier_id)
+    unverified = supplier_email_problem(session, supplier.organisation_id) if supplier else None
+    if unverified:
+        raise Forbidden(unverified + ".")
     problems = submission_problems(session, tool)
     if problems:
         raise InvalidInput("The listing is not ready to submit.", fields=problems)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from registry.errors import InvalidInput
 from registry.transfer.services import Format, Kind, dumps, export_rows, import_rows, parse
+from registry.web import openapi_docs as docs
 from registry.web.crud import ERRORS_WRITE, _problem
 from registry.web.deps import unit_of_work
 
@@ -26,6 +27,7 @@ class ImportResult(BaseModel):
     "/api/v1/import/{kind:str}",
     tags=["import/export"],
     summary="Import suppliers or tools (all-or-nothing)",
+    operation_id="importRecords",
     description="Body: the file itself, `Content-Type: text/csv` or `application/json` (same shapes as the "
     "export), at most 5 MB. Any bad row rejects the whole file; the problem lists every bad row. A supplier "
     "row that looks like a registered supplier (or an earlier row) is a bad row unless `confirm_duplicates=true`.",
@@ -78,6 +80,8 @@ def _export(request: Request[Any, Any, Any], kind: Kind, fmt: Format) -> str:
     "/api/v1/export/{kind:str}",
     tags=["import/export"],
     summary="Export suppliers or tools you may see, as JSON",
+    operation_id="exportRecords",
+    operation_class=docs.documented(files=(docs.JSON,), security=docs.OPTIONAL_TOKEN),
     description='`{"kind": ..., "rows": [...]}`: the same shape the import takes.',
     sync_to_thread=True,
     responses={400: _problem("Bad request")},
@@ -94,6 +98,8 @@ def export_json(request: Request[Any, Any, Any], kind: Literal["suppliers", "too
     "/api/v1/export/{kind:str}/csv",
     tags=["import/export"],
     summary="Export suppliers or tools you may see, as CSV",
+    operation_id="exportRecordsCsv",
+    operation_class=docs.documented(files=(docs.CSV,), security=docs.OPTIONAL_TOKEN),
     sync_to_thread=True,
     media_type="text/csv",
     responses={400: _problem("Bad request")},

@@ -26,6 +26,7 @@ from registry.changelog import services as changelog
 from registry.db_types import require_id
 from registry.errors import DomainError, InvalidInput
 from registry.exports import safe_cell, unescape_cell
+from registry.progress import NULL_PROGRESS, Progress
 from registry.suppliers.models import Supplier
 from registry.suppliers.registration import find_batch_duplicates, new_supplier
 from registry.suppliers.schemas import SupplierCreate
@@ -110,13 +111,15 @@ class ImportFailed(InvalidInput):
 # --- export ------------------------------------------------------------------------------------
 
 
-def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, Any]]:
+def export_rows(session: Session, actor: Actor, kind: Kind, progress: Progress = NULL_PROGRESS) -> list[dict[str, Any]]:
     if kind == "suppliers":
         stmt = select(Supplier).order_by(col(Supplier.id))
         if not actor.is_staff:
             stmt = stmt.where(col(Supplier.status) == "active")
         rows = []
+        progress.start("Exporting suppliers", None)
         for s in session.execute(stmt).scalars():
+            progress.advance()
             hidden = hidden_supplier_fields(actor, s.id)  # the same view as the supplier page and API
             rows.append({f: None if f in hidden else getattr(s, f) for f in SUPPLIER_FIELDS})
         return rows
@@ -124,7 +127,9 @@ def export_rows(session: Session, actor: Actor, kind: Kind) -> list[dict[str, An
     tools: list[Tool] = list(session.execute(tool_stmt).scalars())
     numbers = {s.id: s.companies_house_number for s in session.execute(select(Supplier)).scalars()}
     out = []
+    progress.start("Exporting tools", len(tools))
     for read, tool in zip(tool_services.to_read(session, tools), tools, strict=True):
+        progress.advance()
         row = {f: read.get(f) for f in TOOL_FIELDS if f in read}
         row["supplier_number"] = numbers[tool.supplier_id]
         row["last_reviewed"] = read["last_reviewed"].isoformat() if read["last_reviewed"] else None
@@ -244,7 +249,13 @@ def _validation_errors(row_no: int, exc: ValidationError) -> list[RowError]:
 
 
 def import_rows(
-    session: Session, actor: Actor, kind: Kind, rows: list[dict[str, Any]], *, confirm_duplicates: bool = False
+    session: Session,
+    actor: Actor,
+    kind: Kind,
+    rows: list[dict[str, Any]],
+    *,
+    confirm_duplicates: bool = False,
+    progress: Progress = NULL_PROGRESS,
 ) -> ImportReport:
     """Validate every row, then write them all in the caller's transaction; or write nothing.
 
@@ -259,9 +270,9 @@ def import_rows(
         report.errors.append(RowError(MAX_ROWS + 1, "file", f"more than {MAX_ROWS} rows"))
         raise ImportFailed(report)
     if kind == "suppliers":
-        _import_suppliers(session, actor, rows, report, confirm_duplicates)
+        _import_suppliers(session, actor, rows, report, confirm_duplicates, progress)
     else:
-        _import_tools(session, actor, rows, report)
+        _import_tools(session, actor, rows, report, progress)
     if report.errors:
         raise ImportFailed(report)
     changelog.record(
@@ -277,13 +288,20 @@ def import_rows(
 
 
 def _import_suppliers(
-    session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport, confirm_duplicates: bool
+    session: Session,
+    actor: Actor,
+    rows: list[dict[str, Any]],
+    report: ImportReport,
+    confirm_duplicates: bool,
+    progress: Progress = NULL_PROGRESS,
 ) -> None:
     from registry.accounts.models import Organisation
 
     seen: dict[str, int] = {}
     valid: list[tuple[int, SupplierCreate]] = []
+    progress.start("Checking supplier rows", len(rows))
     for i, row in enumerate(rows, start=1):
+        progress.advance()
         try:
             data = SupplierCreate.model_validate(row)
         except ValidationError as exc:
@@ -308,7 +326,9 @@ def _import_suppliers(
             )
     if report.errors:
         return
+    progress.start("Writing suppliers", len(valid))
     for _i, data in valid:
+        progress.advance()
         org = Organisation(name=data.name, kind="supplier")
         session.add(org)
         session.flush()
@@ -317,11 +337,15 @@ def _import_suppliers(
     session.flush()
 
 
-def _import_tools(session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport) -> None:
+def _import_tools(
+    session: Session, actor: Actor, rows: list[dict[str, Any]], report: ImportReport, progress: Progress = NULL_PROGRESS
+) -> None:
     suppliers = {s.companies_house_number: require_id(s) for s in session.execute(select(Supplier)).scalars()}
     valid: list[tuple[int, ToolCreate]] = []
     seen: dict[tuple[int, str], int] = {}
+    progress.start("Checking tool rows", len(rows))
     for i, row in enumerate(rows, start=1):
+        progress.advance()
         row = dict(row)
         number = str(row.pop("supplier_number", "") or "").strip().upper()
         if number not in suppliers:
@@ -341,7 +365,9 @@ def _import_tools(session: Session, actor: Actor, rows: list[dict[str, Any]], re
         valid.append((i, data))
     if report.errors:
         return
+    progress.start("Writing tools", len(valid))
     for i, data in valid:
+        progress.advance()
         try:
             with session.begin_nested():
                 tool_services.create_imported(session, actor, data)  # its status, if the workflow allows it

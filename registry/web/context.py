@@ -47,7 +47,7 @@ def page_context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any
         "csrf_token": "" if csrf is None or not isinstance(csrf, str) else csrf,
         "flashes": _pop_flashes(request),
         "notifications_unread": _unread(request, actor),
-        "page_title": extra.pop("page_title", "SOC Capability Registry"),
+        "page_title": extra.pop("page_title", ""),  # base.html adds the service name
         "nav_active": extra.pop("nav_active", ""),
     }
     ctx.update(extra)

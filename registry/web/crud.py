@@ -9,9 +9,8 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol, TypeVar
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter, Parameter
-from pydantic import BaseModel, Field, create_model
+from pydantic import Field, create_model
 from sqlalchemy.orm import Session
 
 from registry import resources
@@ -20,6 +19,7 @@ from registry.errors import PreconditionFailed
 from registry.locking import StaleDecision
 from registry.resources import ListParams, ResourceSpec
 from registry.schema_types import StrictModel
+from registry.web import openapi_docs
 from registry.web.deps import unit_of_work
 
 RESERVED = {"page", "per_page", "sort"}
@@ -36,46 +36,12 @@ class _Versioned(Protocol):
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=100)]
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    instance: str | None = None
-    errors: list[dict[str, str]] | None = None
-    duplicates: list[dict[str, Any]] | None = Field(
-        default=None,
-        description="409 from POST /api/v1/suppliers: the likely duplicates (id, name, companies_house_number, "
-        "website, why); send confirm_duplicate: true to create it anyway",
-    )
-
-
-def _problem(description: str) -> ResponseSpec:
-    return ResponseSpec(data_container=Problem, description=description, media_type="application/problem+json")
-
-
-ERRORS_READ = {
-    400: _problem("Invalid query parameters; each bad parameter is named"),
-    401: _problem("Bearer token missing or invalid"),
-    403: _problem("Your role or organisation may not do this"),
-    404: _problem("Not found (or not visible to you)"),
-    422: _problem("Query is well-formed but not acceptable"),
-}
-ERRORS_WRITE = {
-    400: _problem("Malformed or invalid body; each bad field is named"),
-    401: _problem("Bearer token missing or invalid"),
-    403: _problem("Your role or organisation may not do this"),
-    404: _problem("Not found (or not visible to you)"),
-    409: _problem(
-        "Version in the body is stale, a workflow-only field (such as status) was sent (the detail names "
-        "the workflow endpoint), or the record conflicts with another (a likely duplicate)"
-    ),
-    412: _problem("If-Match does not match the current ETag"),
-    422: _problem("Input is well-formed but not acceptable"),
-    428: _problem("Neither If-Match nor version was sent"),
-}
+# The problem responses are declared once for every API module (re-exported here, where the
+# API modules have always imported them from).
+ERRORS_READ = openapi_docs.ERRORS_READ
+ERRORS_WRITE = openapi_docs.ERRORS_WRITE
+Problem = openapi_docs.Problem
+_problem = openapi_docs.problem
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -89,6 +55,19 @@ def parse_if_match(value: str | None) -> int | None:
 
 def etag(version: int) -> str:
     return f'"{version}"'
+
+
+def conditional(request: Request[Any, Any, Any], response: Response[Any]) -> Response[Any]:
+    """A GET's answer, or 304 Not Modified (no body) when If-None-Match names its ETag (or "*"):
+    the caller's copy is current."""
+    header = request.headers.get("if-none-match")
+    current = response.headers.get("ETag")
+    if not header or not current:
+        return response
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    if "*" in tags or current in tags:
+        return Response(None, status_code=304, headers={"ETag": current})
+    return response
 
 
 def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
@@ -136,7 +115,15 @@ def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
             description=f"Paginated. Filters (query parameters): {filter_doc}. "
             f"Sort by {sort_doc} (prefix '-' for descending).",
             responses=ERRORS_READ,
-            operation_id=f"list_{spec.name}",
+            operation_id=openapi_docs.camel("list", spec.name),
+            operation_class=openapi_docs.documented(
+                security=openapi_docs.OPTIONAL_TOKEN if spec.name in openapi_docs.PUBLIC_RESOURCES else None,
+                # The filters are read from the query string (below), so they are declared here.
+                parameters=[
+                    openapi_docs.filter_parameter(name, f.column, f.kind, f.description)
+                    for name, f in spec.filters.items()
+                ],
+            ),
             sync_to_thread=True,
         )
         def list_items(
@@ -160,19 +147,25 @@ def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
             f"/{id_path}",
             summary=f"Get one {spec.title}",
             responses=ERRORS_READ,
-            operation_id=f"get_{spec.name}",
+            operation_id=openapi_docs.camel("get", spec.title),
+            operation_class=openapi_docs.documented(
+                etag=True,
+                not_modified=True,
+                security=openapi_docs.OPTIONAL_TOKEN if spec.name in openapi_docs.PUBLIC_RESOURCES else None,
+            ),
             sync_to_thread=True,
         )
         def get_item(self, request: Request, item_id: id_type = id_param()) -> Response[read_schema]:  # type: ignore[valid-type]  # id type and read schema are the resource's, chosen at runtime
             with unit_of_work(request) as (session, actor):
                 item = resources.read_one(session, spec, actor, item_id)
-            return Response(read_schema(**item), headers={"ETag": etag(item["version"])})
+            return conditional(request, Response(read_schema(**item), headers={"ETag": etag(item["version"])}))
 
         @post(
             "/",
             summary=f"Create a {spec.title}",
             responses=ERRORS_WRITE,
-            operation_id=f"create_{spec.name}",
+            operation_id=openapi_docs.camel("create", spec.title),
+            operation_class=openapi_docs.documented(etag=True, location=True),
             sync_to_thread=True,
         )
         def create_item(self, request: Request, data: create_schema) -> Response[read_schema]:  # type: ignore[valid-type]  # the resource's schemas, chosen at runtime
@@ -191,7 +184,8 @@ def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
             description='Send `If-Match: "<version>"` (412 when stale) or `version` in the body (409 when stale).'
             + workflow_doc,
             responses=ERRORS_WRITE,
-            operation_id=f"update_{spec.name}",
+            operation_id=openapi_docs.camel("update", spec.title),
+            operation_class=openapi_docs.documented(etag=True),
             sync_to_thread=True,
         )
         def update_item(
@@ -214,7 +208,7 @@ def build_controller(spec: ResourceSpec[Any, Any, Any]) -> type[Controller]:
             summary=f"Retire (or delete) a {spec.title}",
             description="Listings and taxonomy are retired (kept for the record); other rows are deleted.",
             responses=ERRORS_WRITE,
-            operation_id=f"delete_{spec.name}",
+            operation_id=openapi_docs.camel("delete", spec.title),
             sync_to_thread=True,
         )
         def delete_item(self, request: Request, item_id: id_type = id_param()) -> None:  # type: ignore[valid-type]  # the id's type is the resource's, chosen at runtime
@@ -234,8 +228,12 @@ DECISION_VERSION_DOC = (
 )
 
 
-class DecisionIn(StrictModel):
+class WorkflowDecisionIn(StrictModel):
     version: int | None = Field(default=None, ge=1, description="The version you decided on (409 when stale)")
+
+
+# Its own name in OpenAPI: procurement has a DecisionIn too, and generated clients name models by title.
+DecisionIn = WorkflowDecisionIn
 
 
 def decision_response(

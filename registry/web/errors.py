@@ -11,7 +11,8 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from registry.errors import DomainError, NotAuthenticated
+from registry.errors import DomainError, NotAuthenticated, TooManyRequests
+from registry.web.return_to import login_url
 
 log = logging.getLogger("registry")
 PROBLEM = "application/problem+json"
@@ -56,7 +57,12 @@ def problem(
 
 
 def _page(
-    request: Request[Any, Any, Any], status: int, title: str, detail: str, template: str | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    template: str | None = None,
+    kind: str | None = None,
 ) -> Response[Any]:
     from registry.web.context import page_context
 
@@ -72,6 +78,7 @@ def _page(
         status_code=status,
         error_title=title,
         error_detail=detail,
+        error_kind=kind,  # a 404 names what was not found ("Assessment not found")
     )
     return Template(template_name=template, context=ctx, status_code=status)
 
@@ -79,12 +86,17 @@ def _page(
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if is_api(request):
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = exc.headers  # Retry-After, in seconds
         return problem(
             request, exc.status, exc.title, exc.detail, exc.fields, headers, getattr(exc, "extensions", None)
         )
     if isinstance(exc, NotAuthenticated):
-        return Redirect(path=f"/login?next={request.url.path}")
-    return _page(request, exc.status, exc.title, exc.detail)
+        return Redirect(path=login_url(request))
+    page = _page(request, exc.status, exc.title, exc.detail, kind=getattr(exc, "kind", None))
+    if isinstance(exc, TooManyRequests):
+        page.headers.update(exc.headers)
+    return page
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -100,7 +112,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             return problem(request, 400, "Invalid request", detail, fields)
         return _page(request, 400, "There is a problem with your request", detail)
     if isinstance(exc, NotAuthorizedException) and not is_api(request):
-        return Redirect(path=f"/login?next={request.url.path}")
+        return Redirect(path=login_url(request))
     title = {
         400: "Bad request",
         401: "Sign in required",

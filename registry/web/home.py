@@ -1,4 +1,5 @@
-"""The home page and the accessibility statement."""
+"""The home page. The footer's information pages (accessibility statement, privacy, ...) are in
+registry/web/info_pages.py."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from sqlmodel import col
 from registry.enums import (
     ToolStatus,
 )
+from registry.search.service import service_for
+from registry.search.views import capability_browse
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
 from registry.web.context import page_context
-from registry.web.deps import unit_of_work
+from registry.web.deps import engine_of, unit_of_work
 
 
 @get("/", sync_to_thread=True, include_in_schema=False)
@@ -32,22 +35,19 @@ def home(request: Request[Any, Any, Any]) -> Template:
             .select_from(Supplier)
             .where(col(Supplier.status) == "active", col(Supplier.size_band) != "large")
         ).scalar_one()
+        # Counted by the search every door runs, so each count is what its link will find.
+        service = service_for(engine_of(request))
+        areas = capability_browse(service.capability_counts(session), service.taxonomy_tree(session))
         return Template(
             "home.html",
             context=page_context(
                 request,
-                page_title="SOC Capability Registry",
                 tool_count=tools,
                 supplier_count=suppliers,
                 sme_count=smes,
+                capability_areas=areas,
             ),
         )
 
 
-@get("/accessibility", sync_to_thread=True, include_in_schema=False)
-def accessibility(request: Request[Any, Any, Any]) -> Template:
-    with unit_of_work(request):
-        return Template("accessibility.html", context=page_context(request, page_title="Accessibility statement"))
-
-
-ROUTES: list[Any] = [home, accessibility]
+ROUTES: list[Any] = [home]

@@ -25,6 +25,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "short_date": formatting.short_date,
     "date_time": formatting.date_time,
     "short_date_time": formatting.short_date_time,
+    "datetime_attr": formatting.machine_datetime,  # <time datetime="{{ x|datetime_attr }}">
     "workstream": workstream_label,
     "upper_first": formatting.upper_first,  # unlike Jinja's capitalize, keeps "SME" and names as written
 }

@@ -10,13 +10,15 @@ from playwright.sync_api import Page
 # Impacts that fail a test. "moderate"/"minor" findings are reported by axe but tolerated here.
 FAILING_IMPACTS: frozenset[str] = frozenset({"serious", "critical"})
 
-# All stable WCAG 2.x A/AA rules plus axe's best practices (landmarks, headings, ...).
+# All stable WCAG 2.x A/AA rules plus axe's best practices (landmarks, headings, ...), and WCAG
+# 2.2's target size (2.5.8: every target at least 24 by 24 CSS px), which axe leaves off by default.
 DEFAULT_OPTIONS: dict[str, Any] = {
     "resultTypes": ["violations"],
     "runOnly": {
         "type": "tag",
         "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
     },
+    "rules": {"target-size": {"enabled": True}},
 }
 
 _axe = Axe()

@@ -118,7 +118,7 @@ def test_lead_generates_gap_report_pdf_and_xlsx(page: Page, live_server: Any) ->
     expect(page.get_by_text("Your report is ready")).to_be_visible(timeout=60_000)
     xlsx = download(page, "gap-report.xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))
-    assert wb["Summary"]["A1"].value == "OFFICIAL"
+    assert wb["About"]["A1"].value == "OFFICIAL" and wb["Summary"]["A1"].value == "Key figure"
 
     page.goto(f"/reports/new?kind=capability_gap&source_id={run_id}")
     generate(page, fmt_label="Web page (HTML)", marking="OFFICIAL")

@@ -56,6 +56,26 @@ def fill_registration(page: Page, name: str, number: str, website: str, email: s
     page.get_by_label("Confirm your password").fill(PASSWORD)
 
 
+def confirm_email_and_sign_in(page: Page, live_server: Any, email: str) -> None:  # noqa: F811
+    """Registration answers "check your email": follow the link from the outbox, then sign in."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from registry.notifications.models import OutboxEmail
+
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    with Session(live_server.db.engine) as s:
+        body = s.execute(select(OutboxEmail.body).where(OutboxEmail.to_address == email)).scalars().all()[-1]
+    token = re.search(r"/verify-email\?token=([\w-]+)", body)
+    assert token, body
+    page.goto(f"/verify-email?token={token.group(1)}")
+    page.get_by_role("button", name="Confirm my email address").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/supplier/dashboard")
+
+
 def save_and_continue(page: Page) -> None:
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
@@ -74,6 +94,7 @@ def test_sme_lists_a_tool_and_the_public_finds_it(page: Page, browser: Browser, 
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
     page.get_by_role("button", name="This is a different organisation – continue").click()
+    confirm_email_and_sign_in(page, live_server, "rosa@peregrine.example")
     expect(page.get_by_role("heading", name="Your listings")).to_be_visible()
     expect(page.get_by_text("Waiting for approval")).to_be_visible()
     look(page, "dashboard")
@@ -157,7 +178,7 @@ def _tool_id(page: Page, live_server: Any) -> int:  # noqa: F811
     return int(next(h["tool_id"] for h in hits if h["name"] == "Peregrine Graphwise"))
 
 
-def test_registration_works_without_javascript(js_disabled_page: Page) -> None:
+def test_registration_works_without_javascript(js_disabled_page: Page, live_server: Any) -> None:  # noqa: F811
     page = js_disabled_page
     fill_registration(
         page, "Merganser Systems", "07654321", "https://www.kestrel-analytics.example", "max@merganser.example"
@@ -172,6 +193,7 @@ def test_registration_works_without_javascript(js_disabled_page: Page) -> None:
     page.get_by_label("Create a password").fill(PASSWORD)
     page.get_by_label("Confirm your password").fill(PASSWORD)
     page.get_by_role("button", name="Register").click()
+    confirm_email_and_sign_in(page, live_server, "max@merganser.example")
     expect(page.get_by_role("heading", name="Your listings")).to_be_visible()
     save_screenshot(page, "w2-dashboard-nojs")
     # The editor's conditional evidence fields are all visible without JavaScript.

@@ -167,7 +167,7 @@ def test_tool_page_warns_when_expiring_soon_and_stale(client: Any, db: Any) -> N
 def test_drafts_are_not_visible_to_anonymous_visitors(client: Any, db: Any) -> None:
     draft = tool_id(db, "Stonechat Prototype Graph")
     resp = client.get(f"/tools/{draft}")
-    assert resp.status_code == 404 and "Page not found" in resp.text
+    assert resp.status_code == 404 and "Tool not found" in resp.text
     assert client.get("/tools/999999").status_code == 404
     assert "Stonechat Prototype Graph" not in client.get("/search", params={"q": "stonechat"}).text
     sign_in(client, "moderator")

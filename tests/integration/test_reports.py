@@ -133,7 +133,7 @@ def test_capability_gap_report_in_every_format(db: Any) -> None:
         assert len(appendix["tables"][0]["rows"]) == run.full_count + run.partial_count + run.none_count
 
         wb = openpyxl.load_workbook(io.BytesIO(made["xlsx"].content))  # type: ignore[arg-type]
-        assert wb.sheetnames[0] == "Summary" and wb["Summary"]["A1"].value == "OFFICIAL-SENSITIVE"
+        assert wb.sheetnames[0] == "About" and wb["About"]["A1"].value == "OFFICIAL-SENSITIVE"
         formats = {
             c.number_format
             for ws in wb.worksheets

@@ -144,7 +144,7 @@ def test_other_users_shortlists_are_not_found(client: Any, db: Any) -> None:
     for url in (f"/shortlists/{sid}", f"/shortlists/{sid}/export.csv", f"/shortlists/{sid}/export.xlsx"):
         resp = client.get(url)
         assert resp.status_code == 404, url
-        assert "Page not found" in resp.text
+        assert "Shortlist not found" in resp.text
     assert "Private" not in client.get("/shortlists").text
     token = _token(client)
     assert client.post(f"/shortlists/{sid}/rename", data={"name": "Mine", "_csrf_token": token}).status_code == 404

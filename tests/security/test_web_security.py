@@ -74,7 +74,8 @@ def test_wrong_password_shows_form_error_then_throttles(client: Any) -> None:
         assert resp.status_code == 400 and "not right" in resp.text
     token = _csrf_from(client.get("/login").text)
     resp = client.post("/login", data={"email": "buyer@scdea.example", "password": DEMO_PASSWORD, "_csrf_token": token})
-    assert resp.status_code == 400 and "Too many failed sign-in attempts" in resp.text
+    assert resp.status_code == 429 and "Too many failed sign-in attempts" in resp.text
+    assert int(resp.headers["retry-after"]) > 0
 
 
 def test_secure_cookie_flag_behind_tls(db: Any, tmp_path: Any) -> None:

@@ -73,14 +73,14 @@ def test_dates() -> None:
 def test_date_times_are_uk_local() -> None:
     winter = datetime(2026, 12, 4, 14, 5, tzinfo=UTC)  # GMT: same clock time
     summer = datetime(2026, 7, 4, 14, 5, tzinfo=UTC)  # BST: one hour ahead
-    assert f.date_time(winter) == "4 December 2026, 14:05"
-    assert f.date_time(summer) == "4 July 2026, 15:05"
+    assert f.date_time(winter) == "4 December 2026 at 2:05pm"
+    assert f.date_time(summer) == "4 July 2026 at 3:05pm"
     assert f.short_date_time(summer) == "4 Jul 2026, 15:05"
     assert f.short_date_time(summer, year=False) == "4 Jul 15:05"
     # Naive values are stored UTC.
-    assert f.date_time(datetime(2026, 7, 4, 14, 5)) == "4 July 2026, 15:05"
+    assert f.date_time(datetime(2026, 7, 4, 14, 5)) == "4 July 2026 at 3:05pm"
     # Another zone is converted, not relabelled.
-    assert f.date_time(datetime(2026, 12, 4, 9, 5, tzinfo=timezone(timedelta(hours=-5)))) == "4 December 2026, 14:05"
+    assert f.date_time(datetime(2026, 12, 4, 9, 5, tzinfo=timezone(timedelta(hours=-5)))) == "4 December 2026 at 2:05pm"
     assert f.date_time(None) == ""
 
 
@@ -104,7 +104,7 @@ def test_template_filters_use_the_same_functions() -> None:
     assert render("{{ v|money(missing='Not set') }}", v=None) == "Not set"
     assert render("{{ d|date }}", d=date(2026, 12, 4)) == "4 December 2026"
     assert render("{{ d|short_date }}", d=date(2026, 12, 4)) == "4 Dec 2026"
-    assert render("{{ t|date_time }}", t=datetime(2026, 7, 4, 14, 5, tzinfo=UTC)) == "4 July 2026, 15:05"
+    assert render("{{ t|date_time }}", t=datetime(2026, 7, 4, 14, 5, tzinfo=UTC)) == "4 July 2026 at 3:05pm"
     assert render("{{ v|pct(digits=1) }}", v=45.45) == "45.5%"
     assert render("{{ v|signed }}", v=-2.0) == "−2.0"
 
@@ -121,3 +121,13 @@ def test_template_label_filters() -> None:
     assert render("{{ v|workstream(short=true) }}", v="BLUEGREEN") == "Blue &amp; Green Crimes"
     with pytest.raises(KeyError):
         render('{{ v|label("NoSuchEnum") }}', v="x")  # a template typo fails loudly
+
+
+def test_machine_datetime_is_valid_for_the_time_element() -> None:
+    # The W3C checker rejects six fractional digits (isoformat's microseconds) in datetime="".
+    assert f.machine_datetime(datetime(2026, 12, 4, 14, 5, 7, 123456)) == "2026-12-04T14:05:07Z"
+    bst = timezone(timedelta(hours=1))
+    assert f.machine_datetime(datetime(2026, 7, 1, 9, 0, 0, 999999, tzinfo=bst)) == "2026-07-01T08:00:00Z"
+    assert f.machine_datetime(date(2026, 12, 4)) == "2026-12-04"
+    assert f.machine_datetime(None) == ""
+    assert templating.FILTERS["datetime_attr"] is f.machine_datetime

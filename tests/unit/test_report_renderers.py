@@ -117,7 +117,7 @@ def test_format_value_per_kind() -> None:
     assert format_value(66.6, "percent") == "67%"
     assert format_value(12345, "int") == "12,345"
     assert format_value(3.25, "score") == "3.2"
-    assert format_value(date(2025, 3, 4), "date") == "4 Mar 2025"
+    assert format_value(date(2025, 3, 4), "date") == "4 March 2025"  # GOV.UK style, as on every page
     assert format_value(None, "money") == ""
 
 
@@ -306,28 +306,29 @@ def test_pdf_escapes_hostile_text_and_refuses_external_resources() -> None:
 def test_xlsx_sheets_frozen_filtered_and_formatted(sample: Report) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(sample)))
     names = wb.sheetnames
-    assert names[0] == "Summary"
+    assert names[:2] == ["About", "Summary"]
     assert len(names) == len({n.lower() for n in names}) and all(len(n) <= 31 for n in names)
-    assert {"Must have", "Recommended purchases within", "Appendix all requirements"} <= set(names)
+    assert {"Must have", "Recommended purchases", "Appendix all requirements"} <= set(names)
+    assert wb["About"]["A1"].value == MARKING
     summary = wb["Summary"]
-    assert summary["A1"].value == MARKING
+    assert [c.value for c in summary[1]] == ["Key figure", "Value", "Detail"]
     assert any(
         row[0].value == sample.summary[0].label and row[1].value == sample.summary[0].value
         for row in summary.iter_rows()
     )
 
-    recs = wb["Recommended purchases within"]
+    recs = wb["Recommended purchases"]
     chosen = next(t for s in sample.all_sections() for t in s.tables if t.id == "recommended-tools").rows
-    assert recs.freeze_panes == "A5"
-    assert recs.auto_filter.ref == f"A4:H{4 + len(chosen)}"
-    header = [c.value for c in recs[4]]
+    assert recs.freeze_panes == "A2"
+    assert recs.auto_filter.ref == f"A1:H{1 + len(chosen)}"
+    header = [c.value for c in recs[1]]
     assert header[:4] == ["Tool", "Supplier", "SME", "Capital cost"]
-    assert recs["D5"].number_format == "£#,##0" and isinstance(recs["D5"].value, int | float)
-    assert recs["F5"].number_format == "#,##0" and recs["F5"].value == chosen[0]["closes"]
+    assert recs["D2"].number_format == "£#,##0" and isinstance(recs["D2"].value, int | float)
+    assert recs["F2"].number_format == "#,##0" and recs["F2"].value == chosen[0]["closes"]
 
     appendix = wb["Appendix all requirements"]
-    assert appendix.max_row == 4 + 120
-    coverage = [appendix.cell(row=r, column=6) for r in range(5, 125)]
+    assert appendix.max_row == 1 + 120
+    coverage = [appendix.cell(row=r, column=6) for r in range(2, 122)]
     assert all(c.number_format == "0%" and 0 <= c.value <= 1 for c in coverage)  # 0..100 stored as a fraction
     assert any(0 < c.value < 1 for c in coverage)
     assert appendix.oddHeader.center.text == MARKING
@@ -337,10 +338,10 @@ def test_xlsx_sheets_frozen_filtered_and_formatted(sample: Report) -> None:
 def test_xlsx_escapes_formula_injection_everywhere() -> None:
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(hostile_report())))
     ws = wb["Shortlist"]
-    suppliers = [ws.cell(row=r, column=1).value for r in range(5, 9)]
+    suppliers = [ws.cell(row=r, column=1).value for r in range(2, 6)]
     assert suppliers == ["'" + HYPERLINK, "'" + CMD, "'" + AT_SUM, "'+44 20 7946 0000"]
-    assert ws["E5"].value == -5  # numbers stay numbers, even negative ones
-    assert ws["B7"].value is None and ws["D8"].value == datetime(2022, 2, 3)
+    assert ws["E2"].value == -5  # numbers stay numbers, even negative ones
+    assert ws["B4"].value is None and ws["D5"].value == datetime(2022, 2, 3)
     key_figures = [row for row in wb["Summary"].iter_rows(values_only=True) if row and row[0] == "Tools"]
     assert key_figures == [("Tools", "4", "'=1+1")]
     # No cell anywhere holds a live formula.
