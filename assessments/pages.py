@@ -113,9 +113,11 @@ def parse_scope(values: dict[str, Any], *, is_admin: bool, creating: bool) -> tu
     payload: dict[str, Any] = {
         "name": values["name"],
         "workstreams": values["workstreams"],
-        "schedule": values["schedule"] or "none",
+        "schedule": values["schedule"],
         "min_classification": values["min_classification"] or None,
     }
+    if not values["schedule"] and not creating:
+        del payload["schedule"]  # editing: a form without the question leaves the schedule as it is
     capital = _number(values["budget_capital"], "budget_capital", errors)
     annual = _number(values["budget_annual"], "budget_annual", errors)
     payload["budget_capital"] = capital if capital is not None else 0.0
@@ -232,7 +234,7 @@ EMPTY_VALUES = {
     "max_suppliers": "",
     "min_sme_share": "",
     "min_classification": "",
-    "schedule": "none",
+    "schedule": "",  # chosen by the person, never in advance
     "organisation_id": "",
 }
 

@@ -24,12 +24,17 @@
     }
   });
 
-  // Forms or buttons marked data-confirm ask before submitting (no inline onclick allowed).
-  document.addEventListener("submit", function (event) {
-    var form = event.target;
-    var message = form && form.getAttribute && form.getAttribute("data-confirm");
-    if (message && !window.confirm(message)) {
-      event.preventDefault();
+  // Destructive actions ask on a confirmation page (registry/web/confirm.py), never in a
+  // browser dialog, so the same question is asked with or without JavaScript.
+
+  // A form re-rendered with its errors answers 400 with HTML (the same partial, now showing what
+  // is wrong); htmx leaves error responses unswapped by default, so swap those in place too.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var type = xhr && xhr.getResponseHeader("Content-Type");
+    if (xhr && xhr.status === 400 && type && type.indexOf("text/html") === 0) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
     }
   });
 

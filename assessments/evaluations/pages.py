@@ -114,7 +114,7 @@ def _detail(
     names = {t.tool_id: t.name for t in d.tools}
     labels = {c.key: c.label for c in d.criteria}
     result = d.outcome.result
-    missing = sum(1 for p in d.outcome.problems if "missing scores" in p)
+    missing = sum(1 for p in d.outcome.problems if " still needs " in p)
     ctx = page_context(
         request,
         page_title=d.evaluation.name,
@@ -221,7 +221,7 @@ def evaluation_scores(
     request: Request[Any, Any, Any], evaluation_id: str, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
     values = {k: _one(data, k) for k in data}
-    items, errors = [], {}
+    items, unreadable = [], []
     for key, text in values.items():
         if not key.startswith("score-"):
             continue
@@ -230,14 +230,12 @@ def evaluation_scores(
             continue
         number = _number(text)
         if text and number is None:
-            errors[key] = "Enter the score as a number from 0 to 100"
+            unreadable.append(key)  # the service words the error; every typed value is re-shown
             continue
         items.append(services.ScoreInput(int(tool), criterion, number, values.get(f"reason-{tool}-{criterion}", "")))
     try:
-        if errors:
-            raise InvalidInput("Check the scores.", fields=errors)
         with unit_of_work(request) as (session, actor):
-            changed = services.set_scores(session, actor, evaluation_id, items)
+            changed = services.set_scores(session, actor, evaluation_id, items, unreadable=unreadable)
     except (InvalidInput, Conflict) as exc:
         return _rerender(request, evaluation_id, exc, values, "scores")
     flash(request, f"Scores saved ({changed} changed)." if changed else "No scores changed.")

@@ -136,31 +136,39 @@ def price_scores(prices: Mapping[ToolKey, float]) -> dict[ToolKey, float]:
 
 
 def _score_table(
-    criteria: Sequence[Criterion], scores: Iterable[Score], prices: Mapping[ToolKey, float]
+    criteria: Sequence[Criterion],
+    scores: Iterable[Score],
+    prices: Mapping[ToolKey, float],
+    names: Mapping[ToolKey, str] | None = None,
 ) -> dict[ToolKey, dict[str, tuple[float, str]]]:
+    # Problems are read by people: tools and criteria by name, never by internal id or key.
+    def name(t: ToolKey) -> str:
+        return (names or {}).get(t) or str(t)
+
+    labels = {c.code: c.name or c.code for c in criteria}
     problems = validate_criteria(criteria)
-    problems += [f"price for {t} must not be negative" for t, p in prices.items() if p < 0]
+    problems += [f"the price of {name(t)} must not be negative" for t, p in prices.items() if p < 0]
     tools = list(prices)
     table: dict[ToolKey, dict[str, tuple[float, str]]] = {t: {} for t in tools}
     kinds = {c.code: c.kind for c in criteria}
     for s in scores:
-        where = f"{s.tool}/{s.criterion}"
+        where = f"the {labels.get(s.criterion, s.criterion)} score of {name(s.tool)}"
         if s.tool not in table:
-            problems.append(f"{where}: tool has no price")
+            problems.append(f"{name(s.tool)} is scored but is not on the shortlist")
         elif kinds.get(s.criterion) in (None, "price"):
-            problems.append(f"{where}: not a scored criterion")
+            problems.append(f"{where} is not for a scored criterion")
         elif not 0.0 <= s.score <= 100.0:
-            problems.append(f"{where}: score {s.score:g} outside 0–100")
+            problems.append(f"{where} is {s.score:g}, but scores must be from 0 to 100")
         elif not s.reason.strip():
-            problems.append(f"{where}: a reason is required")
+            problems.append(f"give a reason for {where}")
         elif s.criterion in table[s.tool]:
-            problems.append(f"{where}: scored twice")
+            problems.append(f"{where} is given twice")
         else:
             table[s.tool][s.criterion] = (float(s.score), s.reason.strip())
     for t in tools:
-        missing = [c.code for c in criteria if c.kind != "price" and c.code not in table[t]]
+        missing = [labels[c.code] for c in criteria if c.kind != "price" and c.code not in table[t]]
         if missing:
-            problems.append(f"{t}: missing scores for {', '.join(missing)}")
+            problems.append(f"{name(t)} still needs {'a score' if len(missing) == 1 else 'scores'} for {_and(missing)}")
     if problems:
         raise EvaluationError(problems)
     lowest = min(prices.values()) if prices else 0.0
@@ -237,15 +245,23 @@ def _sensitivity(
     return out
 
 
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def evaluate(
-    criteria: Sequence[Criterion], scores: Iterable[Score], prices: Mapping[ToolKey, float]
+    criteria: Sequence[Criterion],
+    scores: Iterable[Score],
+    prices: Mapping[ToolKey, float],
+    names: Mapping[ToolKey, str] | None = None,
 ) -> EvaluationResult:
     """Score, rank and stress-test a shortlist; raises EvaluationError listing every problem.
 
     ``prices`` names the shortlisted tools (one price each); ``scores`` gives every
-    quality and social value score with its reason.
+    quality and social value score with its reason; ``names`` (optional) are the tools' names,
+    used to word the problems.
     """
-    table = _score_table(criteria, scores, prices)
+    table = _score_table(criteria, scores, prices, names)
     weights = {c.code: float(c.weight) for c in criteria}
     ranking = _ranking(table, weights)
     winner = ranking[0].tool if ranking else None

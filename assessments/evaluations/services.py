@@ -33,7 +33,7 @@ from assessments.evaluations.scoring import (
 from assessments.reports.procurement_report import ToolFacts
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import today, utcnow
+from registry.db_types import require_id, today, utcnow
 from registry.enums import Role, SizeBand
 from registry.errors import Conflict, Forbidden, InvalidInput, NotFound
 from registry.locking import check_version, claim_version
@@ -242,17 +242,26 @@ def criteria_of(rows: Sequence[EvaluationCriterion]) -> list[Criterion]:
     return [Criterion(c.key, c.label, c.weight, _stored_kind(c)) for c in rows]
 
 
+def tool_names(session: Session, tool_ids: Sequence[int]) -> dict[int, str]:
+    """Tool names for messages (problems and form errors name tools, never their ids)."""
+    if not tool_ids:
+        return {}
+    rows = session.execute(select(Tool).where(col(Tool.id).in_(list(tool_ids)))).scalars()
+    return {require_id(t): t.name for t in rows}
+
+
 def compute(session: Session, evaluation: Evaluation) -> Outcome:
     """Run the scoring maths; problems (e.g. missing scores) instead of a result when incomplete."""
     crit = criteria_of(criteria_rows(session, evaluation.id))
     prices: dict[ToolKey, float] = {t.tool_id: t.price for t in tool_rows(session, evaluation.id)}
+    names: dict[ToolKey, str] = {k: v for k, v in tool_names(session, [int(t) for t in prices]).items()}
     scores = [
         Score(s.tool_id, s.criterion_key, s.score, s.reason)
         for s in score_rows(session, evaluation.id)
         if s.tool_id in prices
     ]
     try:
-        return Outcome(crit, evaluate(crit, scores, prices))
+        return Outcome(crit, evaluate(crit, scores, prices, names))
     except EvaluationError as exc:
         return Outcome(crit, None, list(exc.problems))
 
@@ -421,10 +430,12 @@ def set_criteria(
             errors[f"criteria-{i}-label"] = f"Enter a name for criterion {i + 1}"
         elif len(label) > 200:
             errors[f"criteria-{i}-label"] = "Name must be 200 characters or fewer"
+        # Name the criterion by what was typed, so the message says which one is wrong.
+        which = f"“{label}”" if label else f"criterion {i + 1}"
         if item.kind not in KINDS:
-            errors[f"criteria-{i}-kind"] = f"Choose the kind of criterion {i + 1}"
+            errors[f"criteria-{i}-kind"] = f"Choose whether {which} is quality, price or social value"
         if item.weight is None or not 0 <= item.weight <= 100:
-            errors[f"criteria-{i}-weight"] = f"Enter a weight from 0 to 100 for criterion {i + 1}"
+            errors[f"criteria-{i}-weight"] = f"Enter a weight from 0 to 100 for {which}"
         key = item.key or _slug(label)
         base, n = key, 2
         while key in used:
@@ -475,6 +486,46 @@ def set_criteria(
     return evaluation
 
 
+def score_errors(
+    session: Session, evaluation: Evaluation, items: Sequence[ScoreInput], unreadable: Sequence[str] = ()
+) -> dict[str, str]:
+    """Every problem with a batch of scores at once, keyed by form field, in words that name the
+    criterion and the tool ("Give a reason for the Security score of Tidemark Vessel Watch").
+
+    ``unreadable``: the fields ("score-<tool>-<criterion>") whose text was not a number.
+    """
+    criteria = {c.key: c for c in criteria_rows(session, evaluation.id)}
+    tool_ids = {t.tool_id for t in tool_rows(session, evaluation.id)}
+    wanted = [i.tool_id for i in items] + [int(f.split("-")[1]) for f in unreadable if f.split("-")[1].isdecimal()]
+    names = tool_names(session, sorted(set(wanted)))
+
+    def what(tool_id: int, key: str) -> str:
+        c = criteria.get(key)
+        return f"the {c.label if c else key} score of {names.get(tool_id, 'this tool')}"
+
+    errors: dict[str, str] = {}
+    for field_name in unreadable:
+        tool, _, key = field_name.removeprefix("score-").partition("-")
+        if tool.isdecimal():
+            errors[field_name] = f"Enter {what(int(tool), key)} as a number from 0 to 100"
+    for item in items:
+        where = f"{item.tool_id}-{item.criterion_key}"
+        c = criteria.get(item.criterion_key)
+        if item.tool_id not in tool_ids or c is None or c.kind == "price":
+            errors[f"score-{where}"] = f"{what(item.tool_id, item.criterion_key).capitalize()} is not scored here"
+        elif item.score is None and item.reason.strip():
+            errors[f"score-{where}"] = f"Enter {what(item.tool_id, item.criterion_key)}, from 0 to 100"
+        elif item.score is not None and not 0 <= item.score <= 100:
+            errors[f"score-{where}"] = f"{what(item.tool_id, item.criterion_key).capitalize()} must be from 0 to 100"
+        elif item.score is not None and not item.reason.strip():
+            errors[f"reason-{where}"] = f"Give a reason for {what(item.tool_id, item.criterion_key)}"
+        elif len(item.reason) > 4000:
+            errors[f"reason-{where}"] = (
+                f"The reason for {what(item.tool_id, item.criterion_key)} must be 4,000 characters or fewer"
+            )
+    return errors
+
+
 def set_scores(
     session: Session,
     actor: Actor,
@@ -484,32 +535,20 @@ def set_scores(
     *,
     if_match: int | None = None,
     required: bool = False,
+    unreadable: Sequence[str] = (),
 ) -> int:
     """Save quality and social value scores (0–100), each with a reason. Returns how many changed.
 
-    A blank score with a blank reason clears that score. Nothing is saved if any entry is invalid;
-    when nothing changes the version stays as it is.
+    A blank score with a blank reason clears that score. Nothing is saved if any entry is invalid
+    (``unreadable`` names form fields whose text was not a number), and every problem in the
+    batch is reported at once; when nothing changes the version stays as it is.
     """
     evaluation = get_writable(session, actor, evaluation_id)
     _check(evaluation, version, if_match, required)
-    kinds = {c.key: c.kind for c in criteria_rows(session, evaluation.id)}
-    tool_ids = {t.tool_id for t in tool_rows(session, evaluation.id)}
     existing = {(s.tool_id, s.criterion_key): s for s in score_rows(session, evaluation.id)}
-    errors: dict[str, str] = {}
-    for item in items:
-        where = f"{item.tool_id}-{item.criterion_key}"
-        if item.tool_id not in tool_ids or kinds.get(item.criterion_key) in (None, "price"):
-            errors[f"score-{where}"] = "This tool or criterion is not scored in this evaluation"
-        elif item.score is None and item.reason.strip():
-            errors[f"score-{where}"] = "Enter a score from 0 to 100"
-        elif item.score is not None and not 0 <= item.score <= 100:
-            errors[f"score-{where}"] = "Score must be from 0 to 100"
-        elif item.score is not None and not item.reason.strip():
-            errors[f"reason-{where}"] = "Give a reason for this score"
-        elif len(item.reason) > 4000:
-            errors[f"reason-{where}"] = "Reason must be 4,000 characters or fewer"
+    errors = score_errors(session, evaluation, items, unreadable)
     if errors:
-        raise InvalidInput("Check the scores: every score needs a reason.", fields=errors)
+        raise InvalidInput("Check the scores: " + "; ".join(errors.values()) + ".", fields=errors)
     changed = 0
     now = utcnow()
     for item in items:
@@ -569,8 +608,9 @@ def set_prices(
     evaluation = get_writable(session, actor, evaluation_id)
     _check(evaluation, version, if_match, required)
     rows = {t.tool_id: t for t in tool_rows(session, evaluation.id)}
+    names = tool_names(session, sorted(rows))
     errors = {
-        f"price-{tid}": "Enter a price of £0 or more"
+        f"price-{tid}": f"Enter the whole-life price of {names.get(tid, 'this tool')} as £0 or more"
         for tid, p in prices.items()
         if tid in rows and (p is None or p < 0)
     }

@@ -70,7 +70,7 @@ def _new_form(
 def new_page(request: Request[Any, Any, Any], kind: str = "", source_id: str = "") -> Template:
     with unit_of_work(request) as (session, actor):
         actor.require_role(*service.READ_ROLES)
-        values = {"kind": kind, "source_id": source_id, "format": "pdf", "marking": "OFFICIAL"}
+        values = {"kind": kind, "source_id": source_id, "format": "", "marking": ""}  # chosen, never defaulted
         return _new_form(request, session, actor, values, {})
 
 

@@ -16,7 +16,7 @@ from assessments.reports.document import KeyFigure, Report, Section, Table
 from registry.db_types import utcnow
 from registry.enums import MoSCoW
 from registry.formatting import long_date, pounds, short_date_time
-from registry.procurement.exports import reason_label
+from registry.procurement.decisions import reason_words
 from registry.procurement.services import OUTCOME_KINDS, STATUS_LABELS, ProjectView, ResultView, award_version
 from registry.procurement.views import filters_text
 
@@ -122,10 +122,9 @@ def _reason_text(r: ResultView) -> str:
     d = r.decision
     if d is None or d.decision == "keep":
         return d.reason_text if d else ""
-    text = reason_label(d.reason_code)
-    if d.suggested:
-        text += " (suggested by matching, confirmed)"
-    return f"{text}: {d.reason_text}" if d.reason_text else text
+    # The reason's own words and the buyer's note, never the "Other (explain in the text)" label.
+    text = reason_words(d.reason_code, d.reason_text)
+    return text + (" (suggested by matching, confirmed)" if d.suggested else "")
 
 
 def _outcome_paragraphs(session: Session, view: ProjectView) -> list[str]:

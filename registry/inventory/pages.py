@@ -26,6 +26,7 @@ from registry.inventory.schemas import InventoryCreate, InventoryUpdate
 from registry.inventory.services import SPEC as INVENTORY_SPEC
 from registry.suppliers.models import Supplier
 from registry.tools.models import Tool
+from registry.web.confirm import Confirmation, confirm_page
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, form_version, text, validate_form
@@ -235,6 +236,25 @@ def inventory_update(request: Request[Any, Any, Any], item_id: int, data: dict[s
         )
 
 
+@get("/inventory/{item_id:int}/remove", include_in_schema=False, sync_to_thread=True)
+def inventory_remove_confirm(request: Request[Any, Any, Any], item_id: int) -> Template:
+    with unit_of_work(request) as (session, actor):
+        item = own_record(session, actor, INVENTORY_SPEC, item_id)
+        name = INVENTORY_SPEC.to_read(session, [item])[0]["tool_name"]
+        return confirm_page(
+            request,
+            Confirmation(
+                question=f"Are you sure you want to remove {name} from your inventory?",
+                warning="Gap assessments will no longer count it as a tool you have.",
+                action=f"/inventory/{item_id}/remove",
+                button=f"Yes, remove {name}",
+                cancel="/inventory",
+                caption="Inventory",
+            ),
+            nav_active="inventory",
+        )
+
+
 @post("/inventory/{item_id:int}/remove", include_in_schema=False, sync_to_thread=True)
 def inventory_remove(request: Request[Any, Any, Any], item_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
@@ -251,6 +271,7 @@ ROUTES: list[Any] = [
     inventory_add,
     inventory_edit_form,
     inventory_update,
+    inventory_remove_confirm,
     inventory_remove,
 ]
 

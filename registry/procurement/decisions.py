@@ -12,12 +12,14 @@ from registry.actor import Actor
 from registry.changelog import services as changelog
 from registry.db_types import require_id, utcnow
 from registry.errors import InvalidInput, NotFound
+from registry.formatting import pounds
 from registry.locking import claim_version
 from registry.procurement.models import (
     Decision,
     FrozenResult,
     Outcome,
     ProcurementProject,
+    ProjectRequirement,
 )
 from registry.procurement.schemas import DecisionIn, OutcomeIn
 from registry.procurement.services import OUTCOME_KINDS, audit, writable_project
@@ -35,6 +37,24 @@ REASONS: dict[str, str] = {
     "accreditation_expired": "A mandatory accreditation has expired",
     "other": "Other reason (explain in the text)",
 }
+
+
+def first_year_cost(price_capital: float | None, price_annual: float | None) -> float:
+    """What a tool costs in its first year: the one measure "over budget" is judged by, both when
+    matching suggests it and when a buyer gives it as a reason."""
+    return float(price_capital or 0) + float(price_annual or 0)
+
+
+def reason_words(reason_code: str | None, reason_text: str | None) -> str:
+    """A decision's reason as people should read it in the log and the record: the reason's label
+    and the buyer's note; for "other", the note alone (never the "explain in the text" label)."""
+    note = reason_text or ""  # as typed: exports escape it, and trimming would change it
+    if reason_code is None:
+        return note
+    if reason_code == "other":
+        return note if note.strip() else "Other reason"
+    label = REASONS.get(reason_code, reason_code)
+    return f"{label}: {note}" if note.strip() else label
 
 
 # --- decisions and outcome --------------------------------------------------------------------
@@ -69,6 +89,10 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
         )
     if data.decision == "keep":
         reason_code = None
+    version = get_version(session, "tool", result.tool_id, result.tool_version_number)
+    snapshot = version.snapshot if version else {}
+    name = snapshot.get("name") or f"tool {result.tool_id}"
+    _check_reason_facts(session, project, reason_code, snapshot, name)
     decision = session.execute(select(Decision).where(col(Decision.frozen_result_id) == result.id)).scalar_one_or_none()
     before = _decision_snapshot(decision)
     decided_by = actor.require_user_id()  # get_project has required a signed-in user
@@ -83,19 +107,49 @@ def decide(session: Session, actor: Actor, project_id: str, result_id: int, data
     decision.decided_at = utcnow()
     claim_version(session, project, label="project")
     session.flush()
-    version = get_version(session, "tool", result.tool_id, result.tool_version_number)
-    name = (version.snapshot.get("name") if version else None) or f"tool {result.tool_id}"
-    what = "Kept" if data.decision == "keep" else f"Excluded ({REASONS[reason_code or 'other']})"
+    note = (data.reason_text or "").strip()
+    if data.decision == "keep":
+        what = f"Kept: {name} (version {result.tool_version_number})" + (f" – {note}" if note else "")
+    else:
+        what = f"Excluded: {name} (version {result.tool_version_number}) – {reason_words(reason_code, note)}"
     audit(
         session,
         actor,
         project,
         "decide",
-        f"{what}: {name} (version {result.tool_version_number})",
+        what,
         before=before,
         after=_decision_snapshot(decision),
     )
     return decision
+
+
+def _check_reason_facts(
+    session: Session, project: ProcurementProject, reason_code: str | None, snapshot: dict[str, Any], name: str
+) -> None:
+    """Refuse a reason the registry knows to be untrue of this tool and project."""
+    if reason_code == "over_budget":
+        cost = first_year_cost(snapshot.get("price_capital"), snapshot.get("price_annual"))
+        if project.budget is None:
+            message = f"“Over budget” cannot apply to {name}: this project has no budget set"
+        elif cost <= project.budget:
+            message = (
+                f"{name} is not over budget: its indicative first-year cost {pounds(cost)} is within "
+                f"the project budget of {pounds(project.budget)}. Choose another reason"
+            )
+        else:
+            return
+        raise InvalidInput(message + ".", fields={"reason_code": message})
+    if reason_code == "does_not_meet_requirement":
+        linked = session.execute(
+            select(col(ProjectRequirement.id)).where(col(ProjectRequirement.project_id) == project.id).limit(1)
+        ).first()
+        if linked is None:
+            message = (
+                f"“Does not meet a linked requirement” cannot apply to {name}: this project has no "
+                "linked requirements. Choose another reason, or “Other” and explain"
+            )
+            raise InvalidInput(message + ".", fields={"reason_code": message})
 
 
 def record_outcome(session: Session, actor: Actor, project_id: str, data: OutcomeIn) -> Outcome:

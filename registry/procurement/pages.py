@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from registry.actor import Actor
 from registry.enums import WORKSTREAMS, Classification, Deployment, Hosting
-from registry.errors import Conflict, InvalidInput
+from registry.errors import Conflict, InvalidInput, NotFound
 from registry.procurement import decisions, feedback, searching, services
 from registry.procurement.schemas import DecisionIn, OutcomeIn, ProjectCreate, SearchIn
 from registry.procurement.views import SORT_LABELS, filters_text
 from registry.search.service import service_for
 from registry.web.context import flash, page_context
 from registry.web.deps import engine_of, unit_of_work
-from registry.web.forms import many, one
+from registry.web.forms import VARY, is_htmx, many, one
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 PER_PAGE = 20
@@ -156,6 +156,7 @@ def _project_page(
         view=view,
         p=view.project,
         reasons=decisions.REASONS,
+        reason_words=decisions.reason_words,
         status_labels=services.STATUS_LABELS,
         outcome_kinds=services.OUTCOME_KINDS,
         errors=errors or {},
@@ -178,10 +179,43 @@ def project_page(request: Request[Any, Any, Any], project_id: str) -> Template:
         return _project_page(request, session, actor, project_id)
 
 
+def _result_card(
+    request: Request[Any, Any, Any],
+    session: Session,
+    actor: Actor,
+    project_id: str,
+    result_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, dict[str, str]] | None = None,
+    status: int = 200,
+) -> Template:
+    """Just one result's card (and the out-of-band decided count): what htmx swaps in place."""
+    view = services.project_view(session, actor, project_id)
+    card = next((r for r in view.results if r.result.id == result_id), None)
+    if card is None:
+        raise NotFound("This result is not in the project.")
+    ctx = page_context(
+        request,
+        view=view,
+        p=view.project,
+        r=card,
+        reasons=decisions.REASONS,
+        reason_words=decisions.reason_words,
+        errors=errors or {},
+        values=values or {},
+        saved_for=None if errors else str(result_id),
+        swap_oob=True,
+    )
+    return Template("procurement/_result.html", context=ctx, status_code=status, headers=VARY)
+
+
 @post("/projects/{project_id:str}/results/{result_id:int}/decision", sync_to_thread=True, include_in_schema=False)
 def decision_post(
     request: Request[Any, Any, Any], project_id: str, result_id: int, data: dict[str, Any] = FORM
 ) -> Template | Redirect:
+    """Keep or exclude one result. Without JavaScript: back to the result on the project page
+    (#result-ID). With htmx: the result's card, re-rendered in place."""
     prefix = f"r{result_id}-"
     raw = {
         "decision": one(data, "decision"),
@@ -189,6 +223,7 @@ def decision_post(
         "reason_text": one(data, "reason_text"),
     }
     errors: dict[str, str] = {}
+    htmx = is_htmx(request)
     with unit_of_work(request) as (session, actor):
         try:
             decisions.decide(session, actor, project_id, result_id, DecisionIn.model_validate(raw))
@@ -197,11 +232,18 @@ def decision_post(
         except InvalidInput as exc:
             errors = {prefix + k: v for k, v in exc.fields.items()} or {prefix + "decision": exc.detail}
         else:
+            if htmx:
+                session.flush()
+                return _result_card(request, session, actor, project_id, result_id)
             flash(request, "Decision saved.")
             return Redirect(path=f"/projects/{project_id}#result-{result_id}")
     # Re-render in a fresh transaction (the failed one was rolled back), keeping what was typed.
     with unit_of_work(request) as (session, actor):
         values = {str(result_id): {k: v or "" for k, v in raw.items()}}
+        if htmx:
+            return _result_card(
+                request, session, actor, project_id, result_id, errors=_fix_keys(errors), values=values, status=400
+            )
         return _project_page(request, session, actor, project_id, errors=_fix_keys(errors), values=values, status=400)
 
 

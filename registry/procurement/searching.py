@@ -22,6 +22,7 @@ from registry.db_types import require_id, today
 from registry.errors import Conflict, InvalidInput
 from registry.formatting import pounds
 from registry.locking import claim_version
+from registry.procurement.decisions import first_year_cost
 from registry.procurement.models import (
     FrozenResult,
     ProcurementProject,
@@ -227,7 +228,7 @@ def suggestions_for(
             if key not in seen:
                 seen.add(key)
                 out.append({"code": code, "message": key[1]})
-    first_year = doc.price_capital + doc.price_annual
+    first_year = first_year_cost(doc.price_capital, doc.price_annual)
     if budget is not None and first_year > budget:
         out.append(
             {

@@ -32,6 +32,7 @@ from registry.requirements.models import Requirement
 from registry.requirements.schemas import RequirementCreate, RequirementUpdate
 from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.taxonomy.services import all_nodes, path_of
+from registry.web.confirm import Confirmation, confirm_page
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, UPLOAD, form_version, text, validate_form
@@ -63,6 +64,7 @@ def lead_choices(session: Session) -> dict[str, Any]:
 REQ_MESSAGES = {
     "code": "Enter a code made of letters, digits, dots or dashes, like IM-001",
     "title": "Enter a title",
+    "priority": "Select a priority: must, should, could or won't have",
     "capability_code": "Select the capability it needs",
     "weight": "Weight must be a number from 0 to 100",
     "skills": "Write skills like SK-DATAENG:4:2",
@@ -72,7 +74,7 @@ REQ_MESSAGES = {
 def _requirement_values(read: dict[str, Any] | None) -> dict[str, Any]:
     if read is None:
         return {
-            "priority": "should",
+            "priority": "",  # a question the lead answers: nothing is chosen in advance
             "weight": "1",
             "workstreams": [],
             "four_ps": [],
@@ -244,6 +246,25 @@ def requirement_update(
         return _requirement_form(request, session, req_id=req_id, values=shown, errors=errors, status=400)
 
 
+@get("/requirements/{req_id:int}/retire", include_in_schema=False, sync_to_thread=True)
+def requirement_retire_confirm(request: Request[Any, Any, Any], req_id: int) -> Template:
+    with unit_of_work(request) as (session, actor):
+        req = own_record(session, actor, REQUIREMENT_SPEC, req_id)
+        question = f"Are you sure you want to retire {req.code} {req.title}?"
+        return confirm_page(
+            request,
+            Confirmation(
+                question=question,
+                warning="It will no longer count in gap assessments, and it leaves the register.",
+                action=f"/requirements/{req_id}/retire",
+                button=f"Yes, retire {req.code}",
+                cancel="/requirements",
+                caption="Requirements",
+            ),
+            nav_active="requirements",
+        )
+
+
 @post("/requirements/{req_id:int}/retire", include_in_schema=False, sync_to_thread=True)
 def requirement_retire(request: Request[Any, Any, Any], req_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
@@ -322,6 +343,7 @@ ROUTES: list[Any] = [
     requirement_create,
     requirement_edit_form,
     requirement_update,
+    requirement_retire_confirm,
     requirement_retire,
     import_form,
     import_template,

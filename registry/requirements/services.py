@@ -83,13 +83,14 @@ def _set_skills(session: Session, req: Requirement, skills: list[dict[str, Any]]
 
 def create(session: Session, actor: Actor, data: RequirementCreate) -> Requirement:
     org_id = target_org(actor, data.organisation_id, session)
-    exists = session.execute(
-        select(col(Requirement.id)).where(
-            col(Requirement.organisation_id) == org_id, col(Requirement.code) == data.code
-        )
-    ).first()
-    if exists:
-        raise InvalidInput(f"Requirement code {data.code} already exists.", fields={"code": "already used"})
+    holder = session.execute(
+        select(Requirement).where(col(Requirement.organisation_id) == org_id, col(Requirement.code) == data.code)
+    ).scalar_one_or_none()
+    if holder is not None:
+        # Say which requirement already has the code, so the person can choose another or edit it.
+        status = " (retired)" if holder.retired else ""
+        message = f"{data.code} is already used by the requirement “{holder.title}”{status}: choose another code"
+        raise InvalidInput(message + ".", fields={"code": message})
     values = data.model_dump(exclude={"capability_code", "organisation_id", "skills"})
     req = Requirement(
         **values, organisation_id=org_id, capability_node_id=require_id(_node_by_code(session, data.capability_code))

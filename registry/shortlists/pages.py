@@ -18,6 +18,7 @@ from registry.resources import get_visible
 from registry.shortlists import services
 from registry.shortlists.schemas import ShortlistCreate, ShortlistItemAdd, ShortlistRename
 from registry.tools.services import SPEC as TOOL_SPEC
+from registry.web.confirm import Confirmation, confirm_page
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import many as _many
@@ -149,6 +150,24 @@ def shortlist_rename(
         return _detail(request, session, actor, shortlist_id, errors, {"name": name}, status=400)
 
 
+@get("/shortlists/{shortlist_id:int}/delete", sync_to_thread=True, include_in_schema=False)
+def shortlist_delete_confirm(request: Request[Any, Any, Any], shortlist_id: int) -> Template:
+    with unit_of_work(request) as (session, actor):
+        shortlist = services.get_owned(session, actor, shortlist_id)
+        return confirm_page(
+            request,
+            Confirmation(
+                question=f"Are you sure you want to delete the shortlist “{shortlist.name}”?",
+                warning="This cannot be undone. The tools stay in the registry; only this list is removed.",
+                action=f"/shortlists/{shortlist_id}/delete",
+                button="Yes, delete the shortlist",
+                cancel=f"/shortlists/{shortlist_id}",
+                caption="Shortlists",
+            ),
+            nav_active="shortlists",
+        )
+
+
 @post("/shortlists/{shortlist_id:int}/delete", sync_to_thread=True, include_in_schema=False)
 def shortlist_delete(request: Request[Any, Any, Any], shortlist_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
@@ -239,7 +258,8 @@ def shortlist_add_form(request: Request[Any, Any, Any]) -> Template:
 def shortlist_add(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Template | Redirect:
     """Fields: tool_id (repeatable), shortlist_id (an id or "new"), new_name, note."""
     tool_ids = _tool_ids(_many(data, "tool_id"))
-    choice = _one(data, "shortlist_id") or "new"
+    # Nothing is chosen in advance: a typed new name with no choice means a new shortlist.
+    choice = _one(data, "shortlist_id") or ("new" if _one(data, "new_name") else "")
     values = {"shortlist_id": choice, "new_name": _one(data, "new_name"), "note": _one(data, "note")}
     with unit_of_work(request) as (session, actor):
         services.require_user(actor)
@@ -277,6 +297,7 @@ ROUTES = [
     shortlist_create,
     shortlist_detail,
     shortlist_rename,
+    shortlist_delete_confirm,
     shortlist_delete,
     shortlist_remove_item,
     shortlist_export_csv,

@@ -17,6 +17,7 @@ from registry.errors import InvalidInput
 from registry.skills.models import Skill, SkillHolding
 from registry.skills.schemas import HoldingCreate, HoldingUpdate
 from registry.skills.services import HOLDING_SPEC
+from registry.web.confirm import Confirmation, confirm_page
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
 from registry.web.forms import FORM, form_version, text, validate_form
@@ -139,6 +140,26 @@ def workforce_update(
         return _holding_form(request, session, row, values, errors, 400)
 
 
+@get("/workforce/{holding_id:int}/remove", include_in_schema=False, sync_to_thread=True)
+def workforce_remove_confirm(request: Request[Any, Any, Any], holding_id: int) -> Template:
+    with unit_of_work(request) as (session, actor):
+        row = own_record(session, actor, HOLDING_SPEC, holding_id)
+        shown = HOLDING_SPEC.to_read(session, [row])[0]
+        what = f"{shown['skill_name']} at level {shown['level']}"
+        return confirm_page(
+            request,
+            Confirmation(
+                question=f"Are you sure you want to remove {what}?",
+                warning="The people holding this skill will no longer count in gap assessments.",
+                action=f"/workforce/{holding_id}/remove",
+                button=f"Yes, remove {shown['skill_name']}",
+                cancel="/workforce",
+                caption="Workforce skills",
+            ),
+            nav_active="workforce",
+        )
+
+
 @post("/workforce/{holding_id:int}/remove", include_in_schema=False, sync_to_thread=True)
 def workforce_remove(request: Request[Any, Any, Any], holding_id: int) -> Redirect:
     with unit_of_work(request) as (session, actor):
@@ -148,4 +169,11 @@ def workforce_remove(request: Request[Any, Any, Any], holding_id: int) -> Redire
     return Redirect(path="/workforce")
 
 
-ROUTES: list[Any] = [workforce, workforce_add, workforce_edit_form, workforce_update, workforce_remove]
+ROUTES: list[Any] = [
+    workforce,
+    workforce_add,
+    workforce_edit_form,
+    workforce_update,
+    workforce_remove_confirm,
+    workforce_remove,
+]

@@ -33,7 +33,7 @@ from registry.tools.services import SPEC as TOOL_SPEC
 from registry.tools.views import accreditation_views, compare_rows, editor_choices, is_stale, stale_text
 from registry.web.context import flash, page_context
 from registry.web.deps import unit_of_work
-from registry.web.forms import FORM
+from registry.web.forms import FORM, VARY, is_htmx
 from registry.web.return_to import safe_next
 from registry.web.signin import COMPARE_BASKET_KEY
 
@@ -71,38 +71,59 @@ def _int_or_none(value: Any) -> int | None:
 
 
 @post("/compare/basket", sync_to_thread=True, include_in_schema=False)
-def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Redirect:
-    """Add (add=<id>), remove (remove=<id>) or clear (clear=1) the compare basket."""
+def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) -> Redirect | Template:
+    """Add (add=<id>), remove (remove=<id>) or clear (clear=1) the compare basket.
+
+    Without JavaScript: back to ``next`` (the tool page returns to its compare control, not the
+    top). With htmx: just the compare control of the tool that was added or removed, in place.
+    """
     target = safe_next(_as_list(data.get("next"))[-1:][0] if data.get("next") else "/compare")
     ids = basket(request)
+    messages: list[tuple[str, str]] = []
+    touched: Tool | None = None
     with unit_of_work(request) as (session, actor):
         for raw in _as_list(data.get("remove")):
             tool_id = _int_or_none(raw)
             if tool_id in ids:
                 ids.remove(tool_id)
-                flash(request, "Removed a tool from your compare list.", "info")
+                touched = get_visible(session, TOOL_SPEC, actor, tool_id) if tool_id is not None else None
+                what = touched.name if touched is not None else "a tool"
+                messages.append((f"Removed {what} from your compare list.", "info"))
         if data.get("clear"):
             ids = []
-            flash(request, "Your compare list is empty.", "info")
+            messages.append(("Your compare list is empty.", "info"))
         for raw in _as_list(data.get("add")):
-            _basket_add(request, session, actor, ids, _int_or_none(raw))
-    _set_basket(request, ids)
+            touched = _basket_add(session, actor, ids, _int_or_none(raw), messages)
+        _set_basket(request, ids)
+        if is_htmx(request) and touched is not None:
+            ctx = page_context(
+                request,
+                t={"id": touched.id, "name": touched.name},
+                in_basket=touched.id in ids,
+                basket=ids,
+                compare_message=messages[-1][0] if messages else "",
+                back_to=target,
+            )
+            return Template("tools/_compare_control.html", context=ctx, headers=VARY)
+    for text, kind in messages:
+        flash(request, text, kind)
     return Redirect(path=target)
 
 
 def _basket_add(
-    request: Request[Any, Any, Any], session: Session, actor: Actor, ids: list[int], tool_id: int | None
-) -> None:
+    session: Session, actor: Actor, ids: list[int], tool_id: int | None, messages: list[tuple[str, str]]
+) -> Tool:
     if tool_id is None:
         raise InvalidInput("Choose a tool to compare.", fields={"add": "not a tool id"})
     tool = get_visible(session, TOOL_SPEC, actor, tool_id)
     if tool_id in ids:
-        flash(request, f"{tool.name} is already in your compare list.", "info")
+        messages.append((f"{tool.name} is already in your compare list.", "info"))
     elif len(ids) >= COMPARE_MAX:
-        flash(request, f"You can compare up to {COMPARE_MAX} tools. Remove one before adding {tool.name}.", "error")
+        messages.append((f"You can compare up to {COMPARE_MAX} tools. Remove one before adding {tool.name}.", "error"))
     else:
         ids.append(tool_id)
-        flash(request, f"Added {tool.name} to your compare list ({len(ids)} of {COMPARE_MAX}).")
+        messages.append((f"Added {tool.name} to your compare list ({len(ids)} of {COMPARE_MAX}).", "success"))
+    return tool
 
 
 # Runs on the event loop: a cached published tool costs a template render and no query, less

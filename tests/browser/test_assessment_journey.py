@@ -31,6 +31,7 @@ def create_assessment(page: Page, name: str) -> str:
     page.get_by_label("Assessment name").fill(name)
     page.get_by_label("Capital budget").fill("200000")
     page.get_by_label("Annual budget").fill("100000")
+    page.get_by_label("Only when I run it").check()  # nothing is chosen in advance
     page.get_by_role("button", name="Create assessment").click()
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
     assert re.search(r"/assessments/[0-9a-f]{32}$", page.url)

@@ -46,11 +46,12 @@ def decide(page: Page, index: int, keep_name: str) -> None:
     else:
         c.get_by_label("Exclude").check()
         reason = c.get_by_label("Reason for excluding")
-        if not reason.input_value():  # no suggestion from matching: the buyer gives one
-            reason.select_option("other")
-            c.get_by_label(re.compile("^Notes")).fill("A weaker fit than the kept tools")
+        assert reason.input_value() == ""  # nothing is chosen for the buyer, even when matching suggests
+        reason.select_option("other")
+        c.get_by_label(re.compile("^Notes")).fill("A weaker fit than the kept tools")
     c.get_by_role("button", name=re.compile("Save decision|Change decision")).click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Decision saved")
+    # With JavaScript the card updates in place (htmx) and says so; the page does not reload.
+    expect(card(page, index).locator(".app-saved")).to_contain_text("Decision saved")
 
 
 def test_officer_runs_a_project_and_downloads_the_record(page: Page, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ Accessibility (axe) on every page, screenshots at desktop and 320 px, PDF pages 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -92,7 +93,7 @@ def test_lead_generates_gap_report_pdf_and_xlsx(page: Page, live_server: Any) ->
 
     page.goto(f"/reports/new?kind=capability_gap&source_id={run_id}")
     expect(page.get_by_role("heading", level=1, name="Generate a report")).to_be_visible()
-    expect(page.get_by_label("OFFICIAL", exact=True)).to_be_checked()  # the default marking
+    expect(page.get_by_label("OFFICIAL", exact=True)).not_to_be_checked()  # the marking is chosen, never defaulted
     assert_accessible(page)
     save_screenshot(page, "reports-new")
     narrow(page, "reports-new")
@@ -178,7 +179,9 @@ def test_officer_evaluates_a_shortlist_and_downloads_the_report(page: Page, live
     for tid in ids[:-1]:
         page.locator(f"#reason-{tid}-social-value").fill("Apprenticeships in the region")
     page.get_by_role("button", name="Save scores").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Give a reason for this score")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        re.compile(r"Give a reason for the Social value score of \w")
+    )
     expect(page.locator(f"#score-{ids[0]}-functional-fit")).to_have_value("85")
     page.locator(f"#reason-{ids[-1]}-social-value").fill("Apprenticeships in the region")
     page.get_by_role("button", name="Save scores").click()

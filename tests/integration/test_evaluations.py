@@ -66,7 +66,7 @@ def test_create_from_shortlist_has_valid_default_criteria_and_prices(s: Session)
     assert tools[ids[0]].price == pytest.approx(first.price_capital + 3 * first.price_annual)  # type: ignore[union-attr]
     assert tools[ids[0]].tool_version == first.version  # type: ignore[union-attr]
     outcome = ev.compute(s, e)
-    assert outcome.result is None and any("missing scores" in p for p in outcome.problems)
+    assert outcome.result is None and any("still needs scores for" in p for p in outcome.problems)
 
 
 def test_criteria_weights_must_sum_to_100_and_social_value_at_least_10(s: Session) -> None:
@@ -100,7 +100,7 @@ def test_an_unknown_criterion_kind_is_refused_by_field_and_nothing_is_saved(s: S
     before = [(c.key, c.kind, c.weight) for c in ev.criteria_rows(s, e.id)]
     with pytest.raises(InvalidInput) as bad_kind:
         ev.set_criteria(s, buyer, e.id, crit(("Fit", "vibes", 60), ("Price", "price", 30), ("SV", "social_value", 10)))
-    assert bad_kind.value.fields == {"criteria-0-kind": "Choose the kind of criterion 1"}
+    assert bad_kind.value.fields == {"criteria-0-kind": "Choose whether “Fit” is quality, price or social value"}
     assert [(c.key, c.kind, c.weight) for c in ev.criteria_rows(s, e.id)] == before
 
 
@@ -130,7 +130,10 @@ def test_a_score_without_a_reason_is_refused_and_nothing_is_saved(s: Session) ->
                 ev.ScoreInput(ids[1], "functional-fit", 80, "   "),
             ],
         )
-    assert exc.value.fields == {f"reason-{ids[1]}-functional-fit": "Give a reason for this score"}
+    name = s.get(Tool, ids[1]).name  # type: ignore[union-attr]
+    assert exc.value.fields == {
+        f"reason-{ids[1]}-functional-fit": f"Give a reason for the Functional fit score of {name}"
+    }
     assert ev.score_rows(s, e.id) == []
     with pytest.raises(InvalidInput) as out_of_range:
         ev.set_scores(s, buyer, e.id, [ev.ScoreInput(ids[0], "functional-fit", 101, "Too good")])
@@ -255,7 +258,9 @@ def test_pages_create_score_with_errors_kept_and_show_ranking(client: Any, db: A
     bad = dict(form, **{f"reason-{b}-security": ""})
     refused = client.post(f"{url}/scores", data=bad)
     assert refused.status_code == 400
-    assert "Give a reason for this score" in refused.text
+    named = re.search(r"Give a reason for the Security and assurance score of ([^<]+)</a>", refused.text)
+    assert named, refused.text[refused.text.find("govuk-error-summary") :][:800]
+    assert not named.group(1)[:1].isdigit()
     assert f'href="#reason-{b}-security"' in refused.text  # error summary links to the field
     assert 'value="80"' in refused.text  # typed values kept
     saved = client.post(f"{url}/scores", data=form, follow_redirects=False)

@@ -435,7 +435,7 @@ def test_page_journey_with_form_errors(client: Any, auth: Any) -> None:
     assert f'href="#r{rid}-reason-code"' in no_reason.text  # the error summary links to the field
     ok = client.post(
         f"{url}/results/{rid}/decision",
-        data={"_csrf_token": csrf, "decision": "exclude", "reason_code": "over_budget"},
+        data={"_csrf_token": csrf, "decision": "exclude", "reason_code": "other", "reason_text": "Weaker fit"},
         follow_redirects=False,
     )
     assert ok.status_code in (302, 303)
@@ -492,7 +492,7 @@ def test_exports_escape_formulas(client: Any, auth: Any) -> None:
 
 def test_supplier_feedback_is_anonymised(client: Any, auth: Any) -> None:
     buyer = auth("buyer_a")
-    project = new_project(client, buyer, name="Secret Operation Nightjar", requirement_ids=[])
+    project = new_project(client, buyer, name="Secret Operation Nightjar", requirement_ids=[], budget=1)
     pid = project["id"]
     results = client.post(f"/api/v1/projects/{pid}/end-search", json=NARROW, headers=buyer).json()["results"]
     tool = kestrel_link(client)

@@ -313,7 +313,7 @@ def test_pages_generate_poll_and_download(client: Any, db: Any) -> None:
         _aid, run = _gap_run(s)
     token = login(client, "lead_a")
     form = client.get(f"/reports/new?kind=capability_gap&source_id={run.id}")
-    assert form.status_code == 200 and 'value="OFFICIAL" checked' in form.text
+    assert form.status_code == 200 and "checked" not in form.text  # marking and format are chosen, never defaulted
     resp = client.post(
         "/reports",
         data={

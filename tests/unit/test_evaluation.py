@@ -114,13 +114,15 @@ def test_scores_validation() -> None:
         Score(2, "P", 50, "price is computed, not scored"),
     ]
     with pytest.raises(EvaluationError) as err:
-        evaluate(CRITERIA, bad, PRICES)
+        evaluate(CRITERIA, bad, PRICES, names={1: "Tidemark Vessel Watch", 2: "Kestrel Link", 3: "Halwyn Extract"})
     problems = err.value.problems
-    assert "1/Q: a reason is required" in problems
-    assert "1/SV: score 120 outside 0–100" in problems
-    assert "3/Q: tool has no price" in problems
-    assert "2/P: not a scored criterion" in problems
-    assert "2: missing scores for SV" in problems
+    # Problems name the tool and the criterion in words, never an internal id or key.
+    assert "give a reason for the Quality score of Tidemark Vessel Watch" in problems
+    assert "the Social value score of Tidemark Vessel Watch is 120, but scores must be from 0 to 100" in problems
+    assert "Halwyn Extract is scored but is not on the shortlist" in problems
+    assert "the Price score of Kestrel Link is not for a scored criterion" in problems
+    assert "Kestrel Link still needs a score for Social value" in problems
+    assert not any(p[:1].isdigit() for p in problems)
 
 
 def test_ties_share_rank_and_are_not_alphabetical() -> None:
