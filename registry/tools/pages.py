@@ -95,6 +95,10 @@ def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
         for raw in _as_list(data.get("add")):
             touched = _basket_add(session, actor, ids, _int_or_none(raw), messages)
         _set_basket(request, ids)
+        if is_htmx(request) and touched is not None and data.get("control") == "result":
+            # A search result's button, swapped in place; the results bar's summary rides along.
+            ctx = page_context(request, d={"id": touched.id, "name": touched.name}, basket=ids, oob=True)
+            return Template("search/_compare_button.html", context=ctx, headers=VARY)
         if is_htmx(request) and touched is not None:
             ctx = page_context(
                 request,
@@ -107,6 +111,8 @@ def basket_update(request: Request[Any, Any, Any], data: dict[str, Any] = FORM) 
             return Template("tools/_compare_control.html", context=ctx, headers=VARY)
     for text, kind in messages:
         flash(request, text, kind)
+    if data.get("back_to_result") and touched is not None and "#" not in target:
+        target = f"{target}#result-{touched.id}"  # back to the result the button was on, not the top
     return Redirect(path=target)
 
 

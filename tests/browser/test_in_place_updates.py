@@ -74,6 +74,35 @@ def test_add_to_compare_without_javascript_returns_to_the_control(js_disabled_pa
     expect(page.get_by_role("button", name=re.compile("^Remove from compare"))).to_be_visible()
 
 
+def test_add_to_compare_on_search_results_updates_in_place(page: Page) -> None:
+    problems = watch_page_problems(page)
+    page.goto("/search?q=vessel")
+    first = page.locator(".app-result").nth(1)
+    page.evaluate("window.scrollTo(0, 600)")
+    _mark(page)
+    first.get_by_role("button", name=re.compile("^Add to compare")).click()
+    remove = first.get_by_role("button", name=re.compile("^Remove from compare"))
+    expect(remove).to_be_visible()
+    expect(remove).to_be_focused()
+    expect(page.locator("#basket-summary")).to_contain_text("Compare 1 selected tool")  # the bar follows
+    assert _not_reloaded(page)
+    assert page.evaluate("window.scrollY") > 0
+    remove.click()
+    expect(first.get_by_role("button", name=re.compile("^Add to compare"))).to_be_visible()
+    expect(page.locator("#basket-summary")).to_contain_text("Add 2 to 6 tools")
+    assert _not_reloaded(page)
+    assert problems == [], problems
+
+
+def test_add_to_compare_on_search_results_without_javascript_returns_to_the_result(js_disabled_page: Page) -> None:
+    page = js_disabled_page
+    page.goto("/search?q=vessel")
+    result_id = page.locator(".app-result").nth(1).get_attribute("id")
+    page.locator(".app-result").nth(1).get_by_role("button", name=re.compile("^Add to compare")).click()
+    assert page.url.endswith(f"#{result_id}"), page.url
+    expect(page.locator(f"#{result_id}").get_by_role("button", name=re.compile("^Remove from compare"))).to_be_visible()
+
+
 def test_decisions_update_in_place(page: Page) -> None:
     problems = watch_page_problems(page)
     sign_in(page, "buyer_a")
