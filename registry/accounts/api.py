@@ -112,6 +112,7 @@ class AuthController(Controller):
         "/sign-out-everywhere",
         summary="End all of your browser sessions (your API tokens stay; revoke them at /api/v1/tokens)",
         responses={401: ERRORS_WRITE[401]},
+        operation_id="signOutEverywhere",
         sync_to_thread=True,
         status_code=200,
     )
@@ -129,6 +130,7 @@ class TokensController(Controller):
         summary="Your API tokens: name, created, last used, expiry, state",
         sync_to_thread=True,
         responses={401: ERRORS_READ[401]},
+        operation_id="listMyTokens",
     )
     def list_mine(self, request: Request[Any, Any, Any]) -> list[TokenRead]:
         with unit_of_work(request) as (session, actor):
@@ -137,7 +139,8 @@ class TokensController(Controller):
     @delete(
         "/{token_id:int}",
         summary="Revoke an API token (your own; admins: anyone's). Works at once, in every worker",
-        responses={401: ERRORS_WRITE[401], 404: ERRORS_WRITE[404]},
+        responses={400: ERRORS_WRITE[400], 401: ERRORS_WRITE[401], 404: ERRORS_WRITE[404]},
+        operation_id="revokeToken",
         sync_to_thread=True,
     )
     def revoke(self, request: Request[Any, Any, Any], token_id: int) -> None:
@@ -151,7 +154,13 @@ class UserAdminController(Controller):
     path = "/api/v1/users/{user_id:int}"
     tags = ["auth"]
 
-    @get("/tokens", summary="A user's API tokens (admins)", sync_to_thread=True, responses=ERRORS_READ)
+    @get(
+        "/tokens",
+        summary="A user's API tokens (admins)",
+        sync_to_thread=True,
+        responses=ERRORS_READ,
+        operation_id="listUserTokens",
+    )
     def tokens(self, request: Request[Any, Any, Any], user_id: int) -> list[TokenRead]:
         with unit_of_work(request) as (session, actor):
             return [token_read(t) for t in accounts.list_tokens(session, actor, user_id)]
@@ -160,6 +169,7 @@ class UserAdminController(Controller):
         "/tokens",
         summary="Revoke all of a user's API tokens (admins)",
         responses=ERRORS_WRITE,
+        operation_id="revokeUserTokens",
         sync_to_thread=True,
         status_code=200,
     )
@@ -171,6 +181,7 @@ class UserAdminController(Controller):
         "/sign-out-everywhere",
         summary="End all of a user's browser sessions (admins)",
         responses=ERRORS_WRITE,
+        operation_id="signOutUserEverywhere",
         sync_to_thread=True,
         status_code=200,
     )
@@ -182,6 +193,7 @@ class UserAdminController(Controller):
         "/deactivate",
         summary="Deactivate a user (admins): no sign-in, sessions ended, tokens revoked",
         responses=ERRORS_WRITE,
+        operation_id="deactivateUser",
         sync_to_thread=True,
         status_code=200,
     )

@@ -300,7 +300,8 @@ def app_hooks(
 ) -> tuple[Callable[[], None], Callable[[], None]]:
     """(on_startup, on_shutdown) for the web app: every worker campaigns, one leads."""
     runner = SchedulerRunner(engine, smtp_url=smtp_url, poll_interval=poll_interval)
-    return runner.start, runner.stop
+    # Litestar passes the app to a hook that takes a parameter; stop(timeout) must not get it.
+    return runner.start, lambda: runner.stop()
 
 
 # --- admin operations (from any process, through the shared job store) -----------------------

@@ -47,7 +47,7 @@ def _handler(prefix: str, fmt: str) -> Any:
         sync_to_thread=True,
         responses=ERRORS_READ,
         include_in_schema=api,
-        operation_id=f"requirements_export_{fmt}" if api else None,
+        operation_id=f"exportRequirements{fmt.capitalize()}" if api else None,
     )(export)
 
 

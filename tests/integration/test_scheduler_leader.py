@@ -190,3 +190,19 @@ def test_killing_the_leader_mid_run_loses_nothing_and_never_double_runs(
     assert len(_probe_runs(db)) == 1
     starts = [ln for ln in marker.read_text().splitlines() if ln.startswith("start")]
     assert starts == [f"start {first.pid}", f"start {second.pid}"]
+
+
+def test_an_app_with_the_scheduler_starts_and_shuts_down_cleanly(db: Any, tmp_path: Path) -> None:
+    """Litestar hands the app to a shutdown hook that takes a parameter; the scheduler's stop(timeout)
+    once received it as its timeout and the shutdown raised a TypeError."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from registry.app import create_app
+    from tests.conftest import make_settings
+
+    settings = replace(make_settings(db.url, tmp_path), scheduler=True, scheduler_poll_seconds=0.2)
+    with TestClient(app=create_app(settings, engine=db.engine)) as client:
+        assert client.get("/health/live").status_code == 200
+    # Leaving the block ran every shutdown hook; reaching here means none raised.
