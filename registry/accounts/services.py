@@ -181,14 +181,7 @@ def token_state(token: ApiToken, now: Any) -> str:
 
 
 def _token_owner(session: Session, actor: Actor, user_id: int | None) -> User:
-    actor.require_auth()
-    target = user_id if user_id is not None else actor.require_user_id()
-    if target != actor.user_id and not actor.is_admin:
-        raise Forbidden("Only admins can see or revoke other people's tokens.")
-    user = session.get(User, target)
-    if user is None:
-        raise NotFound("There is no such user.")
-    return user
+    return sessions.account_to_manage(session, actor, user_id, "Only admins can see or revoke other people's tokens.")
 
 
 def list_tokens(session: Session, actor: Actor, user_id: int | None = None, limit: int = 100) -> list[ApiToken]:

@@ -27,7 +27,7 @@ from registry.accounts.models import Organisation, User, UserSession
 from registry.accounts.security import hash_token, new_session_key
 from registry.actor import Actor
 from registry.changelog import services as changelog
-from registry.db_types import rows_affected, utcnow
+from registry.db_types import require_id, rows_affected, utcnow
 from registry.errors import Forbidden, NotFound
 from registry.settings import Settings
 
@@ -163,15 +163,25 @@ def count_open(session: Session, user_id: int) -> int:
     )
 
 
-def sign_out_everywhere(session: Session, actor: Actor, user_id: int | None = None) -> int:
-    """End all of a user's browser sessions: one's own, or (admins) anyone's. Audited."""
+def account_to_manage(session: Session, actor: Actor, user_id: int | None, refusal: str) -> User:
+    """The account an actor manages (sessions, tokens): one's own, or, for admins, anyone's.
+
+    The one rule for every "my sessions / my tokens" operation; ``refusal`` says what a non-admin
+    may not do to someone else."""
     actor.require_auth()
     target = user_id if user_id is not None else actor.require_user_id()
     if target != actor.user_id and not actor.is_admin:
-        raise Forbidden("Only admins can sign other people out.")
+        raise Forbidden(refusal)
     user = session.get(User, target)
     if user is None:
         raise NotFound("There is no such user.")
+    return user
+
+
+def sign_out_everywhere(session: Session, actor: Actor, user_id: int | None = None) -> int:
+    """End all of a user's browser sessions: one's own, or (admins) anyone's. Audited."""
+    user = account_to_manage(session, actor, user_id, "Only admins can sign other people out.")
+    target = require_id(user)
     ended = end_all(session, target)
     changelog.record(
         session,
