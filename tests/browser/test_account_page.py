@@ -43,12 +43,17 @@ def test_account_page_revokes_a_token_and_signs_out_everywhere(page: Page, live_
     assert width <= 320, f"the account page scrolls sideways at 320px ({width}px)"
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    page.locator(f"#token-{minted['id']}").get_by_role("button", name="Revoke").click()
+    page.locator(f"#token-{minted['id']}").get_by_role("link", name="Revoke").click()
+    # Asked on a confirmation page first, never in a browser dialog.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Are you sure you want to revoke")
+    page.get_by_role("button", name="Yes, revoke").click()
     expect(page.locator(".govuk-notification-banner, [role=alert], [role=status]").first).to_contain_text("revoked")
     me = httpx.get(f"{live_server.url}/api/v1/auth/me", headers={"Authorization": f"Bearer {minted['token']}"})
     assert me.json()["authenticated"] is False
 
     page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Are you sure you want to sign out everywhere?")
+    page.get_by_role("button", name="Yes, sign out everywhere").click()
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
     page.goto("/account")
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()

@@ -127,8 +127,10 @@ def test_sign_out_everywhere_on_the_account_page_ends_other_browsers(app: Any) -
         sign_in(other_user, USERS["buyer_a"])
         page = laptop.get("/account")
         assert "Sign out everywhere" in page.text
+        confirm = laptop.get("/account/sign-out-everywhere")  # asked first, on its own page
+        assert "Are you sure you want to sign out everywhere?" in confirm.text and signed_in(phone)
         resp = laptop.post(
-            "/account/sign-out-everywhere", data={"_csrf_token": csrf_from(page.text)}, follow_redirects=False
+            "/account/sign-out-everywhere", data={"_csrf_token": csrf_from(confirm.text)}, follow_redirects=False
         )
         assert resp.status_code in (302, 303) and resp.headers["location"] == "/login"
         assert not signed_in(phone)

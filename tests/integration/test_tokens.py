@@ -152,13 +152,17 @@ def test_the_account_page_lists_tokens_and_revokes_one(app: Any, client: Any) ->
         sign_in(browser)
         page = browser.get("/account")
         assert "reporting script" in page.text and f'id="token-{body["id"]}"' in page.text
-        assert "Revoke" in page.text
+        assert f'href="/account/tokens/{body["id"]}/revoke"' in page.text
+        confirm = browser.get(f"/account/tokens/{body['id']}/revoke")  # asked first, on its own page
+        assert confirm.status_code == 200 and "Are you sure you want to revoke the API token" in confirm.text
+        assert works(client, headers)  # asking revokes nothing
         resp = browser.post(
-            f"/account/tokens/{body['id']}/revoke", data={"_csrf_token": csrf_from(page.text)}, follow_redirects=True
+            f"/account/tokens/{body['id']}/revoke", data={"_csrf_token": csrf_from(confirm.text)}, follow_redirects=True
         )
         assert resp.status_code == 200 and "is revoked" in resp.text
         assert not works(client, headers)
         other, other_body = mint(client, USERS["buyer_b"])
         resp = browser.post(f"/account/tokens/{other_body['id']}/revoke", data={"_csrf_token": csrf_from(resp.text)})
         assert resp.status_code == 404
+        assert browser.get(f"/account/tokens/{other_body['id']}/revoke").status_code == 404  # nor asked about
         assert works(client, other)
