@@ -46,6 +46,7 @@ import registry.procurement.api
 import registry.procurement.pages
 import registry.requirements.api
 import registry.requirements.pages
+import registry.savedsearches.api
 import registry.savedsearches.jobs
 import registry.savedsearches.pages
 import registry.search.api
@@ -113,6 +114,7 @@ ROUTE_MODULES: tuple[Any, ...] = (
     registry.search.pages,
     registry.search.api,
     registry.savedsearches.pages,
+    registry.savedsearches.api,
     registry.tools.pages,
     registry.tools.api,
     registry.suppliers.pages,

@@ -193,3 +193,51 @@ def test_the_search_page_links_buyers_to_their_saved_searches(client: Any, db: A
     assert link not in client.get("/search").text
     sign_in(client, "lead_a")
     assert link in client.get("/search").text
+
+
+def test_saved_searches_through_the_api_follow_the_same_rules(client: Any, auth: Any, db: Any) -> None:
+    """The API door: save (validated by the one search parser), list one's own, alerts on and off,
+    delete; another user's saved search is not found; a supplier may not save; every change audited."""
+    buyer = auth("buyer_a")
+    made = client.post(
+        "/api/v1/saved-searches",
+        json={"name": "UK network analysis", "query": "q=network+analysis&hosting=uk"},
+        headers=buyer,
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert body["q"] == "network analysis" and body["filters"] == {"hosting": ["uk"]} and body["alerts"] is False
+    assert body["run_url"].startswith("/search?") and "hosting=uk" in body["run_url"]
+    # A filter value the search does not know is refused, naming the field, and nothing is saved.
+    bad = client.post("/api/v1/saved-searches", json={"name": "x", "query": "hosting=moon"}, headers=buyer)
+    assert bad.status_code == 422 and [e["field"] for e in bad.json()["errors"]] == ["hosting"], bad.text
+    blank = client.post("/api/v1/saved-searches", json={"name": "  ", "query": "q=osint"}, headers=buyer)
+    assert blank.status_code == 422 and [e["field"] for e in blank.json()["errors"]] == ["name"], blank.text
+    assert [s["name"] for s in client.get("/api/v1/saved-searches", headers=buyer).json()] == ["UK network analysis"]
+
+    on = client.patch(f"/api/v1/saved-searches/{body['id']}", json={"alerts": True}, headers=buyer)
+    assert on.status_code == 200 and on.json()["alerts"] is True
+    other = auth("buyer_b")
+    assert client.get("/api/v1/saved-searches", headers=other).json() == []
+    assert (
+        client.patch(f"/api/v1/saved-searches/{body['id']}", json={"alerts": False}, headers=other).status_code == 404
+    )
+    assert client.delete(f"/api/v1/saved-searches/{body['id']}", headers=other).status_code == 404
+    supplier = client.post(
+        "/api/v1/saved-searches", json={"name": "mine", "query": "q=osint"}, headers=auth("supplier_a")
+    )
+    assert supplier.status_code == 403
+
+    assert client.delete(f"/api/v1/saved-searches/{body['id']}", headers=buyer).status_code == 204
+    assert client.get("/api/v1/saved-searches", headers=buyer).json() == []
+    with Session(db.engine) as s:
+        actions = (
+            s.execute(
+                select(AuditEvent.action).where(
+                    AuditEvent.entity_type == "saved_search", AuditEvent.entity_id == str(body["id"])
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(actions) == ["create", "delete", "update"], actions
