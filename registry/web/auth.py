@@ -21,6 +21,7 @@ from registry.accounts.services import actor_for, token_holder, touch_token
 from registry.actor import ANONYMOUS, Actor
 from registry.db import session_scope
 from registry.db_types import utcnow
+from registry.web.client_address import from_request as client_address
 
 log = logging.getLogger("registry")
 SESSION_KEY = "sid"  # the one thing the signed cookie carries
@@ -30,10 +31,6 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")  # the same split as registry/web/deps
 def session_policy(request: Request[Any, Any, Any]) -> sessions.SessionPolicy:
     settings = getattr(request.app.state, "settings", None)
     return sessions.SessionPolicy.from_settings(settings) if settings else sessions.SessionPolicy()
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str:
-    return request.client.host if request.client else ""
 
 
 def _touch(request: Request[Any, Any, Any], session: Session, apply: Callable[[Session], None]) -> None:
@@ -98,7 +95,7 @@ def begin_session(
         (the old cookie's contents are dropped, so a planted session id never gains a sign-in; `kept`
     carries what should survive sign-in, such as the compare basket)."""
     sessions.purge_dead(session, user_id, session_policy(request), utcnow())
-    raw = sessions.start(session, user_id, user_agent=request.headers.get("user-agent", ""), ip=client_ip(request))
+    raw = sessions.start(session, user_id, user_agent=request.headers.get("user-agent", ""), ip=client_address(request))
     request.clear_session()
     request.set_session({**(kept or {}), SESSION_KEY: raw})
 
