@@ -71,7 +71,7 @@ from registry.db import make_engine
 from registry.inventory.services import SPEC as INVENTORY_SPEC
 from registry.jobs import queue, runner
 from registry.jobs.runner import JobDef
-from registry.jobs.worker import start_in_thread
+from registry.jobs.worker import InProcessWorkers
 from registry.lru import LRUCache
 from registry.requirements.services import SPEC as REQUIREMENT_SPEC
 from registry.resources import ResourceSpec
@@ -236,10 +236,10 @@ def create_app(
     )
     startup = list(hooks[:1])
     shutdown = list(hooks[1:])
-    if settings.worker_threads > 0:  # tests and embedding; `socreg serve` runs a worker process
-        stops: list[Any] = []
-        startup.append(lambda: stops.extend(start_in_thread(engine) for _ in range(settings.worker_threads)))
-        shutdown.append(lambda: [stop() for stop in stops])
+    if settings.worker_threads > 0:  # tests and embedding; `socreg serve` runs worker processes
+        workers = InProcessWorkers(engine, settings.worker_threads)  # started by the first job queued
+        startup.append(workers.attach)
+        shutdown.append(workers.stop)
     if settings.warm_index:
         startup.append(lambda: warm_up_in_background(engine))
     app = Litestar(

@@ -71,6 +71,10 @@ def _conninfo(engine: Engine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+# The longest a worker waits for a NOTIFY before polling again, and so the longest a stop takes.
+DEQUEUE_WAIT = timedelta(seconds=1)
+
+
 async def _run(engine: Engine, stop: threading.Event, lease: timedelta, poll: float, max_jobs: int | None) -> int:
     import psycopg
 
@@ -109,12 +113,13 @@ async def _run(engine: Engine, stop: threading.Event, lease: timedelta, poll: fl
         watcher = asyncio.create_task(watch_stop())
         try:
             # One job at a time per batch; PgQueuer's floor for the per-worker cap is twice that.
-            # A stale job gets no NOTIFY, so the dequeue also polls at half a lease.
+            # A stale job gets no NOTIFY, so the dequeue also polls; the manager sees its shutdown
+            # only between waits, so the wait is short (a stop takes at most that long).
             await manager.run(
                 batch_size=1,
                 max_concurrent_tasks=2,
                 heartbeat_timeout=lease,
-                dequeue_timeout=lease / 2,
+                dequeue_timeout=min(lease / 2, DEQUEUE_WAIT),
             )
         finally:
             manager.shutdown.set()

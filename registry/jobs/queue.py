@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, select, update
+from sqlalchemy import Engine, Select, select, text, update
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -93,6 +93,19 @@ def register_task(kind: str, func: TaskFunc) -> None:
     TASKS[kind] = func
 
 
+# Called when a job is queued on an engine: in-process workers (registry/jobs/worker.py) start
+# on the first job instead of polling from the moment the app starts. Keyed by the engine.
+_ON_ENQUEUE: dict[int, Callable[[], None]] = {}
+
+
+def on_enqueue(engine: Engine, wake: Callable[[], None] | None) -> None:
+    """Call `wake` whenever a job is queued on `engine` (None: stop calling)."""
+    if wake is None:
+        _ON_ENQUEUE.pop(id(engine), None)
+    else:
+        _ON_ENQUEUE[id(engine)] = wake
+
+
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
@@ -125,9 +138,12 @@ def enqueue(target: Engine | Session, kind: str, payload: dict[str, Any], *, max
         session.flush()
         return row.id
 
-    if isinstance(target, Session):
-        return add(target)
-    return in_write_transaction(target, add, what=f"enqueue {kind}")
+    bind = target.get_bind() if isinstance(target, Session) else target
+    job_id = add(target) if isinstance(target, Session) else in_write_transaction(target, add, what=f"enqueue {kind}")
+    wake = _ON_ENQUEUE.get(id(bind))
+    if wake is not None:
+        wake()
+    return job_id
 
 
 def claim(engine: Engine, *, lease: timedelta = DEFAULT_LEASE, worker: str | None = None) -> Task | None:
@@ -222,6 +238,16 @@ def execute(task: Task) -> str:
         except Exception:  # noqa: BLE001 - already logged by the helper; the lease will expire
             return "lost"
         return "failed"
+
+
+def has_waiting(engine: Engine) -> bool:
+    """Whether any job waits to be run (queued, or running on a lease that ran out)."""
+    with session_scope(engine) as session:
+        if uses_library(engine):
+            from registry.jobs import pg_queue
+
+            return session.execute(text(f"SELECT 1 FROM {pg_queue.QUEUE_TABLE} LIMIT 1")).first() is not None
+        return session.execute(_claimable(utcnow()).with_only_columns(col(QueuedJob.id))).first() is not None
 
 
 def get(engine: Engine, job_id: str) -> QueuedJob | None:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from types import FrameType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from registry.jobs import queue
 from registry.jobs.queue import DEFAULT_LEASE, Task
@@ -90,11 +91,18 @@ def stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
+THREAD_NAME = "queue-worker"
+
+
 def start_in_thread(engine: Engine, *, poll_seconds: float = 0.2) -> Callable[[], None]:
     """A worker thread inside this process (tests and single-process embedding); returns stop()."""
     stop = threading.Event()
     thread = threading.Thread(
-        target=run_worker, args=(engine,), kwargs={"stop": stop, "poll_seconds": poll_seconds}, daemon=True
+        target=run_worker,
+        args=(engine,),
+        kwargs={"stop": stop, "poll_seconds": poll_seconds},
+        daemon=True,
+        name=THREAD_NAME,
     )
     thread.start()
 
@@ -103,3 +111,36 @@ def start_in_thread(engine: Engine, *, poll_seconds: float = 0.2) -> Callable[[]
         thread.join(30)
 
     return halt
+
+
+class InProcessWorkers:
+    """Worker threads inside the web process (tests and single-process embedding), started on
+    the first job queued on the app's engine rather than at start-up: an app that queues nothing
+    starts no worker and pays nothing to stop one. `socreg serve` runs worker processes instead."""
+
+    def __init__(self, engine: Engine, count: int) -> None:
+        self.engine, self.count = engine, count
+        self._lock = threading.Lock()
+        self._stops: list[Callable[[], None]] = []
+
+    def attach(self) -> None:
+        queue.on_enqueue(self.engine, self.start)
+        try:
+            waiting = queue.has_waiting(self.engine)  # queued before this app started (e.g. a restart)
+        except DBAPIError:  # an unmigrated database: nothing can be waiting; the first job wakes us
+            log.warning("could not look for waiting jobs at start-up", exc_info=True)
+            waiting = False
+        if waiting:
+            self.start()
+
+    def start(self) -> None:
+        with self._lock:
+            if not self._stops:
+                self._stops = [start_in_thread(self.engine) for _ in range(self.count)]
+
+    def stop(self) -> None:
+        queue.on_enqueue(self.engine, None)
+        with self._lock:
+            stops, self._stops = self._stops, []
+        for halt in stops:
+            halt()

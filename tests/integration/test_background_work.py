@@ -411,3 +411,39 @@ def test_on_postgresql_only_the_owning_worker_writes_the_result(templates: dict[
             pg_worker._run_picked(db.engine, owner, job, timedelta(seconds=30))
     finally:
         drop_db(db)
+
+
+def _worker_threads() -> int:
+    from registry.jobs.worker import THREAD_NAME
+
+    return sum(1 for t in threading.enumerate() if t.name == THREAD_NAME and t.is_alive())
+
+
+def test_in_process_workers_start_with_the_first_job_and_stop_with_the_app(app: Any, auth: Any, db: Any) -> None:
+    """An app that queues nothing starts no worker (so starting and stopping it costs nothing);
+    the first job queued starts one, which runs it; stopping the app stops the worker."""
+    from litestar.testing import TestClient
+
+    before = _worker_threads()
+    with TestClient(app=app) as client:
+        client.get("/health/live")
+        assert _worker_threads() == before  # nothing queued, nothing started
+        with session_scope(db.engine) as s:
+            aid, _run = _gap_run(s)
+        lead = auth("lead_a")
+        made = client.post(
+            "/api/v1/reports",
+            json={"kind": "capability_gap", "source_id": aid, "format": "csv", "marking": "OFFICIAL"},
+            headers=lead,
+        )
+        assert made.status_code == 202, made.text
+        assert _worker_threads() == before + 1  # woken by the job it queued
+        deadline = time.monotonic() + 60
+        while (status := client.get(f"/api/v1/reports/{made.json()['id']}", headers=lead).json()["status"]) not in (
+            "done",
+            "failed",
+        ):
+            assert time.monotonic() < deadline, "the report never finished"
+            time.sleep(0.2)
+        assert status == "done"
+    assert _worker_threads() == before  # the app's shutdown stopped it
